@@ -1,0 +1,2 @@
+# hostsim: the simulated kernel (filled in by the hostsim work).
+ALL_HOSTSIM :=

@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * What a port (the glue in one kernel tree) supplies to the stub.
+ *
+ * Every hook receives the port_ctx given in struct kstub_config. Hooks
+ * marked optional may be NULL; the stub then answers the packets that
+ * need them with an empty reply and leaves the matching feature out of
+ * qSupported, so gdb never relies on something the port cannot back.
+ *
+ * Context of every hook unless said otherwise: trap context. The calling
+ * CPU is the one that owns the debugger session; it has interrupts off;
+ * the other CPUs are parked inside the stub (or did not answer the
+ * roundup). Kernel locks may be held by parked CPUs, so no hook may take
+ * a lock that ordinary kernel code takes, sleep, allocate, or print
+ * through a path that does. A fault inside a hook must be caught by the
+ * hook (exception table, setjmp-style recovery, nofault copy); the stub
+ * cannot recover from a fault it did not ask for.
+ */
+#ifndef KSTUB_PORT_H
+#define KSTUB_PORT_H
+
+#include "kstub_frame.h"
+#include "kstub_types.h"
+
+#define KSTUB_NAME_MAX 32	/* thread names and states, with the NUL */
+#define KSTUB_CPU_NONE 0xffffffffu
+
+struct kstub_thread_info {
+	char name[KSTUB_NAME_MAX];	/* "clock", "sh", "idle/1" */
+	char state[KSTUB_NAME_MAX];	/* "running", "sleeping on tty", "" */
+	uint32_t cpu;	/* CPU it runs on now, or KSTUB_CPU_NONE */
+};
+
+struct kstub_port_ops {
+	/*
+	 * Copy len bytes of kernel virtual memory at addr into dst.
+	 * Called: for m, x, g of sleeping threads, breakpoint bookkeeping.
+	 * Must not: fault; touch device memory with side effects it was not
+	 *   asked for (a port may refuse MMIO ranges with KSTUB_EFAULT).
+	 * Returns: bytes copied (may be short: the first len' bytes were
+	 *   readable and the next one was not), or KSTUB_EFAULT if the first
+	 *   byte cannot be read.
+	 * Required.
+	 */
+	long (*mem_read)(void *ctx, uint64_t addr, void *dst, size_t len);
+
+	/*
+	 * Copy len bytes from src to kernel virtual memory at addr, with the
+	 * normal protections (read-only text stays read-only).
+	 * Called: for M, X, and fixing a flags word after a step over pushf.
+	 * Must not, Returns: as mem_read. Required.
+	 */
+	long (*mem_write)(void *ctx, uint64_t addr, const void *src,
+			  size_t len);
+
+	/*
+	 * Patch kernel text: write len (at most 16) bytes at addr even though
+	 * the page is mapped read-only, and make the change visible to
+	 * instruction fetch on every CPU (text_poke, pmap_kenter + invlpg,
+	 * or an alias mapping). Other CPUs are parked, so no cross-modifying
+	 * code rules apply.
+	 * Called: when a software breakpoint (Z0) is inserted or removed,
+	 *   and on detach to restore every patched byte.
+	 * Returns: 0, KSTUB_EFAULT (not mapped), KSTUB_EROFS (cannot patch).
+	 * Optional: without it Z0 gets an empty reply and gdb falls back to
+	 *   writing int3 with M, which fails on read-only text.
+	 */
+	int (*text_write)(void *ctx, uint64_t addr, const void *src,
+			  size_t len);
+
+	/*
+	 * Ask every other online CPU to enter kstub_cpu_park() (an NMI IPI
+	 * in a kernel, a signal in hostsim). The stub then waits, bounded by
+	 * roundup_timeout_ms, until they have parked.
+	 * Called: once per debugger entry by the CPU that becomes master,
+	 *   with self = its CPU index.
+	 * Must not: wait for the other CPUs itself.
+	 * Returns: 0, or a negative error if no IPI could be sent.
+	 * Optional: required when ncpus > 1.
+	 */
+	int (*cpus_stop)(void *ctx, uint32_t self);
+
+	/*
+	 * Kernel threads. thread_next enumerates every thread, including
+	 * those on a CPU right now (after == 0 asks for the first), and
+	 * returns KSTUB_ENOENT after the last. Thread ids are the kernel's
+	 * own, nonzero and below 2^63.
+	 * thread_info fills in name, state and CPU (KSTUB_ESRCH: no such
+	 * thread). thread_regs fills in the saved registers of a thread that
+	 * is not on a CPU (a pcb: usually KSTUB_VALID_CALLEE) and sets
+	 * .valid accordingly. cpu_thread says which thread is on CPU cpu.
+	 * Called: for qfThreadInfo, qThreadExtraInfo, qXfer:threads, Hg, g.
+	 * Must not: follow a pointer without a fault-safe read (the lists
+	 *   may be corrupt after a panic).
+	 * Optional, as a group: without them each CPU is one thread (tid =
+	 *   CPU index + 1) named "CPU n".
+	 */
+	int (*thread_next)(void *ctx, uint64_t after, uint64_t *tid);
+	int (*thread_info)(void *ctx, uint64_t tid,
+			   struct kstub_thread_info *out);
+	int (*thread_regs)(void *ctx, uint64_t tid, struct kstub_frame *out);
+	int (*cpu_thread)(void *ctx, uint32_t cpu, uint64_t *tid);
+
+	/*
+	 * How far the kernel was relocated from its link address (the KASLR
+	 * slide): reported by qOffsets, so gdb relocates the symbol file.
+	 * Optional: NULL means the kernel runs at its link address.
+	 */
+	uint64_t (*load_offset)(void *ctx);
+
+	/*
+	 * A monotonic clock in microseconds; drives the ack, idle and
+	 * roundup timeouts. Must be callable with interrupts off (TSC,
+	 * HPET counter, clock_gettime). Required.
+	 */
+	uint64_t (*now_us)(void *ctx);
+
+	/*
+	 * Reset the machine (the R packet, "monitor reboot"). Does not
+	 * return. Optional.
+	 */
+	void (*reboot)(void *ctx);
+
+	/*
+	 * x86 debug registers of the calling CPU (n = 0..3, 6, 7): mov %dbN
+	 * in a kernel (kstub_x86_dr_native_get/set implement exactly that),
+	 * a software model in hostsim.
+	 * Called: by every CPU on its way into the stub (to read DR6 and
+	 *   disable DR7) and out of it (to load the global breakpoint
+	 *   state), so a watchpoint fires on whichever CPU touches the data.
+	 * Context: trap context or kstub_cpu_park(), on the CPU concerned.
+	 * Optional, as a pair: without them Z1-Z4 get an empty reply.
+	 */
+	uint64_t (*dr_get)(void *ctx, unsigned n);
+	void (*dr_set)(void *ctx, unsigned n, uint64_t value);
+};
+
+/* Debug register access by mov %dbN, for ports running in ring 0. */
+uint64_t kstub_x86_dr_native_get(void *ctx, unsigned n);
+void kstub_x86_dr_native_set(void *ctx, unsigned n, uint64_t value);
+
+#endif /* KSTUB_PORT_H */
