@@ -1,0 +1,3 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* placeholder: not written yet */
+typedef int kstub_placeholder_cmd_mem;
