@@ -67,8 +67,11 @@ long kstub_arch_reg_get(const struct kstub_frame *f,
 
 /*
  * Write register n from len bytes (little endian) and mark it valid.
- * Returns 0; KSTUB_EINVAL if n is out of range or len is not its size;
- * KSTUB_EPERM for a read-only register (k_gs_base, cr*, efer, dr*).
+ * Returns 0; KSTUB_EINVAL if n is out of range or len is not its size,
+ * or for a value the CPU would fault on when the port loads it back (a
+ * non-canonical rip, fs_base or gs_base; an MXCSR bit outside the frame's
+ * MXCSR_MASK); KSTUB_EPERM for a read-only register (k_gs_base, cr*,
+ * efer, dr*), checked before len.
  */
 int kstub_arch_reg_set(struct kstub_frame *f, unsigned n, const uint8_t *in,
 		       size_t len);
@@ -87,7 +90,8 @@ void kstub_arch_target_xml(kstub_emit_fn emit, void *arg);
 #define KSTUB_DR6_BS (1ull << 14)	/* single step */
 #define KSTUB_DR6_CLEAN 0xffff0ff0ull	/* DR6 with no status bits set */
 
-enum kstub_hw_kind {	/* = the Z packet type minus one */
+/* = the Z packet type minus one */
+enum kstub_hw_kind {
 	KSTUB_HW_EXEC,		/* Z1: breakpoint, a fault before the insn */
 	KSTUB_HW_WRITE,		/* Z2: write watchpoint, a trap after it */
 	KSTUB_HW_READ,		/* Z3: emulated on an access slot */
@@ -109,8 +113,9 @@ struct kstub_dr_state {
 
 /*
  * Check a request against the hardware rules: EXEC needs len 1 (gdb's
- * breakpoint kind) and a canonical address; watchpoints need len 1, 2, 4
- * or 8 with addr a multiple of len. Returns 0 or KSTUB_EINVAL.
+ * breakpoint kind); watchpoints need len 1, 2, 4 or 8 with addr a
+ * multiple of len; every kind needs a canonical (48-bit) address.
+ * Returns 0 or KSTUB_EINVAL.
  */
 int kstub_arch_dr_check(enum kstub_hw_kind kind, uint64_t addr,
 			unsigned len);
@@ -138,7 +143,12 @@ int kstub_arch_dr_encode(const struct kstub_hw_slot *bp, unsigned slot,
 /* The whole DR7 for the state: every used slot, plus GE when any is. */
 uint64_t kstub_arch_dr7(const struct kstub_dr_state *s);
 
-/* Inverse of dr_encode for one slot of a DR7 value (tests, DR view). */
+/*
+ * Inverse of dr_encode for one slot of a DR7 value (tests, DR view): a
+ * slot is enabled by its G or L bit; R/W 11 decodes as KSTUB_HW_ACCESS.
+ * Returns 0; KSTUB_ENOENT if the slot is disabled; KSTUB_EINVAL for a bad
+ * slot or an encoding the stub never makes (I/O R/W, exec with LEN != 0).
+ */
 int kstub_arch_dr_decode(uint64_t dr7, unsigned slot, uint8_t *kind,
 			 uint8_t *len);
 
@@ -179,7 +189,8 @@ struct kstub_step {
 /*
  * Prepare f for one single step of an instruction of class klass: set TF,
  * clear IF so no interrupt handler runs inside the step (saving IF in st),
- * and set RF if rf (resuming at an exec breakpoint).
+ * and set RF if rf (resuming at an exec breakpoint; otherwise RF is left
+ * as the frame has it).
  */
 void kstub_arch_step_begin(struct kstub_step *st, struct kstub_frame *f,
 			   enum kstub_insn_class klass, bool rf);
@@ -205,9 +216,10 @@ void kstub_arch_resume_prepare(struct kstub_frame *f, bool rf);
 
 /*
  * GDB's own signal number (the remote protocol's, not the host's) for a
- * trap vector or KSTUB_TRAP_*: #DB/#BP SIGTRAP 5, BREAKIN SIGINT 2,
- * #DE/#MF/#XM SIGFPE 8, #UD SIGILL 4, #AC SIGBUS 10, #PF/#GP/#SS/#NP and
- * others SIGSEGV 11, PANIC SIGABRT 6.
+ * trap vector or KSTUB_TRAP_*: #DB/#BP SIGTRAP 5, BREAKIN and NMI SIGINT
+ * 2, #DE/#NM/#MF/#XM SIGFPE 8, #UD SIGILL 4, #AC/#MC SIGBUS 10,
+ * #PF/#GP/#SS/#NP and others (unknown vectors too) SIGSEGV 11, PANIC
+ * SIGABRT 6.
  */
 uint8_t kstub_arch_signal(uint32_t vector);
 
