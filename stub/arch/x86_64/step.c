@@ -1,3 +1,135 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* placeholder: not written yet */
-typedef int kstub_placeholder_step;
+/*
+ * Single step with RFLAGS.TF (SDM vol. 3 18.3.1.4): which instructions
+ * touch IF or push the flags, and the TF/IF/RF bookkeeping around one
+ * step, so no interrupt handler runs inside it and the kernel never sees
+ * the debugger's flags.
+ */
+#include "arch_int.h"
+
+/* No instruction is longer than 15 bytes (SDM vol. 2 2.3.11). */
+#define INSN_MAX 15
+
+/* Legacy prefixes, groups 1-4 (SDM vol. 2 2.1.1). */
+static bool is_legacy_prefix(uint8_t b)
+{
+	switch (b) {
+	case 0xf0:		/* lock */
+	case 0xf2:		/* repne */
+	case 0xf3:		/* rep */
+	case 0x2e:		/* cs */
+	case 0x36:		/* ss */
+	case 0x3e:		/* ds */
+	case 0x26:		/* es */
+	case 0x64:		/* fs */
+	case 0x65:		/* gs */
+	case 0x66:		/* operand size */
+	case 0x67:		/* address size */
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * REX (40-4F) only counts right before the opcode, but a REX followed by
+ * a legacy prefix is simply ignored (SDM vol. 2 2.2.1), so skipping every
+ * prefix byte in any order finds the opcode either way. 66 9C (pushfw)
+ * and 48 CF (iretq) keep their class: only the width changes.
+ */
+enum kstub_insn_class kstub_arch_insn_classify(const uint8_t *insn, size_t n)
+{
+	size_t i;
+
+	if (n > INSN_MAX)
+		n = INSN_MAX;
+	for (i = 0; i < n; i++) {
+		uint8_t b = insn[i];
+
+		if (is_legacy_prefix(b) || (b & 0xf0u) == 0x40u)
+			continue;
+		switch (b) {
+		case 0x9c:
+			return KSTUB_INSN_PUSHF;
+		case 0x9d:
+			return KSTUB_INSN_POPF;
+		case 0xfa:
+			return KSTUB_INSN_CLI;
+		case 0xfb:
+			return KSTUB_INSN_STI;
+		case 0xcf:
+			return KSTUB_INSN_IRET;
+		default:
+			return KSTUB_INSN_OTHER;
+		}
+	}
+	/* Nothing but prefixes was readable: no opcode to judge. */
+	return KSTUB_INSN_OTHER;
+}
+
+/*
+ * IF is cleared so a pending interrupt is not taken inside the step (the
+ * trap would then land in the interrupt handler). RF suppresses an
+ * instruction breakpoint on the first instruction (SDM vol. 3 18.3.1.1);
+ * it is left as the frame has it when rf is false.
+ */
+void kstub_arch_step_begin(struct kstub_step *st, struct kstub_frame *f,
+			   enum kstub_insn_class klass, bool rf)
+{
+	__builtin_memset(st, 0, sizeof(*st));
+	st->active = 1;
+	st->klass = (uint8_t)klass;
+	st->saved_if = (f->rflags & KSTUB_RFLAGS_IF) != 0;
+	f->rflags |= KSTUB_RFLAGS_TF;
+	f->rflags &= ~KSTUB_RFLAGS_IF;
+	if (rf)
+		f->rflags |= KSTUB_RFLAGS_RF;
+}
+
+bool kstub_arch_step_end(struct kstub_step *st, struct kstub_frame *f,
+			 uint64_t *fix_addr)
+{
+	bool pushed = false;
+
+	if (!st->active)
+		return false;
+	f->rflags &= ~KSTUB_RFLAGS_TF;
+	switch (st->klass) {
+	case KSTUB_INSN_POPF:
+	case KSTUB_INSN_IRET:
+	case KSTUB_INSN_CLI:
+	case KSTUB_INSN_STI:
+		/* The instruction decided IF; keep its result. */
+		break;
+	case KSTUB_INSN_PUSHF:
+		/* It pushed our TF and IF; the image is the new stack top. */
+		*fix_addr = f->gpr[KSTUB_REG_RSP];
+		pushed = true;
+		/* fall through */
+	default:
+		if (st->saved_if)
+			f->rflags |= KSTUB_RFLAGS_IF;
+		else
+			f->rflags &= ~KSTUB_RFLAGS_IF;
+		break;
+	}
+	st->active = 0;
+	return pushed;
+}
+
+uint16_t kstub_arch_step_fix_pushed(const struct kstub_step *st,
+				    uint16_t pushed)
+{
+	uint16_t v = pushed & (uint16_t)~(KSTUB_RFLAGS_TF | KSTUB_RFLAGS_IF);
+
+	if (st->saved_if)
+		v |= (uint16_t)KSTUB_RFLAGS_IF;
+	return v;
+}
+
+void kstub_arch_resume_prepare(struct kstub_frame *f, bool rf)
+{
+	f->rflags &= ~KSTUB_RFLAGS_TF;
+	if (rf)
+		f->rflags |= KSTUB_RFLAGS_RF;
+}
