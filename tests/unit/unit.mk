@@ -14,3 +14,8 @@ $(BUILD)/obj/tests/%.o: tests/%.c
 $(BUILD)/unit-tests: $(UNIT_OBJS) $(BUILD)/libkstub.a
 	$(CC) $(SAN) -o $@ $(UNIT_OBJS) $(BUILD)/libkstub.a \
 		$(shell pkg-config --libs check)
+
+# Prints target.xml for tests/arch/check_tdesc.sh.
+$(BUILD)/dump-target-xml: $(BUILD)/obj/tests/tools/dump_target_xml.o \
+		$(BUILD)/libkstub.a
+	$(CC) $(SAN) -o $@ $^
