@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The x87 and SSE registers as gdb sees them, converted from and to the
- * 64-bit FXSAVE image in the frame (SDM vol. 1 10.5.1, table 10-2). The
+ * 64-bit FXSAVE image in the frame (SDM vol. 1 10.5.1, "FXSAVE Area"). The
  * 80-bit values are handled as bytes: kernels build without the FPU.
  */
 #include "arch_int.h"
 
-/* FXSAVE image offsets (SDM vol. 1 table 10-2, 64-bit format). */
+/* FXSAVE image offsets (SDM vol. 2 FXSAVE, the 64-bit REX.W layout). */
 #define FX_FCW 0
 #define FX_FSW 2
 #define FX_FTW 4	/* abridged: one bit per physical register */
@@ -21,7 +21,7 @@
 #define ST_BYTES 10
 #define XMM_BYTES 16
 
-/* Full tag word values (SDM vol. 1 8.1.7, figure 8-7). */
+/* Full tag word values (SDM vol. 1 8.1.7, "x87 FPU Tag Word"). */
 #define TAG_VALID 0u
 #define TAG_ZERO 1u
 #define TAG_SPECIAL 2u
@@ -35,7 +35,7 @@
 
 /*
  * Classify an 80-bit value the way FSTENV reports a non-empty register
- * (SDM vol. 1 8.1.7 and table 8-3): infinities, NaNs, denormals,
+ * (SDM vol. 1 8.1.7; FXSAVE in vol. 2): infinities, NaNs, denormals,
  * pseudo-denormals and unnormals (integer bit clear) are all special.
  */
 static unsigned x87_classify(const uint8_t *r)
@@ -120,7 +120,7 @@ void kstub_arch_fpu_get(const struct kstub_frame *f, unsigned n, uint8_t *out)
 		v = arch_get_le(fx + FX_FDP, 4);
 		break;
 	case KSTUB_REG_FOP:
-		/* Only 11 bits of the opcode are kept (SDM vol. 1 8.1.10). */
+		/* 11 bits (SDM vol. 1, "Last Instruction Opcode"). */
 		v = arch_get_le(fx + FX_FOP, 2) & 0x7ffu;
 		break;
 	case KSTUB_REG_MXCSR:

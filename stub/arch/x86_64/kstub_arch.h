@@ -100,7 +100,7 @@ enum kstub_hw_kind {
 
 struct kstub_hw_slot {
 	uint64_t addr;
-	uint64_t shadow;	/* KSTUB_HW_READ: value seen when last checked */
+	uint64_t shadow;	/* KSTUB_HW_READ: value when last checked */
 	uint8_t len;		/* 1, 2, 4 or 8 */
 	uint8_t kind;		/* enum kstub_hw_kind */
 	uint8_t refs;		/* 0: free; gdb may insert the same one twice */

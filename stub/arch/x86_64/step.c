@@ -7,7 +7,7 @@
  */
 #include "arch_int.h"
 
-/* No instruction is longer than 15 bytes (SDM vol. 2 2.3.11). */
+/* No instruction is longer than 15 bytes (SDM vol. 2 ch. 2). */
 #define INSN_MAX 15
 
 /* Legacy prefixes, groups 1-4 (SDM vol. 2 2.1.1). */
