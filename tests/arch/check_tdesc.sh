@@ -28,7 +28,8 @@ fail() {
 
 "$dump" >"$tmp/target.xml" || fail "$dump did not run"
 if command -v xmllint >/dev/null; then
-	xmllint --noout "$tmp/target.xml" || fail "target.xml is not well formed"
+	xmllint --noout "$tmp/target.xml" ||
+		fail "target.xml is not well formed"
 fi
 
 # "name regnum bytes" for every <reg>, in regnum order: what we promise.
@@ -175,6 +176,6 @@ awk '{ print $1, $3 }' "$tmp/want" | sort | diff - "$tmp/lldb_got" ||
 expect "$tmp/lldb" 'REG general rip 8 0xffffffff81000010' "lldb rip"
 expect "$tmp/lldb" 'REG general eflags 4 0x00000246' "lldb eflags"
 expect "$tmp/lldb" 'REG system cr3 8 0x0000000001234000' "lldb cr3"
-expect "$tmp/lldb" 'REG float st0 10 {0x00 0x00 0x00 0x00 0x00 0x00 0x00 0xc0 0xff 0x3f}' \
-	"lldb st0"
+st0='{0x00 0x00 0x00 0x00 0x00 0x00 0x00 0xc0 0xff 0x3f}'	# 1.5
+expect "$tmp/lldb" "REG float st0 10 $st0" "lldb st0"
 echo "check_tdesc: lldb (remote): 72 registers, sizes and values ok"
