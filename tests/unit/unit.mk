@@ -1,5 +1,11 @@
 # Check-based unit tests: one suite per module, listed in suites.def.
-UNIT_SRCS := tests/unit/main.c
+UNIT_SRCS := tests/unit/main.c \
+	tests/unit/arch/test_arch_regs.c \
+	tests/unit/arch/test_arch_fpu.c \
+	tests/unit/arch/test_arch_xml.c \
+	tests/unit/arch/test_arch_dr.c \
+	tests/unit/arch/test_arch_step.c \
+	tests/unit/arch/test_arch_stop.c
 
 UNIT_FAKE_SRCS :=
 
