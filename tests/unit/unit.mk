@@ -25,3 +25,8 @@ $(BUILD)/unit-tests: $(UNIT_OBJS) $(BUILD)/libkstub.a
 $(BUILD)/dump-target-xml: $(BUILD)/obj/tests/tools/dump_target_xml.o \
 		$(BUILD)/libkstub.a
 	$(CC) $(SAN) -o $@ $^
+
+# target.xml as the real gdb and lldb read it (needs gdb; lldb optional).
+.PHONY: check-tdesc
+check-tdesc: $(BUILD)/dump-target-xml
+	tests/arch/check_tdesc.sh $(BUILD)/dump-target-xml
