@@ -1,7 +1,9 @@
 # Check-based unit tests: one suite per module, listed in suites.def.
 UNIT_SRCS := tests/unit/main.c
+UNIT_SRCS += tests/unit/serial/test_serial.c
 
 UNIT_FAKE_SRCS :=
+UNIT_FAKE_SRCS += tests/fakes/fake_uart.c
 
 UNIT_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(UNIT_SRCS) $(UNIT_FAKE_SRCS))
 UNIT_INC := $(TARGET_INC) -Itests/fakes -Itests/unit -Istub/src
