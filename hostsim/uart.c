@@ -7,6 +7,7 @@
 #include "uart_int.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -76,7 +77,7 @@ static void tx_help(struct hs_uart *u)
 {
 	for (;;) {
 		uint64_t t = atomic_load(&u->tx_tail);
-		uint64_t v = atomic_load(&u->tx_slot[t % HS_FIFO]);
+		uint64_t v = atomic_load(&u->tx_slot[t % HS_TX_RING]);
 
 		if ((v >> 9) < t || v == TX_EMPTY(t))
 			break;
@@ -84,7 +85,7 @@ static void tx_help(struct hs_uart *u)
 	}
 	for (;;) {
 		uint64_t h = atomic_load(&u->tx_head);
-		uint64_t v = atomic_load(&u->tx_slot[h % HS_FIFO]);
+		uint64_t v = atomic_load(&u->tx_slot[h % HS_TX_RING]);
 
 		if ((v >> 9) <= h)
 			break;
@@ -105,11 +106,15 @@ unsigned hs_uart_tx_level(struct hs_uart *u)
 /* Returns false if the FIFO was full (the byte is lost, as on a 16550). */
 static bool tx_put(struct hs_uart *u, uint8_t b)
 {
-	if (!atomic_load(&u->fcr_on) && hs_uart_tx_level(u) >= 1)
-		return false; /* 16450 mode: one holding register */
+	/* 16450 mode (FIFOs off) has a single holding register. */
+	unsigned depth = u->byte_ns && !atomic_load(&u->fcr_on) ? 1
+								  : u->tx_depth;
+
+	if (depth < HS_TX_RING && hs_uart_tx_level(u) >= depth)
+		return false;
 	for (;;) {
 		uint64_t t = atomic_load(&u->tx_tail);
-		_Atomic uint64_t *slot = &u->tx_slot[t % HS_FIFO];
+		_Atomic uint64_t *slot = &u->tx_slot[t % HS_TX_RING];
 		uint64_t v = atomic_load(slot);
 
 		if (v == TX_EMPTY(t)) {
@@ -132,12 +137,12 @@ int hs_uart_tx_pop(struct hs_uart *u)
 {
 	for (;;) {
 		uint64_t h = atomic_load(&u->tx_head);
-		_Atomic uint64_t *slot = &u->tx_slot[h % HS_FIFO];
+		_Atomic uint64_t *slot = &u->tx_slot[h % HS_TX_RING];
 		uint64_t v = atomic_load(slot);
 
 		if ((v >> 9) == h && (v & 0x100)) {
 			if (atomic_compare_exchange_strong(
-				    slot, &v, TX_EMPTY(h + HS_FIFO))) {
+				    slot, &v, TX_EMPTY(h + HS_TX_RING))) {
 				atomic_compare_exchange_strong(&u->tx_head, &h,
 							       h + 1);
 				return (int)(v & 0xff);
@@ -185,10 +190,37 @@ static int rx_take(struct hs_uart *u, uint32_t max)
 	return n;
 }
 
+/*
+ * A polling kernel spins on LSR. On a host with fewer cores than busy
+ * threads that spin would starve the I/O thread it waits for, so after
+ * a run of LSR reads with no THR write or RBR read between them each
+ * further one gives the CPU away. No hardware does this; it only keeps
+ * an oversubscribed simulation moving. Not when paced: there the kernel
+ * must answer THRE within a byte time, as on real hardware, and a
+ * yielded CPU may come back too late. sched_yield takes no lock.
+ */
+static void poll_backoff(struct hs_uart *u)
+{
+	int saved;
+
+	if (u->byte_ns || atomic_fetch_add_explicit(&u->idle_polls, 1,
+						    memory_order_relaxed) < 64)
+		return;
+	saved = errno;
+	sched_yield();
+	errno = saved;
+}
+
+static void poll_progress(struct hs_uart *u)
+{
+	atomic_store_explicit(&u->idle_polls, 0, memory_order_relaxed);
+}
+
 static uint8_t read_rbr(struct hs_uart *u)
 {
 	if (hs_uart_rx_count(u) == 0)
 		return atomic_load(&u->rbr_last);
+	poll_progress(u);
 	return (uint8_t)rx_take(u, 1);
 }
 
@@ -196,6 +228,7 @@ static uint8_t read_lsr(struct hs_uart *u)
 {
 	uint8_t lsr = atomic_exchange(&u->lsr_sticky, 0) & LSR_OE;
 	uint32_t h = atomic_load(&u->rx_head);
+	unsigned level;
 
 	if (atomic_load(&u->rx_vis) != h) {
 		_Atomic uint16_t *slot = &u->rx_slot[h & u->rx_mask];
@@ -208,12 +241,14 @@ static uint8_t read_lsr(struct hs_uart *u)
 						   (uint16_t)(v & ~HS_RX_BI)))
 			lsr |= LSR_BI;
 	}
-	if (hs_uart_tx_level(u) == 0) {
+	level = hs_uart_tx_level(u);
+	/* Paced: the FIFO is empty. Unpaced: room for a FIFO load. */
+	if (u->byte_ns ? level == 0 : level <= HS_TX_RING - HS_FIFO)
 		lsr |= LSR_THRE;
-		if (!u->byte_ns ||
-		    hs_uart_now_ns() >= atomic_load(&u->tx_busy_until))
-			lsr |= LSR_TEMT;
-	}
+	if (level == 0 && (!u->byte_ns || hs_uart_now_ns() >=
+						  atomic_load(&u->tx_busy_until)))
+		lsr |= LSR_TEMT;
+	poll_backoff(u);
 	return lsr;
 }
 
@@ -279,6 +314,7 @@ uint8_t hs_uart_in(void *uart, unsigned reg)
 static void write_thr(struct hs_uart *u, uint8_t b)
 {
 	atomic_store(&u->thri_pending, 0);
+	poll_progress(u);
 	if (!tx_put(u, b))
 		atomic_fetch_add_explicit(&u->st_overflow, 1,
 					  memory_order_relaxed);
@@ -292,7 +328,6 @@ static void write_ier(struct hs_uart *u, uint8_t v)
 	/* Enabling THRI with the FIFO empty raises it at once. */
 	if (!(old & IER_THRI) && (v & IER_THRI) && hs_uart_tx_level(u) == 0)
 		atomic_store(&u->thri_pending, 1);
-	kick(u); /* RDI decides whether the I/O thread raises irq */
 }
 
 static void write_fcr(struct hs_uart *u, uint8_t v)
@@ -369,6 +404,7 @@ void hs_uart_get_stats(const struct hs_uart *u, struct hs_uart_stats *st)
 	st->tx_bytes = atomic_load(&u->st_tx);
 	st->rx_overruns = atomic_load(&u->st_overrun);
 	st->tx_overflows = atomic_load(&u->st_overflow);
+	st->tx_idle_starts = atomic_load(&u->st_idle_starts);
 	st->irqs = atomic_load(&u->st_irq);
 	st->connects = atomic_load(&u->st_conn);
 	st->refused = atomic_load(&u->st_refused);

@@ -10,6 +10,14 @@
  * a pace_baud the model moves bytes at the 8N1 rate of that baud (one
  * byte per 10 bit times each way), as a real cable does; without it, it
  * moves them as fast as both sides go (as QEMU's 16550 does).
+ *
+ * Unpaced, both FIFOs are elastic: THRE means "room for 16 more" (a
+ * 4 KiB ring behind it) and RX holds what the kernel has not read, so a
+ * driver that bursts 16 bytes per THRE never waits for the I/O thread.
+ * Paced, TX is a real 16-byte FIFO and TEMT lags THRE by a byte time.
+ * Unpaced, a kernel polling LSR with nothing happening gives its CPU
+ * away (sched_yield) after 64 such reads, so an oversubscribed host
+ * still runs the I/O thread.
  */
 #ifndef HOSTSIM_UART_H
 #define HOSTSIM_UART_H
@@ -91,6 +99,9 @@ struct hs_uart_stats {
 	uint64_t tx_bytes;	/* taken from the TX FIFO */
 	uint64_t rx_overruns;	/* bytes lost to a full FIFO (OVERRUN) */
 	uint64_t tx_overflows;	/* THR writes into a full TX FIFO */
+	uint64_t tx_idle_starts;	/* paced: bytes that found the line
+					 * idle (the first of a burst, or the
+					 * kernel refilled the FIFO too late) */
 	uint64_t irqs;		/* irq() calls */
 	uint64_t connects;	/* peers accepted / pty opens seen */
 	uint64_t refused;	/* second peers turned away (tcp) */

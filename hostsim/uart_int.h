@@ -25,6 +25,13 @@
 #include "uart.h"
 
 #define HS_FIFO 16u		/* 16550A FIFO depth, each way */
+/*
+ * TX slots. Paced, only HS_FIFO of them are used, as on a 16550A.
+ * Unpaced, the FIFO is elastic like the RX side (QEMU's THR never
+ * fills): THRE means room for HS_FIFO more, so a driver that writes 16
+ * per THRE never waits for the I/O thread, even on a crowded host.
+ */
+#define HS_TX_RING 4096u
 #define HS_RX_BI 0x100u		/* RX slot flag: BREAK arrived with this NUL */
 
 /*
@@ -45,6 +52,7 @@ struct hs_uart {
 	_Atomic uint8_t carrier;	/* a peer is connected */
 	_Atomic uint8_t thri_pending;	/* THR-empty interrupt not yet seen */
 	_Atomic uint8_t rbr_last;	/* what RBR reads when the FIFO is empty */
+	_Atomic uint32_t idle_polls;	/* LSR reads that brought nothing */
 
 	/* RX: the I/O thread fills [rx_vis..), CPUs take from rx_head. */
 	_Atomic uint16_t *rx_slot;	/* byte | HS_RX_BI */
@@ -53,7 +61,7 @@ struct hs_uart {
 	_Atomic uint8_t rx_want_room;	/* I/O thread waits for space */
 
 	/* TX: CPUs put (tagged slots), the I/O thread takes. */
-	_Atomic uint64_t tx_slot[HS_FIFO];
+	_Atomic uint64_t tx_slot[HS_TX_RING];
 	_Atomic uint64_t tx_head, tx_tail;
 	_Atomic uint64_t tx_busy_until;	/* ns: the shifter is busy (TEMT) */
 
@@ -65,10 +73,12 @@ struct hs_uart {
 	void *_Atomic irq_arg;
 
 	_Atomic uint64_t st_rx, st_tx, st_overrun, st_overflow, st_irq;
+	_Atomic uint64_t st_idle_starts;
 	_Atomic uint64_t st_conn, st_refused, st_rxf, st_txf;
 
 	/* ---- configuration: fixed after open ---- */
 	uint64_t byte_ns;		/* 0: unpaced */
+	unsigned tx_depth;		/* HS_FIFO paced, HS_TX_RING unpaced */
 	unsigned flags;
 	enum hs_far_kind kind;
 	char where[PATH_MAX];

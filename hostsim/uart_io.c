@@ -12,6 +12,7 @@
 #include "uart_int.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,8 +27,6 @@
 #define HOLD_MAX_NS 50000	/* never hold TX bytes longer than this */
 #define FLUSH_AT 4096		/* or once this much has piled up */
 #define MCR_LOOP 0x10
-#define IER_RDI 0x01
-#define LSR_OE 0x02
 
 static void cpu_relax(void)
 {
@@ -35,6 +34,9 @@ static void cpu_relax(void)
 	__builtin_ia32_pause();
 #endif
 }
+
+#define IER_RDI 0x01
+#define LSR_OE 0x02
 
 void hs_uart_set_carrier(struct hs_uart *u, bool on)
 {
@@ -143,7 +145,7 @@ static uint64_t tx_idle_at(const struct hs_uart *u)
 
 static unsigned tx_pump(struct hs_uart *u, uint64_t now)
 {
-	uint8_t got[64], out[2 * sizeof(got)];
+	uint8_t got[256], out[2 * sizeof(got)];
 	bool loop = looped(u), fault = hs_linkfault_active(&u->txf);
 	size_t room = tx_room(u), n = 0;
 	int b;
@@ -166,6 +168,10 @@ static unsigned tx_pump(struct hs_uart *u, uint64_t now)
 			uint64_t start = u->tx_idle || u->tx_stalled
 						 ? now
 						 : u->tx_line_free;
+
+			if (u->tx_idle)
+				atomic_fetch_add_explicit(&u->st_idle_starts, 1,
+							  memory_order_relaxed);
 
 			u->tx_idle = u->tx_stalled = false;
 			u->tx_line_free = start + u->byte_ns;
@@ -507,8 +513,9 @@ int hs_uart_open_cfg(struct hs_uart **out, const struct hs_uart_config *cfg,
 		free_uart(u);
 		return fail(err, errlen, "out of memory or eventfd failed");
 	}
-	for (unsigned i = 0; i < HS_FIFO; i++)
+	for (unsigned i = 0; i < HS_TX_RING; i++)
 		atomic_init(&u->tx_slot[i], TX_EMPTY(i));
+	u->tx_depth = u->byte_ns ? HS_FIFO : HS_TX_RING;
 	atomic_init(&u->dll, 1); /* 115200 until the kernel says otherwise */
 	u->rx_idle = u->tx_idle = true;
 	hs_linkfault_init(&u->rxf, &cfg->rx_fault);

@@ -161,6 +161,7 @@ START_TEST(test_pacing)
 	static uint8_t src[N], got[N];
 	struct mu_pump rd = {.buf = got, .len = N, .secs = 10};
 	uint64_t t0 = 0, t1 = 0;
+	struct hs_uart_stats st;
 	struct kstub_serial s;
 	double tx, rx;
 	int fd;
@@ -181,9 +182,38 @@ START_TEST(test_pacing)
 	rx = rate(N, t0, t1);
 	printf("uart model paced at 115200: tx %.0f B/s, rx %.0f B/s "
 	       "(line rate 11520)\n", tx, rx);
-	ck_assert_msg(tx > 11520 * 0.97 && tx < 11520 * 1.03, "tx %.0f", tx);
+	/* Never faster than the line. Slower only if the kernel (this
+	 * thread) missed THRE for a byte time, which a loaded host can
+	 * cause; the model counts those underruns. */
+	hs_uart_get_stats(u, &st);
+	ck_assert_msg(tx < 11520 * 1.03, "tx %.0f", tx);
+	if (st.tx_idle_starts == 1)
+		ck_assert_msg(tx > 11520 * 0.97, "tx %.0f", tx);
+	else
+		printf("  (kernel side underran %llu times: host busy)\n",
+		       (unsigned long long)st.tx_idle_starts - 1);
 	ck_assert_msg(rx > 11520 * 0.97 && rx < 11520 * 1.03, "rx %.0f", rx);
 	close(fd);
+	hs_uart_close(u);
+}
+END_TEST
+
+/* Paced, THRE comes when the byte enters the shifter, TEMT a byte later. */
+START_TEST(test_paced_temt)
+{
+	struct hs_uart *u = open_cfg("tcp:127.0.0.1:0", 300, 0);
+	uint64_t t0;
+	uint8_t lsr;
+
+	hs_uart_out(u, KSTUB_UART_FCR, 0x07);
+	t0 = mu_now_ns();
+	hs_uart_out(u, KSTUB_UART_THR, 'x'); /* 33 ms on the wire at 300 */
+	ck_assert(MU_WAIT((lsr = hs_uart_in(u, KSTUB_UART_LSR)) &
+				  KSTUB_UART_LSR_THRE, 1));
+	ck_assert_uint_eq(lsr & KSTUB_UART_LSR_TEMT, 0);
+	ck_assert(MU_WAIT(hs_uart_in(u, KSTUB_UART_LSR) & KSTUB_UART_LSR_TEMT,
+			  1));
+	ck_assert_uint_ge(mu_now_ns() - t0, 30000000);
 	hs_uart_close(u);
 }
 END_TEST
@@ -219,7 +249,9 @@ START_TEST(test_unpaced_throughput)
 	rx = (double)N * 1e3 / (double)(r1 - p.t_first);
 	printf("uart model unpaced (ASan build): kernel->far %.1f MB/s, "
 	       "far->kernel %.1f MB/s\n", tx, rx);
-	ck_assert(tx > 0.1 && rx > 0.1); /* sanity only */
+	/* Sanity only: faster than a real 115200 line, even on a host
+	 * loaded by other work. */
+	ck_assert(tx > 0.02 && rx > 0.02);
 	close(p.fd);
 	hs_uart_close(u);
 	free(src);
@@ -361,6 +393,7 @@ Suite *uart_flow_suite(void)
 	tcase_add_test(tc, test_slow_kernel_lossless);
 	tcase_add_test(tc, test_overrun_when_asked);
 	tcase_add_test(tc, test_pacing);
+	tcase_add_test(tc, test_paced_temt);
 	tcase_add_test(tc, test_unpaced_throughput);
 	tcase_add_test(tc, test_fault_injection);
 	tcase_add_test(tc, test_signal_reentry);
