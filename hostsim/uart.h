@@ -111,7 +111,20 @@ struct hs_uart_stats {
 /* A snapshot of the counters; any thread. */
 void hs_uart_get_stats(const struct hs_uart *u, struct hs_uart_stats *st);
 
-/* Stop the I/O thread, close the far end, remove the symlink. */
+/*
+ * Stop the I/O thread, close the far end, remove the symlink. No CPU
+ * thread may be inside hs_uart_in/out, or enter them, from here on.
+ */
 void hs_uart_close(struct hs_uart *u);
+
+/*
+ * Wiring notes for the machine. Each UART owns one thread, started with
+ * every signal blocked (so traps, IPIs and timers land on CPU threads),
+ * plus an eventfd, the far end's fds (all O_CLOEXEC) and, for a pty, an
+ * inotify fd. It never raises SIGPIPE (sends use MSG_NOSIGNAL) and
+ * calls nothing of the machine's except irq(). A debugger still
+ * attached to the pty at close sees EIO (gdb then spins on it): detach
+ * or kill it first.
+ */
 
 #endif /* HOSTSIM_UART_H */

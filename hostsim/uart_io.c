@@ -112,13 +112,6 @@ static bool rx_deliver(struct hs_uart *u, uint16_t v)
 	return true;
 }
 
-/*
- * Line pacing, the same rule both ways: a byte starts when the line is
- * free (back to back, catching up if this thread woke late), or when it
- * shows up if the line had gone idle; it is on the far side one byte
- * time later. *_idle: the line had nothing to send when it became free.
- */
-
 /* Bytes the cable takes now (a faulty wire may double each one). */
 static size_t tx_room(struct hs_uart *u)
 {
@@ -143,6 +136,13 @@ static uint64_t tx_idle_at(const struct hs_uart *u)
 	return t > u->tx_line_free ? t : u->tx_line_free;
 }
 
+/*
+ * Line pacing, the same rule both ways (see rx_pump): a byte starts when
+ * the line is free (back to back, catching up if this thread woke late),
+ * or when it shows up if the line had gone idle; it is on the far side
+ * one byte time later. *_idle: the line had nothing to send when it
+ * became free.
+ */
 static unsigned tx_pump(struct hs_uart *u, uint64_t now)
 {
 	uint8_t got[256], out[2 * sizeof(got)];
@@ -172,7 +172,6 @@ static unsigned tx_pump(struct hs_uart *u, uint64_t now)
 			if (u->tx_idle)
 				atomic_fetch_add_explicit(&u->st_idle_starts, 1,
 							  memory_order_relaxed);
-
 			u->tx_idle = u->tx_stalled = false;
 			u->tx_line_free = start + u->byte_ns;
 		}
