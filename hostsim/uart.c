@@ -4,6 +4,9 @@
  * or writes one of the eight 16550 registers. Lock-free and
  * async-signal-safe (see uart_int.h); the I/O thread is in uart_io.c.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* ptsname_r, accept4, ppoll, eventfd */
+#endif
 #include "uart_int.h"
 
 #include <errno.h>

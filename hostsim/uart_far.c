@@ -8,6 +8,9 @@
  * for ever, so it is left out of the poll set then, and an inotify watch
  * for IN_OPEN on /dev/pts/N says when a debugger opens it again.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* ptsname_r, accept4, ppoll, eventfd */
+#endif
 #include "uart_int.h"
 
 #include <arpa/inet.h>

@@ -9,6 +9,9 @@
  * TX path: tx FIFO (16) -> [line pacing] -> fault injector -> cable ->
  *   write -> far end. MCR.LOOP sends popped bytes to the rx ring instead.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* ptsname_r, accept4, ppoll, eventfd */
+#endif
 #include "uart_int.h"
 
 #include <errno.h>
