@@ -251,6 +251,8 @@ static uint8_t read_lsr(struct hs_uart *u)
 	if (level == 0 && (!u->byte_ns || hs_uart_now_ns() >=
 						  atomic_load(&u->tx_busy_until)))
 		lsr |= LSR_TEMT;
+	if (level)
+		kick(u); /* the end of a burst of THR writes */
 	poll_backoff(u);
 	return lsr;
 }
@@ -316,12 +318,23 @@ uint8_t hs_uart_in(void *uart, unsigned reg)
 
 static void write_thr(struct hs_uart *u, uint8_t b)
 {
+	unsigned level;
+
 	atomic_store(&u->thri_pending, 0);
 	poll_progress(u);
 	if (!tx_put(u, b))
 		atomic_fetch_add_explicit(&u->st_overflow, 1,
 					  memory_order_relaxed);
-	kick(u);
+	/*
+	 * Wake the I/O thread for the first byte of a burst (it yields
+	 * once before looking, so a kernel on the same core can finish
+	 * the burst), again when a FIFO load is queued, and at the LSR read
+	 * that ends a burst (read_lsr). Each costs a syscall only if the
+	 * thread sleeps.
+	 */
+	level = hs_uart_tx_level(u);
+	if (level == 1 || level >= HS_FIFO)
+		kick(u);
 }
 
 static void write_ier(struct hs_uart *u, uint8_t v)

@@ -388,6 +388,9 @@ static void wait_events(struct hs_uart *u, uint64_t now, bool busy)
 
 		if (read(u->wake_fd, &v, sizeof(v)) < 0)
 			(void)0; /* EAGAIN: another reader got it */
+		/* Woken by a register write: if the writer shares our core,
+		 * let it finish its burst before we take it. */
+		sched_yield();
 	}
 	ev = hs_far_events(u, &p[1], nfar);
 	if (ev & 2)

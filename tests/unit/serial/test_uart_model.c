@@ -355,6 +355,22 @@ START_TEST(test_irq)
 }
 END_TEST
 
+/* Bytes written with no LSR read after them (console output) still go. */
+START_TEST(test_tx_without_lsr_read)
+{
+	struct hs_uart *u = open_spec("tcp:127.0.0.1:0", 0);
+	int fd = mu_connect(u);
+
+	ck_assert(MU_WAIT(mu_dcd(u), 5));
+	hs_uart_out(u, KSTUB_UART_FCR, 0x07);
+	for (int i = 0; i < 3; i++)
+		hs_uart_out(u, KSTUB_UART_THR, (uint8_t)"ok\n"[i]);
+	far_expect(fd, "ok\n", 3);
+	close(fd);
+	hs_uart_close(u);
+}
+END_TEST
+
 static int count_fds(void)
 {
 	DIR *d = opendir("/proc/self/fd");
@@ -406,6 +422,7 @@ Suite *uart_model_suite(void)
 	tcase_add_test(tc, test_driver_on_model);
 	tcase_add_test(tc, test_break);
 	tcase_add_test(tc, test_irq);
+	tcase_add_test(tc, test_tx_without_lsr_read);
 	tcase_add_test(tc, test_close_releases_everything);
 	suite_add_tcase(su, tc);
 	return su;
