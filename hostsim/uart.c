@@ -70,6 +70,14 @@ static void kick(struct hs_uart *u)
 		hs_uart_wake(u);
 }
 
+/* TX news, unless the I/O thread will look at the FIFO anyway (a byte
+ * time is due, or it waits for the far end to take the cable). */
+static void kick_tx(struct hs_uart *u)
+{
+	if (!atomic_load(&u->tx_watching))
+		kick(u);
+}
+
 /*
  * TX FIFO. Position p has been filled once its slot's tag is above p or
  * the slot is FULL(p); it has been taken once the tag is above p. Every
@@ -252,7 +260,7 @@ static uint8_t read_lsr(struct hs_uart *u)
 						  atomic_load(&u->tx_busy_until)))
 		lsr |= LSR_TEMT;
 	if (level)
-		kick(u); /* the end of a burst of THR writes */
+		kick_tx(u); /* the end of a burst of THR writes */
 	poll_backoff(u);
 	return lsr;
 }
@@ -334,7 +342,7 @@ static void write_thr(struct hs_uart *u, uint8_t b)
 	 */
 	level = hs_uart_tx_level(u);
 	if (level == 1 || level >= HS_FIFO)
-		kick(u);
+		kick_tx(u);
 }
 
 static void write_ier(struct hs_uart *u, uint8_t v)

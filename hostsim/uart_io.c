@@ -369,6 +369,10 @@ static void wait_events(struct hs_uart *u, uint64_t now, bool busy)
 	if (busy)
 		wait_ns = 0;
 	if (wait_ns != 0) {
+		/* No TX wakeups needed while a byte time is due or the far
+		 * end holds the cable up (POLLOUT wakes us then). */
+		atomic_store(&u->tx_watching,
+			     (paced(u) && !u->tx_idle) || tx_room(u) == 0);
 		/* Dekker with kick(): we see the byte, or it sees us asleep. */
 		atomic_store(&u->io_sleeping, 1);
 		if (tx_ready(u, now) || atomic_load(&u->break_req) ||
