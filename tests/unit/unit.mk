@@ -6,11 +6,28 @@ UNIT_SRCS := tests/unit/main.c \
 	tests/unit/arch/test_arch_dr.c \
 	tests/unit/arch/test_arch_step.c \
 	tests/unit/arch/test_arch_stop.c
+UNIT_SRCS += tests/unit/serial/test_serial.c
+UNIT_SRCS += tests/unit/serial/test_linkfault.c
+UNIT_SRCS += tests/unit/serial/test_uart_model.c
+UNIT_SRCS += tests/unit/serial/test_uart_flow.c
+UNIT_SRCS += tests/unit/serial/model_util.c
 
 UNIT_FAKE_SRCS :=
+UNIT_FAKE_SRCS += tests/fakes/fake_uart.c
+
+# hostsim's UART model and fault injector, built here for their own tests
+# (hosted C, pthreads); hostsim.mk builds them for the machine.
+UNIT_HOSTSIM_SRCS := hostsim/uart.c hostsim/uart_io.c hostsim/uart_far.c \
+	hostsim/linkfault.c
 
 UNIT_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(UNIT_SRCS) $(UNIT_FAKE_SRCS))
-UNIT_INC := $(TARGET_INC) -Itests/fakes -Itests/unit -Istub/src
+UNIT_OBJS += $(patsubst %.c,$(BUILD)/obj/unit-hostsim/%.o,$(UNIT_HOSTSIM_SRCS))
+UNIT_INC := $(TARGET_INC) -Itests/fakes -Itests/unit -Istub/src -Ihostsim
+
+$(BUILD)/obj/unit-hostsim/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(HOSTED) $(SAN) -D_GNU_SOURCE -pthread -Ihostsim \
+		-MMD -MP -c $< -o $@
 
 $(BUILD)/obj/tests/%.o: tests/%.c
 	@mkdir -p $(@D)
@@ -18,7 +35,7 @@ $(BUILD)/obj/tests/%.o: tests/%.c
 		$(shell pkg-config --cflags check) -MMD -MP -c $< -o $@
 
 $(BUILD)/unit-tests: $(UNIT_OBJS) $(BUILD)/libkstub.a
-	$(CC) $(SAN) -o $@ $(UNIT_OBJS) $(BUILD)/libkstub.a \
+	$(CC) $(SAN) -pthread -o $@ $(UNIT_OBJS) $(BUILD)/libkstub.a \
 		$(shell pkg-config --libs check)
 
 # Prints target.xml for tests/arch/check_tdesc.sh.

@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Private to the UART model: the state shared between the register path
+ * (uart.c, run by the simulated CPUs, possibly in signal handlers), the
+ * I/O thread (uart_io.c) and the far ends (uart_far.c).
+ *
+ * Sharing rules. CPU threads touch only the atomics in the first block,
+ * with no lock: every register operation is a short sequence of loads,
+ * stores and compare-and-swaps that any other register operation
+ * (another CPU, or a signal handler interrupting this one on the same
+ * thread) can overtake and complete without waiting for it. The I/O
+ * thread owns everything in the last block.
+ */
+#ifndef HOSTSIM_UART_INT_H
+#define HOSTSIM_UART_INT_H
+
+#include <limits.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "linkfault.h"
+#include "uart.h"
+
+#define HS_FIFO 16u		/* 16550A FIFO depth, each way */
+/*
+ * TX slots. Paced, only HS_FIFO of them are used, as on a 16550A.
+ * Unpaced, the FIFO is elastic like the RX side (QEMU's THR never
+ * fills): THRE means room for HS_FIFO more, so a driver that writes 16
+ * per THRE never waits for the I/O thread, even on a crowded host.
+ */
+#define HS_TX_RING 4096u
+#define HS_RX_BI 0x100u		/* RX slot flag: BREAK arrived with this NUL */
+
+/*
+ * TX FIFO slots carry their position so a stale compare-and-swap can
+ * never land in the wrong lap: EMPTY(p) = p << 9 means "free for the
+ * byte at position p"; FULL(p, b) = p << 9 | 0x100 | b.
+ */
+#define TX_EMPTY(p) ((uint64_t)(p) << 9)
+#define TX_FULL(p, b) (TX_EMPTY(p) | 0x100u | (uint8_t)(b))
+
+enum hs_far_kind { HS_FAR_PTY, HS_FAR_TCP };
+
+struct hs_uart {
+	/* ---- shared with CPU threads: atomics only ---- */
+	_Atomic uint8_t ier, lcr, mcr, scr, dll, dlm, fcr_on;
+	_Atomic uint8_t lsr_sticky;	/* OE until LSR is read */
+	_Atomic uint8_t msr_delta;	/* DCTS/DDSR/DDCD until MSR is read */
+	_Atomic uint8_t carrier;	/* a peer is connected */
+	_Atomic uint8_t thri_pending;	/* THR-empty interrupt not yet seen */
+	_Atomic uint8_t rbr_last;	/* what RBR reads when the FIFO is empty */
+	_Atomic uint32_t idle_polls;	/* LSR reads that brought nothing */
+
+	/* RX: the I/O thread fills [rx_vis..), CPUs take from rx_head. */
+	_Atomic uint16_t *rx_slot;	/* byte | HS_RX_BI */
+	uint32_t rx_mask;		/* ring size - 1 */
+	_Atomic uint32_t rx_head, rx_vis;
+	_Atomic uint8_t rx_want_room;	/* I/O thread waits for space */
+
+	/* TX: CPUs put (tagged slots), the I/O thread takes. */
+	_Atomic uint64_t tx_slot[HS_TX_RING];
+	_Atomic uint64_t tx_head, tx_tail;
+	_Atomic uint64_t tx_busy_until;	/* ns: the shifter is busy (TEMT) */
+
+	_Atomic uint8_t io_sleeping;	/* I/O thread is (about to be) in poll */
+	_Atomic uint8_t tx_watching;	/* ...and wakes for TX by itself */
+	_Atomic uint8_t stop;
+	_Atomic uint32_t break_req;	/* BREAKs asked for by the far end */
+	int wake_fd;			/* eventfd: register path -> I/O thread */
+	void (*_Atomic irq)(void *);
+	void *_Atomic irq_arg;
+
+	_Atomic uint64_t st_rx, st_tx, st_overrun, st_overflow, st_irq;
+	_Atomic uint64_t st_idle_starts;
+	_Atomic uint64_t st_conn, st_refused, st_rxf, st_txf;
+
+	/* ---- configuration: fixed after open ---- */
+	uint64_t byte_ns;		/* 0: unpaced */
+	unsigned tx_depth;		/* HS_FIFO paced, HS_TX_RING unpaced */
+	unsigned flags;
+	enum hs_far_kind kind;
+	char where[PATH_MAX];
+	char pts_name[64];
+
+	/* ---- the I/O thread's own ---- */
+	pthread_t thread;
+	bool thread_started;
+	int far_fd;		/* pty master, or the tcp listener */
+	int peer_fd;		/* connected peer (pty: = far_fd), else -1 */
+	int ino_fd;		/* pty: inotify watch on the slave, or -1 */
+	bool connected;
+	bool link_made;		/* we created the symlink at where */
+	uint16_t *stage;	/* RX: read from the far end, not yet sent */
+	size_t stage_cap, stage_off, stage_len;
+	uint8_t *cable;		/* TX: sent, not yet written to the far end */
+	size_t cable_cap, cable_off, cable_len;
+	bool cable_blocked;	/* last far-end write would block */
+	uint8_t *scratch;	/* fault injector output, 2 x read chunk */
+	uint64_t rx_line_free, tx_line_free;	/* ns: the line is busy until */
+	uint64_t tx_empty_at;	/* ns: the FIFO last became empty */
+	bool rx_idle, tx_idle;
+	bool rx_stalled, tx_stalled;	/* held up by a full buffer */
+	uint8_t telnet;		/* 1: last byte read was IAC (0xff) */
+	struct hs_linkfault rxf, txf;
+};
+
+/* uart.c: FIFO primitives shared with the I/O thread. */
+int hs_uart_tx_pop(struct hs_uart *u);
+unsigned hs_uart_tx_level(struct hs_uart *u);
+uint32_t hs_uart_rx_count(struct hs_uart *u);
+void hs_uart_wake(struct hs_uart *u);
+uint64_t hs_uart_now_ns(void);
+
+/* uart_far.c: the far end of the cable. */
+int hs_far_open(struct hs_uart *u, const char *spec, char *err,
+		size_t errlen);
+void hs_far_close(struct hs_uart *u);
+/* Fill poll slots; returns how many (at most 2) and a timeout cap. */
+int hs_far_pollfds(struct hs_uart *u, struct pollfd *p, int64_t *max_ns);
+/* Act on the poll result: accept, notice a reopened pty. Returns bit 0
+ * if the peer has bytes (or its hangup) to read, bit 1 if writable. */
+int hs_far_events(struct hs_uart *u, const struct pollfd *p, int n);
+/* Bytes from the peer: > 0, 0 (none now), -1 (peer gone). */
+long hs_far_read(struct hs_uart *u, uint8_t *buf, size_t len);
+/* Bytes to the peer: >= 0 written (0: would block), -1 (peer gone). */
+long hs_far_write(struct hs_uart *u, const uint8_t *buf, size_t len);
+/* The peer is gone: release it and wait for the next one. */
+void hs_far_hangup(struct hs_uart *u);
+
+/* uart_io.c: called by uart_far.c when a peer arrives. */
+void hs_uart_set_carrier(struct hs_uart *u, bool on);
+
+#endif /* HOSTSIM_UART_INT_H */

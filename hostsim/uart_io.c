@@ -1,0 +1,563 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * The UART model's I/O thread: moves bytes between the FIFOs and the far
+ * end (through the cable buffers), paces them at the line rate if asked,
+ * injects faults, raises the RX interrupt. Also open and close.
+ *
+ * RX path: far end -> read -> fault injector -> stage (the cable) ->
+ *   [line pacing] -> rx ring (FIFO, elastic unless HS_UART_OVERRUN).
+ * TX path: tx FIFO (16) -> [line pacing] -> fault injector -> cable ->
+ *   write -> far end. MCR.LOOP sends popped bytes to the rx ring instead.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* ptsname_r, accept4, ppoll, eventfd */
+#endif
+#include "uart_int.h"
+
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#define READ_CHUNK 4096
+#define DEFAULT_CABLE 65536
+#define HOLD_IDLE_NS 4000	/* kernel paused this long: write out now */
+#define HOLD_MAX_NS 50000	/* never hold TX bytes longer than this */
+#define FLUSH_AT 4096		/* or once this much has piled up */
+#define MCR_LOOP 0x10
+
+static void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#endif
+}
+
+#define IER_RDI 0x01
+#define LSR_OE 0x02
+
+void hs_uart_set_carrier(struct hs_uart *u, bool on)
+{
+	if (u->connected == on)
+		return;
+	u->connected = on;
+	atomic_store(&u->carrier, on);
+	atomic_fetch_or(&u->msr_delta, 0x0b); /* DCTS | DDSR | DDCD */
+	if (on) {
+		atomic_fetch_add(&u->st_conn, 1);
+	} else {
+		/* Bytes on an unplugged cable are gone. */
+		u->cable_off = u->cable_len = 0;
+		u->cable_blocked = false;
+	}
+}
+
+static bool paced(const struct hs_uart *u)
+{
+	return u->byte_ns != 0;
+}
+
+static bool looped(struct hs_uart *u)
+{
+	return atomic_load(&u->mcr) & MCR_LOOP;
+}
+
+static void cable_put(struct hs_uart *u, const uint8_t *p, size_t n)
+{
+	if (u->cable_off + u->cable_len + n > u->cable_cap) {
+		memmove(u->cable, u->cable + u->cable_off, u->cable_len);
+		u->cable_off = 0;
+	}
+	memcpy(u->cable + u->cable_off + u->cable_len, p, n);
+	u->cable_len += n;
+}
+
+static void stage_put(struct hs_uart *u, uint16_t v)
+{
+	if (u->stage_off + u->stage_len == u->stage_cap) {
+		memmove(u->stage, u->stage + u->stage_off,
+			u->stage_len * sizeof(*u->stage));
+		u->stage_off = 0;
+	}
+	u->stage[u->stage_off + u->stage_len++] = v;
+}
+
+/*
+ * Make one byte visible to the kernel. Lossless mode waits for ring
+ * space (returns false); OVERRUN mode drops it like a full 16550 FIFO.
+ */
+static bool rx_deliver(struct hs_uart *u, uint16_t v)
+{
+	uint32_t vis = atomic_load_explicit(&u->rx_vis, memory_order_relaxed);
+	uint32_t count = hs_uart_rx_count(u);
+
+	if (u->flags & HS_UART_OVERRUN) {
+		if (count >= (atomic_load(&u->fcr_on) ? HS_FIFO : 1)) {
+			atomic_fetch_or(&u->lsr_sticky, LSR_OE);
+			atomic_fetch_add(&u->st_overrun, 1);
+			return true;
+		}
+	} else if (count > u->rx_mask) {
+		atomic_store(&u->rx_want_room, 1);
+		if (hs_uart_rx_count(u) > u->rx_mask)
+			return false;
+		atomic_store(&u->rx_want_room, 0);
+	}
+	atomic_store_explicit(&u->rx_slot[vis & u->rx_mask], v,
+			      memory_order_relaxed);
+	atomic_store_explicit(&u->rx_vis, vis + 1, memory_order_release);
+	atomic_fetch_add_explicit(&u->st_rx, 1, memory_order_relaxed);
+	return true;
+}
+
+/* Bytes the cable takes now (a faulty wire may double each one). */
+static size_t tx_room(struct hs_uart *u)
+{
+	size_t room;
+
+	if (!u->connected || looped(u))
+		return SIZE_MAX; /* into the void, or back to the receiver */
+	room = u->cable_cap - u->cable_len;
+	return hs_linkfault_active(&u->txf) ? room / 2 : room;
+}
+
+/*
+ * When an empty FIFO means the line has gone idle: once it is free and
+ * the kernel has had a byte time to answer THRE. Measured from when THRE
+ * really showed, so this thread's own lateness (catching up) does not
+ * count against the kernel.
+ */
+static uint64_t tx_idle_at(const struct hs_uart *u)
+{
+	uint64_t t = u->tx_empty_at + u->byte_ns;
+
+	return t > u->tx_line_free ? t : u->tx_line_free;
+}
+
+/*
+ * Line pacing, the same rule both ways (see rx_pump): a byte starts when
+ * the line is free (back to back, catching up if this thread woke late),
+ * or when it shows up if the line had gone idle; it is on the far side
+ * one byte time later. *_idle: the line had nothing to send when it
+ * became free.
+ */
+static unsigned tx_pump(struct hs_uart *u, uint64_t now)
+{
+	uint8_t got[256], out[2 * sizeof(got)];
+	bool loop = looped(u), fault = hs_linkfault_active(&u->txf);
+	size_t room = tx_room(u), n = 0;
+	int b;
+
+	if (room < sizeof(got)) {
+		if (room == 0 && hs_uart_tx_level(u))
+			u->tx_stalled = true; /* far end not reading */
+	} else {
+		room = sizeof(got);
+	}
+	while (n < room) {
+		if (paced(u) && !u->tx_idle && u->tx_line_free > now)
+			break;
+		b = hs_uart_tx_pop(u);
+		if (b < 0)
+			break;
+		if (paced(u)) {
+			/* Back to back, catching up if we woke late; from
+			 * now if the line had idled or the cable stalled. */
+			uint64_t start = u->tx_idle || u->tx_stalled
+						 ? now
+						 : u->tx_line_free;
+
+			if (u->tx_idle)
+				atomic_fetch_add_explicit(&u->st_idle_starts, 1,
+							  memory_order_relaxed);
+			u->tx_idle = u->tx_stalled = false;
+			u->tx_line_free = start + u->byte_ns;
+		}
+		got[n++] = (uint8_t)b;
+	}
+	if (paced(u)) {
+		atomic_store(&u->tx_busy_until, u->tx_line_free);
+		if (hs_uart_tx_level(u) == 0) {
+			if (n)
+				u->tx_empty_at = now; /* THRE shows from now */
+			if (now >= tx_idle_at(u))
+				u->tx_idle = true;
+		}
+	}
+	if (n == 0)
+		return 0;
+	if (hs_uart_tx_level(u) == 0)
+		atomic_store(&u->thri_pending, 1);
+	atomic_fetch_add_explicit(&u->st_tx, n, memory_order_relaxed);
+	if (loop) {
+		/* The receiver hears the transmitter; nothing leaves. */
+		for (size_t i = 0; i < n; i++)
+			(void)rx_deliver(u, got[i]);
+	} else if (u->connected) {
+		size_t m = n;
+		const uint8_t *p = got;
+
+		if (fault) {
+			uint64_t before = u->txf.corrupted + u->txf.dropped +
+					  u->txf.duplicated;
+
+			m = hs_linkfault_apply(&u->txf, got, n, out);
+			p = out;
+			atomic_fetch_add(&u->st_txf, u->txf.corrupted +
+							     u->txf.dropped +
+							     u->txf.duplicated -
+							     before);
+		}
+		cable_put(u, p, m);
+	}
+	return (unsigned)n;
+}
+
+/* The edge and level rules of hs_uart_set_irq(). */
+static void raise_irq(struct hs_uart *u, uint32_t vis_before)
+{
+	void (*irq)(void *) = atomic_load(&u->irq);
+	uint32_t h = atomic_load(&u->rx_head);
+	bool edge = (int32_t)(h - vis_before) >= 0;
+
+	if (!irq || !(edge || (atomic_load(&u->ier) & IER_RDI)))
+		return;
+	atomic_fetch_add(&u->st_irq, 1);
+	irq(atomic_load(&u->irq_arg));
+}
+
+static unsigned rx_pump(struct hs_uart *u, uint64_t now)
+{
+	uint32_t vis_before = atomic_load(&u->rx_vis);
+	unsigned n = 0;
+
+	if (looped(u))
+		return 0; /* the receiver is cut off from the line */
+	if (paced(u) && u->rx_idle && u->stage_len) {
+		u->rx_line_free = now; /* the first byte after a pause */
+		u->rx_idle = false;
+	}
+	while (u->stage_len) {
+		if (paced(u) && u->rx_line_free + u->byte_ns > now)
+			break; /* its stop bit is still on the way */
+		if (!rx_deliver(u, u->stage[u->stage_off])) {
+			u->rx_stalled = true; /* lossless: kernel reads first */
+			break;
+		}
+		/* After a stall the far end resumes at the line rate. */
+		u->rx_line_free = u->rx_stalled ? now
+						: u->rx_line_free + u->byte_ns;
+		u->rx_stalled = false;
+		u->stage_off++;
+		u->stage_len--;
+		n++;
+	}
+	if (u->stage_len == 0)
+		u->rx_idle = true;
+	if (n)
+		raise_irq(u, vis_before);
+	return n;
+}
+
+/* Read what the far end sent: wire faults, then BREAK decoding. */
+static void rx_fill(struct hs_uart *u)
+{
+	uint8_t raw[READ_CHUNK];
+	const uint8_t *p = raw;
+	size_t room = u->stage_cap - u->stage_len, cap = sizeof(raw);
+	long n;
+
+	if (hs_linkfault_active(&u->rxf))
+		room /= 2;
+	if (room < cap)
+		cap = room;
+	if (cap == 0)
+		return;
+	n = hs_far_read(u, raw, cap);
+	if (n < 0) {
+		hs_far_hangup(u);
+		return;
+	}
+	if (hs_linkfault_active(&u->rxf)) {
+		uint64_t before = u->rxf.corrupted + u->rxf.dropped +
+				  u->rxf.duplicated;
+
+		n = (long)hs_linkfault_apply(&u->rxf, raw, (size_t)n,
+					     u->scratch);
+		p = u->scratch;
+		atomic_fetch_add(&u->st_rxf, u->rxf.corrupted + u->rxf.dropped +
+						     u->rxf.duplicated - before);
+	}
+	for (long i = 0; i < n; i++) {
+		if (!(u->flags & HS_UART_TELNET_BREAK)) {
+			stage_put(u, p[i]);
+		} else if (u->telnet) {
+			u->telnet = 0;
+			if (p[i] == 0xf3) {
+				stage_put(u, HS_RX_BI); /* IAC BRK */
+			} else {
+				stage_put(u, 0xff);
+				stage_put(u, p[i]);
+			}
+		} else if (p[i] == 0xff) {
+			u->telnet = 1;
+		} else {
+			stage_put(u, p[i]);
+		}
+	}
+}
+
+static void tx_flush(struct hs_uart *u)
+{
+	while (u->cable_len && u->connected) {
+		long n = hs_far_write(u, u->cable + u->cable_off, u->cable_len);
+
+		if (n < 0) {
+			hs_far_hangup(u);
+			return;
+		}
+		if (n == 0) {
+			u->cable_blocked = true;
+			return;
+		}
+		u->cable_off += (size_t)n;
+		u->cable_len -= (size_t)n;
+	}
+	u->cable_off = 0;
+	u->cable_blocked = false;
+}
+
+/* Could tx_pump take a byte right now? Then do not sleep. */
+static bool tx_ready(struct hs_uart *u, uint64_t now)
+{
+	if (hs_uart_tx_level(u) == 0 || tx_room(u) == 0)
+		return false;
+	return !paced(u) || u->tx_idle || u->tx_line_free <= now;
+}
+
+static int64_t until(uint64_t t, uint64_t now)
+{
+	return t > now ? (int64_t)(t - now) : 0;
+}
+
+/* Sleep until a register write, a far-end event or the next byte time. */
+static void wait_events(struct hs_uart *u, uint64_t now, bool busy)
+{
+	struct pollfd p[4] = {{.fd = u->wake_fd, .events = POLLIN}};
+	int64_t far_ns = INT64_MAX, wait_ns = INT64_MAX;
+	struct timespec ts, *tsp = NULL;
+	int nfar = hs_far_pollfds(u, &p[1], &far_ns);
+	int ev;
+
+	if (paced(u) && !u->tx_idle && tx_room(u))
+		wait_ns = until(hs_uart_tx_level(u) ? u->tx_line_free
+						    : tx_idle_at(u),
+				now);
+	if (paced(u) && u->stage_len && !looped(u) && !u->rx_stalled) {
+		int64_t d = until(u->rx_line_free + u->byte_ns, now);
+
+		if (d < wait_ns)
+			wait_ns = d;
+	}
+	if (far_ns < wait_ns)
+		wait_ns = far_ns;
+	if (busy)
+		wait_ns = 0;
+	if (wait_ns != 0) {
+		/* No TX wakeups needed while a byte time is due or the far
+		 * end holds the cable up (POLLOUT wakes us then). */
+		atomic_store(&u->tx_watching,
+			     (paced(u) && !u->tx_idle) || tx_room(u) == 0);
+		/* Dekker with kick(): we see the byte, or it sees us asleep. */
+		atomic_store(&u->io_sleeping, 1);
+		if (tx_ready(u, now) || atomic_load(&u->break_req) ||
+		    atomic_load(&u->stop))
+			wait_ns = 0;
+	}
+	if (wait_ns != INT64_MAX) {
+		ts.tv_sec = wait_ns / 1000000000;
+		ts.tv_nsec = wait_ns % 1000000000;
+		tsp = &ts;
+	}
+	if (ppoll(p, (nfds_t)(1 + nfar), tsp, NULL) < 0)
+		p[0].revents = 0;
+	atomic_store(&u->io_sleeping, 0);
+	if (p[0].revents & POLLIN) {
+		uint64_t v;
+
+		if (read(u->wake_fd, &v, sizeof(v)) < 0)
+			(void)0; /* EAGAIN: another reader got it */
+		/* Woken by a register write: if the writer shares our core,
+		 * let it finish its burst before we take it. */
+		sched_yield();
+	}
+	ev = hs_far_events(u, &p[1], nfar);
+	if (ev & 2)
+		u->cable_blocked = false;
+	if (ev & 1)
+		rx_fill(u);
+}
+
+static void take_breaks(struct hs_uart *u)
+{
+	while (atomic_load(&u->break_req) && u->stage_len < u->stage_cap) {
+		atomic_fetch_sub(&u->break_req, 1);
+		stage_put(u, HS_RX_BI); /* a NUL with BI, as a UART stores it */
+	}
+}
+
+static void *io_main(void *arg)
+{
+	struct hs_uart *u = arg;
+	uint64_t last_move = 0, hold_since = 0;
+
+	/* Byte times are tens of microseconds: ask for precise wakeups. */
+	prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
+	while (!atomic_load(&u->stop)) {
+		uint64_t now = hs_uart_now_ns();
+		unsigned moved;
+
+		take_breaks(u);
+		moved = tx_pump(u, now) + rx_pump(u, now);
+		if (moved) {
+			last_move = now;
+			if (!hold_since)
+				hold_since = now;
+		}
+		/*
+		 * Unpaced, the kernel refills the FIFO within a microsecond
+		 * of THRE: spin briefly to gather its next bursts into one
+		 * write instead of one syscall per 16 bytes.
+		 */
+		if (!paced(u) && u->cable_len && u->cable_len < FLUSH_AT &&
+		    now - last_move < HOLD_IDLE_NS &&
+		    now - hold_since < HOLD_MAX_NS) {
+			cpu_relax();
+			continue;
+		}
+		hold_since = 0;
+		if (u->cable_len && !u->cable_blocked)
+			tx_flush(u);
+		wait_events(u, now, moved != 0);
+	}
+	return NULL;
+}
+
+static uint32_t ring_size(size_t want)
+{
+	uint32_t n = 64;
+
+	while (n < want && n < (1u << 30))
+		n <<= 1;
+	return n;
+}
+
+static int fail(char *err, size_t errlen, const char *what)
+{
+	if (errlen)
+		snprintf(err, errlen, "uart: %s", what);
+	return -1;
+}
+
+static int start_thread(struct hs_uart *u)
+{
+	sigset_t all, old;
+	int rc;
+
+	/* The machine's signals (traps, IPIs, timers) are for CPU threads. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(&u->thread, NULL, io_main, u);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	u->thread_started = rc == 0;
+	return rc;
+}
+
+static void free_uart(struct hs_uart *u)
+{
+	if (u->wake_fd >= 0)
+		close(u->wake_fd);
+	free(u->rx_slot);
+	free(u->stage);
+	free(u->cable);
+	free(u->scratch);
+	free(u);
+}
+
+int hs_uart_open_cfg(struct hs_uart **out, const struct hs_uart_config *cfg,
+		     char *err, size_t errlen)
+{
+	size_t cable = cfg && cfg->cable_len ? cfg->cable_len : DEFAULT_CABLE;
+	struct hs_uart *u;
+	uint32_t rx;
+
+	*out = NULL;
+	if (!cfg || !cfg->spec)
+		return fail(err, errlen, "no spec");
+	if (cfg->pace_baud > 10000000)
+		return fail(err, errlen, "pace_baud above 10 Mbaud");
+	u = calloc(1, sizeof(*u));
+	if (!u)
+		return fail(err, errlen, "out of memory");
+	u->wake_fd = u->far_fd = u->peer_fd = u->ino_fd = -1;
+	u->flags = cfg->flags;
+	if (cfg->pace_baud)
+		u->byte_ns = 10000000000ull / cfg->pace_baud;
+	rx = ring_size(cable);
+	u->rx_mask = rx - 1;
+	u->rx_slot = calloc(rx, sizeof(*u->rx_slot));
+	u->stage_cap = cable;
+	u->stage = calloc(cable, sizeof(*u->stage));
+	u->cable_cap = cable;
+	u->cable = malloc(cable);
+	u->scratch = malloc(2 * READ_CHUNK);
+	u->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (!u->rx_slot || !u->stage || !u->cable || !u->scratch ||
+	    u->wake_fd < 0) {
+		free_uart(u);
+		return fail(err, errlen, "out of memory or eventfd failed");
+	}
+	for (unsigned i = 0; i < HS_TX_RING; i++)
+		atomic_init(&u->tx_slot[i], TX_EMPTY(i));
+	u->tx_depth = u->byte_ns ? HS_FIFO : HS_TX_RING;
+	atomic_init(&u->dll, 1); /* 115200 until the kernel says otherwise */
+	u->rx_idle = u->tx_idle = true;
+	hs_linkfault_init(&u->rxf, &cfg->rx_fault);
+	hs_linkfault_init(&u->txf, &cfg->tx_fault);
+	if (hs_far_open(u, cfg->spec, err, errlen) < 0) {
+		free_uart(u);
+		return -1;
+	}
+	if (start_thread(u) != 0) {
+		hs_far_close(u);
+		free_uart(u);
+		return fail(err, errlen, "cannot start the I/O thread");
+	}
+	*out = u;
+	return 0;
+}
+
+int hs_uart_open(struct hs_uart **out, const char *spec, uint32_t pace_baud,
+		 char *err, size_t errlen)
+{
+	struct hs_uart_config cfg = {.spec = spec, .pace_baud = pace_baud};
+
+	return hs_uart_open_cfg(out, &cfg, err, errlen);
+}
+
+void hs_uart_close(struct hs_uart *u)
+{
+	if (!u)
+		return;
+	atomic_store(&u->stop, 1);
+	hs_uart_wake(u);
+	if (u->thread_started)
+		pthread_join(u->thread, NULL);
+	hs_far_close(u);
+	free_uart(u);
+}
