@@ -19,7 +19,8 @@ KSTUB_CORE_SRCS = \
 	src/breakpoints.c \
 	src/xfer.c \
 	src/monitor.c \
-	src/trap.c
+	src/trap.c \
+	src/cpus.c
 
 KSTUB_ARCH_SRCS = \
 	arch/x86_64/regs.c \

@@ -24,8 +24,22 @@ struct kstub_rx {
 	uint8_t state;		/* enum in rsp_frame.c */
 	uint8_t sum;		/* running checksum of the data */
 	uint8_t csum_hi;	/* first received checksum digit */
-	uint8_t overflow;	/* data did not fit: answer E2BIG */
+	uint8_t overflow;	/* data did not fit: answer E07 */
 	uint32_t len;		/* data bytes stored in rx_buf */
+};
+
+/* The reply being built in tx_buf (rsp_tx.c). */
+struct kstub_tx {
+	uint32_t start;		/* first byte to transmit ('+' or '$') */
+	uint32_t pos;		/* next free byte */
+	uint32_t limit;		/* data may not pass this index */
+	uint32_t end;		/* one past the checksum once finished */
+	uint16_t run_len;	/* repeats of run_char not yet emitted */
+	uint8_t run_char;
+	uint8_t run_ok;		/* the last char emitted may start a run */
+	uint8_t sum;
+	uint8_t overflow;	/* something did not fit */
+	uint8_t pad[2];
 };
 
 struct kstub_swbp {
@@ -41,75 +55,59 @@ struct kstub_stop {
 	uint64_t addr;		/* watch/rwatch/awatch address */
 	uint32_t cpu;
 	uint8_t signo;		/* GDB signal number */
-	uint8_t reason;		/* KSTUB_STOP_* in trap_int.h */
-	uint8_t pad[2];
+	uint8_t reason;		/* KSTUB_STOP_* in kstub_int.h */
+	uint8_t fault;		/* a CPU fault: C<sig> hands it to the kernel */
+	uint8_t pad;
 };
 
 struct kstub_cpu_slot {
 	struct kstub_frame *frame;	/* while parked or master */
 	struct kstub_step step;		/* a step in progress on this CPU */
-	uint32_t state;			/* atomic: running, parked, master */
-	uint32_t go;			/* atomic: order to a parked CPU */
+	uint32_t state;			/* atomic: enum kstub_cpu_state */
+	uint32_t go;			/* atomic: set to release a parked CPU */
+	uint32_t want;			/* atomic: the roundup asked it to park */
+	uint32_t late;			/* atomic: roundup NMIs still in flight */
 	uint64_t dr6;			/* DR6 read at the last entry */
-	uint8_t step_rf;		/* set RF when this CPU resumes */
-	uint8_t pad[7];
-};
-
-/* The reply being built in tx_buf (rsp_tx.c). */
-struct kstub_tx {
-	uint32_t pos;		/* next free byte in tx_buf */
-	uint32_t end;		/* bytes after the framed packet ends */
-	uint32_t run_pos;	/* where the current run's first char is */
-	uint16_t run_len;	/* length of the current run of run_char */
-	uint8_t run_char;
-	uint8_t sum;
-	uint8_t overflow;	/* something did not fit */
-	uint8_t ack;		/* tx_buf[0] holds a '+' for this packet */
-	uint8_t pad[2];
+	uint8_t order;			/* enum kstub_order */
+	uint8_t asked;			/* master only: this roundup asked it */
+	uint8_t pass;			/* return KSTUB_EPASS from the trap */
+	uint8_t pad[5];
 };
 
 struct kstub {
 	struct kstub_config cfg;
-	uint32_t pkt_max;	/* PacketSize: data bytes either way */
+	uint32_t pkt_max;	/* PacketSize: data bytes gdb may send */
 	uint32_t ncpus;
-
 	struct kstub_rx rx;
 	struct kstub_tx tx;
-	uint32_t tx_sent;	/* framed bytes of the packet awaiting '+' */
 	uint64_t last_rx_us;	/* when the last byte from gdb arrived */
-
 	/* Session flags (one byte each: they are set from trap context). */
 	uint8_t pkt_ready;	/* a whole packet waits in rx_buf */
+	uint8_t ack_due;	/* datagram link: the reply carries the '+' */
 	uint8_t noack;		/* QStartNoAckMode in effect */
 	uint8_t attached;	/* a debugger has talked and not detached */
 	uint8_t waiting;	/* gdb resumed us and waits for a stop reply */
-	uint8_t swbreak_ok;	/* gdb said swbreak+ / hwbreak+ */
 	uint8_t x_raw;		/* lldb-style x replies (no 'b' prefix) */
-	uint8_t thread_suffix;	/* lldb QThreadSuffixSupported */
-	uint8_t list_threads;	/* lldb QListThreadsInStopReply */
 	uint8_t resume;		/* set by a resume command: leave the loop */
 	uint8_t in_rcmd;	/* monitor output may be sent */
-	uint8_t pad0[6];
-
-	int32_t master;		/* atomic: CPU owning the session, or -1 */
+	uint8_t break_pending;	/* ^C seen while the kernel ran */
+	uint8_t hangup_pending;	/* the link dropped while the kernel ran */
+	uint8_t detaching;	/* D: forget the session once OK is sent */
+	uint8_t peer_swbreak;	/* gdb said swbreak+: stop replies may say why */
+	uint8_t peer_hwbreak;
+	uint32_t master;	/* atomic: CPU owning the session, or KSTUB_CPU_NONE */
 	uint32_t poll_lock;	/* atomic: poll_break/console_write */
-
 	struct kstub_stop stop;		/* the last stop, for '?' */
-	uint64_t g_tid;			/* Hg: registers and memory view */
-	uint64_t c_tid;			/* Hc: thread for c/s (0 = any) */
+	uint64_t g_tid;			/* Hg: registers view (0: stop thread) */
+	uint64_t c_tid;			/* Hc: thread for c/s (0: stop thread) */
 	uint64_t list_cursor;		/* qsThreadInfo: last tid sent */
-
 	struct kstub_dr_state dr;
-	uint64_t dr6_last;		/* the DR6 that ended the last stop */
 	struct kstub_swbp swbp[KSTUB_SWBP_MAX];
 	struct kstub_cpu_slot cpu[KSTUB_CPUS_MAX];
-
 	/* Registers of a thread that is not on a CPU (from thread_regs). */
 	struct kstub_frame other;
 	uint64_t other_tid;		/* 0: .other holds nothing */
-	uint8_t other_dirty;
-
-	uint8_t scratch[256];		/* memory chunks for m/x/M */
+	uint8_t scratch[256];		/* memory chunks for m/x/M/X */
 };
 
 #endif /* KSTUB_STATE_H */

@@ -1,3 +1,95 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* placeholder: not written yet */
-typedef int kstub_placeholder_cmd_bp;
+/* Z and z: software breakpoints, hardware breakpoints and watchpoints. */
+#include "kstub_int.h"
+
+static int parse(struct kstub_cur *a, uint64_t *type, uint64_t *addr,
+		 uint64_t *kind)
+{
+	int err = kstub_cur_hex(a, type);
+
+	if (err)
+		return err;
+	if (!kstub_cur_take(a, ','))
+		return KSTUB_EBADMSG;
+	err = kstub_cur_hex(a, addr);
+	if (err)
+		return err;
+	if (!kstub_cur_take(a, ','))
+		return KSTUB_EBADMSG;
+	err = kstub_cur_hex(a, kind);
+	if (err)
+		return err;
+	/* Conditions and commands (";X...") are not offered; refuse them. */
+	if (!kstub_cur_eof(a))
+		return KSTUB_EBADMSG;
+	return 0;
+}
+
+/*
+ * Common checks. Returns 0 when the request is for a type this port can
+ * back, KSTUB_ENOTSUP (empty reply: gdb falls back or reports "not
+ * supported") when it cannot, or an error for a malformed one.
+ */
+static int check(struct kstub *ks, uint64_t type, uint64_t kind)
+{
+	if (type > 4)
+		return KSTUB_ENOTSUP;
+	if (type == 0) {
+		if (!ks->cfg.port->text_write)
+			return KSTUB_ENOTSUP;
+		return kind == KSTUB_ARCH_BP_LEN ? 0 : KSTUB_EINVAL;
+	}
+	if (!kstub_have_dr(ks))
+		return KSTUB_ENOTSUP;
+	if (kind > 8)
+		return KSTUB_EINVAL;
+	return 0;
+}
+
+static int parse_checked(struct kstub *ks, struct kstub_cur *a,
+			 uint64_t *type, uint64_t *addr, uint64_t *kind)
+{
+	int err = parse(a, type, addr, kind);
+
+	return err ? err : check(ks, *type, *kind);
+}
+
+int kstub_cmd_Z(struct kstub *ks, struct kstub_cur *a)
+{
+	uint64_t type, addr, kind;
+	unsigned slot;
+	int err = parse_checked(ks, a, &type, &addr, &kind);
+
+	if (err)
+		return err;
+	if (type == 0) {
+		err = kstub_swbp_insert(ks, addr);
+	} else {
+		err = kstub_arch_dr_insert(&ks->dr, (enum kstub_hw_kind)(type - 1),
+					   addr, (unsigned)kind, &slot);
+		if (err == 0 && type == 3)
+			kstub_dr_refresh_shadows(ks);
+	}
+	if (err)
+		return err;
+	kstub_tx_str(ks, "OK");
+	return 0;
+}
+
+int kstub_cmd_z(struct kstub *ks, struct kstub_cur *a)
+{
+	uint64_t type, addr, kind;
+	int err = parse_checked(ks, a, &type, &addr, &kind);
+
+	if (err)
+		return err;
+	if (type == 0)
+		err = kstub_swbp_remove(ks, addr);
+	else
+		err = kstub_arch_dr_remove(&ks->dr, (enum kstub_hw_kind)(type - 1),
+					   addr, (unsigned)kind);
+	if (err)
+		return err;
+	kstub_tx_str(ks, "OK");
+	return 0;
+}

@@ -1,3 +1,165 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* placeholder: not written yet */
-typedef int kstub_placeholder_cmd_regs;
+/* g, G, p, P: registers of the thread selected by Hg. */
+#include "kstub_int.h"
+
+#define REG_MAX 16	/* the widest register on the wire (xmm) */
+
+static int view(struct kstub *ks, struct kstub_frame **f, bool *ro)
+{
+	return kstub_thread_frame(ks, kstub_resolve_tid(ks, ks->g_tid), f, ro);
+}
+
+static int parse_regno(struct kstub_cur *a, uint64_t *n)
+{
+	int err = kstub_cur_hex(a, n);
+
+	if (err)
+		return err;
+	return *n < KSTUB_NREGS ? 0 : KSTUB_EINVAL;
+}
+
+static void put_reg(struct kstub *ks, const struct kstub_frame *f,
+		    const struct kstub_dr_view *dv, unsigned n)
+{
+	uint8_t buf[REG_MAX];
+	long got = kstub_arch_reg_get(f, dv, n, buf);
+	unsigned i;
+
+	if (got > 0) {
+		kstub_tx_hexmem(ks, buf, (size_t)got);
+		return;
+	}
+	/* Unavailable, never invented. */
+	for (i = 0; i < kstub_arch_reg_size(n); i++)
+		kstub_tx_str(ks, "xx");
+}
+
+int kstub_cmd_regs_g(struct kstub *ks, struct kstub_cur *a)
+{
+	struct kstub_dr_view dv;
+	struct kstub_frame *f;
+	bool ro;
+	unsigned n;
+	int err;
+
+	if (!kstub_cur_eof(a))
+		return KSTUB_EBADMSG;
+	err = view(ks, &f, &ro);
+	if (err)
+		return err;
+	kstub_dr_view(ks, &dv);
+	for (n = 0; n < KSTUB_NREGS; n++)
+		put_reg(ks, f, &dv, n);
+	return 0;
+}
+
+int kstub_cmd_reg_p(struct kstub *ks, struct kstub_cur *a)
+{
+	struct kstub_dr_view dv;
+	struct kstub_frame *f;
+	uint64_t n;
+	bool ro;
+	int err;
+
+	err = parse_regno(a, &n);
+	if (err)
+		return err;
+	if (!kstub_cur_eof(a))
+		return KSTUB_EBADMSG;
+	err = view(ks, &f, &ro);
+	if (err)
+		return err;
+	kstub_dr_view(ks, &dv);
+	put_reg(ks, f, &dv, (unsigned)n);
+	return 0;
+}
+
+/* "xx..." in G: gdb has no value for it either; leave the register be. */
+static bool unavailable(const struct kstub_cur *a, unsigned size)
+{
+	unsigned i;
+
+	for (i = 0; i < 2 * size; i++)
+		if (a->p[i] != 'x')
+			return false;
+	return true;
+}
+
+static int set_one(struct kstub_frame *f, unsigned n, struct kstub_cur *a,
+		   bool skip_ro)
+{
+	uint8_t buf[REG_MAX];
+	unsigned size = kstub_arch_reg_size(n);
+	int err;
+
+	if ((size_t)(a->end - a->p) < 2 * size)
+		return KSTUB_EINVAL;
+	if (unavailable(a, size)) {
+		a->p += 2 * size;
+		return 0;
+	}
+	err = kstub_cur_hexbytes(a, buf, size);
+	if (err)
+		return err;
+	if (skip_ro && (kstub_arch_regs[n].flags & KSTUB_REG_RO))
+		return 0;
+	return kstub_arch_reg_set(f, n, buf, size);
+}
+
+/*
+ * All or nothing: the new values go to a copy first, so a bad value in
+ * the middle of G leaves the thread as it was.
+ */
+int kstub_cmd_regs_G(struct kstub *ks, struct kstub_cur *a)
+{
+	struct kstub_frame *f;
+	bool ro;
+	unsigned n;
+	int err;
+
+	err = view(ks, &f, &ro);
+	if (err)
+		return err;
+	if (ro)
+		return KSTUB_EPERM;
+	ks->other_tid = 0;
+	ks->other = *f;
+	for (n = 0; n < KSTUB_NREGS; n++) {
+		err = set_one(&ks->other, n, a, true);
+		if (err)
+			return err;
+	}
+	if (!kstub_cur_eof(a))
+		return KSTUB_EINVAL;
+	*f = ks->other;
+	kstub_tx_str(ks, "OK");
+	return 0;
+}
+
+int kstub_cmd_reg_P(struct kstub *ks, struct kstub_cur *a)
+{
+	struct kstub_frame *f;
+	uint64_t n;
+	bool ro;
+	int err;
+
+	err = parse_regno(a, &n);
+	if (err)
+		return err;
+	if (!kstub_cur_take(a, '='))
+		return KSTUB_EBADMSG;
+	err = view(ks, &f, &ro);
+	if (err)
+		return err;
+	if (kstub_arch_regs[n].flags & KSTUB_REG_RO)
+		return KSTUB_EPERM;
+	if (ro)
+		return KSTUB_EPERM;
+	if ((size_t)(a->end - a->p) != 2 * kstub_arch_reg_size((unsigned)n))
+		return KSTUB_EINVAL;
+	err = set_one(f, (unsigned)n, a, false);
+	if (err)
+		return err;
+	kstub_tx_str(ks, "OK");
+	return 0;
+}

@@ -1,3 +1,47 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* placeholder: not written yet */
-typedef int kstub_placeholder_init;
+/* kstub_init: check the configuration once, so nothing later has to. */
+#include "kstub_int.h"
+
+static bool hooks_ok(const struct kstub_config *cfg)
+{
+	const struct kstub_port_ops *p = cfg->port;
+	const struct kstub_transport_ops *l = cfg->link;
+
+	if (!p || !l || !l->recv_byte || !l->send)
+		return false;
+	if (!p->mem_read || !p->mem_write || !p->now_us)
+		return false;
+	/* Debug registers come as a pair; so do thread lists. */
+	if (!p->dr_get != !p->dr_set)
+		return false;
+	if (!p->thread_next != !p->thread_info ||
+	    !p->thread_next != !p->cpu_thread)
+		return false;
+	return true;
+}
+
+int kstub_init(struct kstub *ks, const struct kstub_config *cfg)
+{
+	uint8_t *p = (uint8_t *)ks;
+	uint32_t ncpus = cfg->ncpus ? cfg->ncpus : 1;
+	size_t i;
+
+	if (!hooks_ok(cfg) || !cfg->rx_buf || !cfg->tx_buf ||
+	    cfg->buf_len < KSTUB_BUF_LEN_MIN || cfg->buf_len > (1u << 24) ||
+	    ncpus > KSTUB_CPUS_MAX || (ncpus > 1 && !cfg->port->cpus_stop) ||
+	    (cfg->monitor_count && !cfg->monitor))
+		return KSTUB_EINVAL;
+	for (i = 0; i < sizeof(*ks); i++)
+		p[i] = 0;
+	ks->cfg = *cfg;
+	if (!ks->cfg.ack_timeout_ms)
+		ks->cfg.ack_timeout_ms = 1000;
+	if (!ks->cfg.ack_retries)
+		ks->cfg.ack_retries = 4;
+	if (!ks->cfg.roundup_timeout_ms)
+		ks->cfg.roundup_timeout_ms = 1000;
+	ks->ncpus = ncpus;
+	ks->pkt_max = (uint32_t)cfg->buf_len - 4;
+	ks->master = KSTUB_CPU_NONE;
+	return 0;
+}

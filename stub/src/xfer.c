@@ -1,3 +1,148 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* placeholder: not written yet */
-typedef int kstub_placeholder_xfer;
+/*
+ * qXfer:features:read and qXfer:threads:read. Each document is generated
+ * on the fly by an emitter that only copies the window gdb asked for, so
+ * no document ever has to fit in memory; a first pass measures it to
+ * choose between the 'm' (more follows) and 'l' (last) prefixes.
+ */
+#include "kstub_int.h"
+
+struct window {
+	struct kstub *ks;
+	uint64_t pos;	/* document bytes produced so far */
+	uint64_t off;	/* window start */
+	uint64_t len;	/* window length */
+	bool copy;	/* second pass: write the window into the reply */
+};
+
+static void emit(void *arg, const char *s, size_t n)
+{
+	struct window *w = arg;
+	uint64_t end = w->off + w->len;
+	size_t i;
+
+	for (i = 0; i < n; i++, w->pos++)
+		if (w->copy && w->pos >= w->off && w->pos < end)
+			kstub_tx_bin(w->ks, (const uint8_t *)&s[i], 1);
+}
+
+static void emit_str(struct window *w, const char *s)
+{
+	emit(w, s, kstub_strlen(s));
+}
+
+static void emit_hex(struct window *w, uint64_t v)
+{
+	static const char hexdigits[] = "0123456789abcdef";
+	char buf[16];
+	unsigned n = 0;
+
+	do
+		buf[15 - n++] = hexdigits[v & 15];
+	while ((v >>= 4) != 0);
+	emit(w, buf + 16 - n, n);
+}
+
+/* Thread names come from the kernel: escape what XML would misread. */
+static void emit_text(struct window *w, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '<')
+			emit_str(w, "&lt;");
+		else if (*s == '>')
+			emit_str(w, "&gt;");
+		else if (*s == '&')
+			emit_str(w, "&amp;");
+		else if (*s == '"')
+			emit_str(w, "&quot;");
+		else
+			emit(w, s, 1);
+	}
+}
+
+static void threads_xml(struct window *w)
+{
+	struct kstub_thread_info info;
+	uint64_t tid = 0;
+
+	emit_str(w, "<?xml version=\"1.0\"?>\n<threads>\n");
+	while (kstub_thread_next(w->ks, tid, &tid) == 0) {
+		if (kstub_thread_info(w->ks, tid, &info))
+			continue;
+		emit_str(w, "<thread id=\"");
+		emit_hex(w, tid);
+		if (info.cpu != KSTUB_CPU_NONE) {
+			emit_str(w, "\" core=\"");
+			emit_hex(w, info.cpu);
+		}
+		emit_str(w, "\" name=\"");
+		emit_text(w, info.name);
+		emit_str(w, "\">");
+		emit_text(w, info.state);
+		emit_str(w, "</thread>\n");
+	}
+	emit_str(w, "</threads>\n");
+}
+
+static void features_xml(struct window *w)
+{
+	kstub_arch_target_xml(emit, w);
+}
+
+static int xfer_window(struct kstub *ks, void (*doc)(struct window *),
+		       uint64_t off, uint64_t len)
+{
+	struct window w = { ks, 0, off, len, false };
+	uint64_t total;
+	size_t fit;
+
+	doc(&w);
+	total = w.pos;
+	if (off >= total) {
+		kstub_tx_putc(ks, 'l');
+		return 0;
+	}
+	/* Escaping may double a byte: ask for no more than surely fits. */
+	fit = kstub_tx_room(ks) / 2;
+	if (fit > 0)
+		fit--;
+	if (len > fit)
+		len = fit;
+	if (len == 0)
+		return KSTUB_E2BIG;
+	kstub_tx_putc(ks, off + len >= total ? 'l' : 'm');
+	w.pos = 0;
+	w.len = len;
+	w.copy = true;
+	doc(&w);
+	return 0;
+}
+
+/* qXfer:<object>:read:<annex>:<offset>,<length> */
+int kstub_cmd_xfer(struct kstub *ks, struct kstub_cur *a)
+{
+	void (*doc)(struct window *);
+	uint64_t off, len;
+	int err;
+
+	if (kstub_cur_skip_str(a, ":features:read:")) {
+		if (!kstub_cur_skip_str(a, "target.xml:"))
+			return KSTUB_EINVAL;
+		doc = features_xml;
+	} else if (kstub_cur_skip_str(a, ":threads:read::")) {
+		doc = threads_xml;
+	} else {
+		return KSTUB_ENOTSUP;
+	}
+	err = kstub_cur_hex(a, &off);
+	if (err)
+		return err;
+	if (!kstub_cur_take(a, ','))
+		return KSTUB_EBADMSG;
+	err = kstub_cur_hex(a, &len);
+	if (err)
+		return err;
+	if (!kstub_cur_eof(a))
+		return KSTUB_EBADMSG;
+	return xfer_window(ks, doc, off, len);
+}

@@ -1,0 +1,189 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Stopping and releasing the other CPUs. One CPU (the master) owns the
+ * session; the others wait in kstub_park_wait() on their own slot. Every
+ * wait is bounded or waits on a CPU that is known to be on its way.
+ *
+ * The roundup handshake: the master sets a CPU's "want" flag and sends
+ * the IPI; the CPU claims the request by clearing "want" (a CAS) and
+ * parks. At release, a request nobody claimed is withdrawn by the master
+ * with the same CAS and counted as "late", so the IPI that is still in
+ * flight is swallowed instead of parking a CPU forever.
+ */
+#include "kstub_int.h"
+
+static void wait_state(struct kstub_cpu_slot *s, uint32_t state)
+{
+	while (kstub_load(&s->state) != state)
+		kstub_arch_relax();
+}
+
+void kstub_order_all(struct kstub *ks, uint8_t order)
+{
+	uint32_t cpu;
+
+	for (cpu = 0; cpu < ks->ncpus; cpu++)
+		ks->cpu[cpu].order = order;
+}
+
+/* Give tid's CPU an order. A thread not on a stopped CPU cannot move. */
+int kstub_order_tid(struct kstub *ks, uint64_t tid, uint8_t order)
+{
+	uint32_t cpu = kstub_tid_cpu(ks, tid);
+
+	if (cpu == KSTUB_CPU_NONE)
+		return kstub_thread_exists(ks, tid) ? KSTUB_EPERM : KSTUB_ESRCH;
+	ks->cpu[cpu].order = order;
+	return 0;
+}
+
+/*
+ * Stop every CPU still running kernel code. Returns 0, or
+ * KSTUB_ETIMEDOUT if some did not park in time (they are then shown
+ * without registers and released with the others).
+ */
+int kstub_roundup(struct kstub *ks, uint32_t self)
+{
+	const struct kstub_port_ops *port = ks->cfg.port;
+	uint64_t deadline;
+	uint32_t cpu, st;
+	bool any = false;
+
+	if (ks->ncpus < 2 || !port->cpus_stop)
+		return 0;
+	for (cpu = 0; cpu < ks->ncpus; cpu++) {
+		st = kstub_load(&ks->cpu[cpu].state);
+		if (cpu == self ||
+		    (st != KSTUB_CPU_RUNNING && st != KSTUB_CPU_ENTERING))
+			continue;
+		ks->cpu[cpu].asked = 1;
+		kstub_store(&ks->cpu[cpu].want, 1);
+		any = true;
+	}
+	if (!any)
+		return 0;
+	if (port->cpus_stop(ks->cfg.port_ctx, self))
+		return KSTUB_ETIMEDOUT;
+	deadline = kstub_now_us(ks) + ks->cfg.roundup_timeout_ms * 1000ull;
+	for (cpu = 0; cpu < ks->ncpus; cpu++) {
+		if (!ks->cpu[cpu].asked)
+			continue;
+		while (kstub_load(&ks->cpu[cpu].state) != KSTUB_CPU_PARKED) {
+			if (kstub_now_us(ks) >= deadline)
+				return KSTUB_ETIMEDOUT;
+			kstub_arch_relax();
+		}
+	}
+	return 0;
+}
+
+/*
+ * Wait here until the master lets this CPU go. If apply, carry out the
+ * order and leave; otherwise (a CPU with its own trap still to report)
+ * just return to contend for the session again.
+ */
+void kstub_park_wait(struct kstub *ks, uint32_t cpu, struct kstub_frame *f,
+		     bool apply)
+{
+	struct kstub_cpu_slot *s = &ks->cpu[cpu];
+
+	s->frame = f;
+	s->order = KSTUB_GO_STAY;
+	kstub_store(&s->state, KSTUB_CPU_PARKED);
+	while (!kstub_load(&s->go))
+		kstub_arch_relax();
+	kstub_store(&s->go, 0);
+	if (apply) {
+		kstub_cpu_leave(ks, cpu);
+		return;
+	}
+	s->frame = NULL;
+	kstub_store(&s->state, KSTUB_CPU_ENTERING);
+}
+
+static void read_insn(struct kstub *ks, uint64_t rip, uint8_t *buf,
+		      size_t *n)
+{
+	long got = ks->cfg.port->mem_read(ks->cfg.port_ctx, rip, buf, 15);
+
+	*n = got > 0 ? (size_t)got : 0;
+	kstub_swbp_hide(ks, rip, buf, *n);
+}
+
+/* Carry out this CPU's order on its frame and load the debug registers. */
+void kstub_cpu_leave(struct kstub *ks, uint32_t cpu)
+{
+	struct kstub_cpu_slot *s = &ks->cpu[cpu];
+	struct kstub_frame *f = s->frame;
+	bool rf = kstub_dr_exec_at(ks, f->rip);
+	uint8_t insn[15];
+	size_t n;
+
+	if (s->order == KSTUB_GO_STEP) {
+		read_insn(ks, f->rip, insn, &n);
+		kstub_arch_step_begin(&s->step, f,
+				      kstub_arch_insn_classify(insn, n), rf);
+	} else {
+		kstub_arch_resume_prepare(f, rf);
+	}
+	kstub_dr_load(ks);
+	s->frame = NULL;
+	kstub_store(&s->state, KSTUB_CPU_RUNNING);
+}
+
+/*
+ * End the session: release the parked CPUs that have somewhere to go,
+ * give up mastership, and, if this CPU itself was told to stay (another
+ * CPU steps alone), park until a later session releases it.
+ */
+void kstub_release(struct kstub *ks, uint32_t self)
+{
+	struct kstub_cpu_slot *s;
+	uint32_t cpu;
+
+	kstub_dr_refresh_shadows(ks);
+	for (cpu = 0; cpu < ks->ncpus; cpu++) {
+		s = &ks->cpu[cpu];
+		if (cpu == self)
+			continue;
+		if (s->asked) {
+			s->asked = 0;
+			if (kstub_cas(&s->want, 1, 0)) {
+				__atomic_fetch_add(&s->late, 1, __ATOMIC_ACQ_REL);
+				continue;
+			}
+			/* It claimed the request: it is parking right now. */
+			wait_state(s, KSTUB_CPU_PARKED);
+		}
+		if (kstub_load(&s->state) == KSTUB_CPU_PARKED &&
+		    s->order != KSTUB_GO_STAY)
+			kstub_store(&s->go, 1);
+	}
+	s = &ks->cpu[self];
+	if (s->order == KSTUB_GO_STAY) {
+		kstub_store(&s->state, KSTUB_CPU_PARKED);
+		kstub_store(&ks->master, KSTUB_CPU_NONE);
+		while (!kstub_load(&s->go))
+			kstub_arch_relax();
+		kstub_store(&s->go, 0);
+		return;
+	}
+	kstub_store(&ks->master, KSTUB_CPU_NONE);
+}
+
+/*
+ * The debugger is gone (or detached): nothing of it may stay in the
+ * kernel, and the next debugger starts from scratch.
+ */
+void kstub_hangup(struct kstub *ks)
+{
+	kstub_bp_remove_all(ks);
+	ks->noack = 0;
+	ks->attached = 0;
+	ks->waiting = 0;
+	ks->x_raw = 0;
+	ks->g_tid = 0;
+	ks->c_tid = 0;
+	kstub_rx_reset(ks);
+	ks->pkt_ready = 0;
+}
