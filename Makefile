@@ -34,7 +34,7 @@ include hostsim/hostsim.mk
 include tests/unit/unit.mk
 
 # ---- freestanding build: what a kernel links ----
-FREE_CFLAGS := -std=c11 -O2 -ffreestanding -nostdlib -fno-builtin \
+FREE_CFLAGS := -std=c11 -Os -ffreestanding -fno-asynchronous-unwind-tables -nostdlib -fno-builtin \
 	-mno-red-zone -mgeneral-regs-only -mcmodel=kernel -fno-pic \
 	-fno-stack-protector -fno-tree-loop-distribute-patterns \
 	-fstack-usage -fcallgraph-info=su $(WARN) -Wframe-larger-than=512
@@ -86,6 +86,7 @@ e2e: all
 check: deps
 	$(MAKE) all
 	$(MAKE) freestanding
+	$(MAKE) size
 	$(MAKE) unit
 	$(MAKE) e2e
 
