@@ -32,6 +32,7 @@ $(BUILD)/libkstub.a: $(STUB_OBJS)
 
 include hostsim/hostsim.mk
 include tests/unit/unit.mk
+include tests/fuzz/fuzz.mk
 
 # ---- freestanding build: what a kernel links ----
 FREE_CFLAGS := -std=c11 -Os -ffreestanding -fno-asynchronous-unwind-tables -nostdlib -fno-builtin \
@@ -88,6 +89,7 @@ check: deps
 	$(MAKE) freestanding
 	$(MAKE) size
 	$(MAKE) unit
+	$(MAKE) fuzz-smoke
 	$(MAKE) e2e
 
 demo: deps

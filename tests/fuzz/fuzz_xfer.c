@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * qXfer windows: offsets and lengths from the fuzzer (near zero, near
+ * the document's end, huge), for both documents, in one session.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "fuzz_target.h"
+#include "kstub.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len);
+
+static size_t packet(char *out, size_t room, const char *body)
+{
+	unsigned sum = 0;
+	const char *p;
+
+	for (p = body; *p; p++)
+		sum += (uint8_t)*p;
+	return (size_t)snprintf(out, room, "$%s#%02x", body, sum & 0xff);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
+{
+	static const char *const objects[] = {
+		"features:read:target.xml", "threads:read:",
+		"features:read:other.xml", "threads:write:",
+	};
+	char stream[8192], body[128];
+	size_t n = 0;
+	uint64_t off, want;
+
+	while (len >= 17 && n < sizeof(stream) - 256) {
+		memcpy(&off, data + 1, 8);
+		memcpy(&want, data + 9, 8);
+		/* Mostly small values, so windows land inside the document. */
+		if (!(data[0] & 0x10))
+			off %= 9000;
+		if (!(data[0] & 0x20))
+			want %= 5000;
+		snprintf(body, sizeof(body), "qXfer:%s:%llx,%llx",
+			 objects[data[0] & 3], (unsigned long long)off,
+			 (unsigned long long)want);
+		n += packet(stream + n, sizeof(stream) - n, body);
+		stream[n++] = '+';
+		data += 17;
+		len -= 17;
+	}
+	fuzz_session((const uint8_t *)stream, n, KSTUB_TRAP_BREAKIN);
+	return 0;
+}
