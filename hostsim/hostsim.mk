@@ -1,2 +1,34 @@
-# hostsim: the simulated kernel (filled in by the hostsim work).
-ALL_HOSTSIM :=
+# hostsim: build/kstub-sim, the simulated kernel that hosts the stub.
+# Kernel objects (the workload and the kernel threads) are linked into one
+# page-aligned relocatable object with hostsim/kern.ld; the simulator and
+# the (sanitized) stub into another with their sections renamed
+# (hostsim/sim.ld), so gdb relocates the kernel's symbols by qOffsets.
+HOSTSIM_KERN_SRCS := workload/workload.c workload/shell.c hostsim/kthread.c
+HOSTSIM_SIM_SRCS := hostsim/main.c hostsim/cpu.c hostsim/drmodel.c \
+	hostsim/port.c hostsim/uart.c hostsim/uart_io.c hostsim/uart_far.c \
+	hostsim/linkfault.c
+HOSTSIM_KERN_OBJS := $(patsubst %.c,$(BUILD)/hostsim/kern/%.o,$(HOSTSIM_KERN_SRCS))
+HOSTSIM_SIM_OBJS := $(patsubst %.c,$(BUILD)/hostsim/sim/%.o,$(HOSTSIM_SIM_SRCS))
+HOSTSIM_CFLAGS := -g -fPIE -fno-omit-frame-pointer -D_GNU_SOURCE -pthread $(WARN)
+
+ALL_HOSTSIM := $(BUILD)/kstub-sim
+
+# -O0: what gdb shows of the kernel (print path, finish) stays exact.
+$(BUILD)/hostsim/kern/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 -O0 $(HOSTSIM_CFLAGS) $(TARGET_INC) -MMD -MP -c $< -o $@
+
+$(BUILD)/hostsim/sim/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 -O1 $(HOSTSIM_CFLAGS) $(TARGET_INC) -Ihostsim \
+		-MMD -MP -c $< -o $@
+
+$(BUILD)/hostsim/kern.o: $(HOSTSIM_KERN_OBJS) hostsim/kern.ld
+	$(LD) -r -T hostsim/kern.ld $(HOSTSIM_KERN_OBJS) -o $@
+
+$(BUILD)/hostsim/sim.o: $(HOSTSIM_SIM_OBJS) $(BUILD)/libkstub.a hostsim/sim.ld
+	$(LD) -r -T hostsim/sim.ld $(HOSTSIM_SIM_OBJS) \
+		--whole-archive $(BUILD)/libkstub.a --no-whole-archive -o $@
+
+$(BUILD)/kstub-sim: $(BUILD)/hostsim/sim.o $(BUILD)/hostsim/kern.o
+	$(CC) -pie $(SAN) -pthread $^ -lrt -o $@

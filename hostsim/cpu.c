@@ -1,0 +1,315 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * CPUs are threads; traps, interrupts and IPIs are signals delivered on
+ * each CPU's alternate stack. A handler turns the ucontext into the
+ * frame a kernel's trap entry would build, calls the stub, and writes
+ * the frame back. IF is modelled by the signal mask of the interrupt
+ * signals; the IPI is the NMI and is never masked.
+ */
+#include <asm/prctl.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sim.h"
+#include "../workload/kern.h"
+#include "../workload/workload.h"
+
+#define ALTSTACK_SIZE (512 * 1024)
+#define HZ 100
+
+struct cpu sim_cpus[SIM_CPUS_MAX];
+int sim_ncpus;
+static __thread struct cpu *cur_cpu;
+static pthread_barrier_t setup_barrier, boot_barrier;
+static bool boot_wait;
+
+struct cpu *this_cpu(void)
+{
+	return cur_cpu;
+}
+
+static const int gpr_map[16] = {
+	REG_RAX, REG_RBX, REG_RCX, REG_RDX, REG_RSI, REG_RDI, REG_RBP, REG_RSP,
+	REG_R8,	 REG_R9,  REG_R10, REG_R11, REG_R12, REG_R13, REG_R14, REG_R15,
+};
+
+void frame_from_uc(struct kstub_frame *f, const ucontext_t *uc,
+		   const siginfo_t *si)
+{
+	const greg_t *g = uc->uc_mcontext.gregs;
+	unsigned long base;
+	int i;
+
+	memset(f, 0, sizeof(*f));
+	for (i = 0; i < 16; i++)
+		f->gpr[i] = (uint64_t)g[gpr_map[i]];
+	f->rip = (uint64_t)g[REG_RIP];
+	f->rflags = (uint64_t)g[REG_EFL] & ~KSTUB_RFLAGS_IF;
+	if (!sigismember(&uc->uc_sigmask, SIG_TIMER))
+		f->rflags |= KSTUB_RFLAGS_IF;
+	f->seg[0] = (uint32_t)(g[REG_CSGSFS] & 0xffff);
+	f->seg[5] = (uint32_t)((g[REG_CSGSFS] >> 16) & 0xffff);
+	f->seg[4] = (uint32_t)((g[REG_CSGSFS] >> 32) & 0xffff);
+	f->valid[0] = 0x3ffffull | KSTUB_VALID_BIT(KSTUB_REG_CS) |
+		      KSTUB_VALID_BIT(KSTUB_REG_FS) |
+		      KSTUB_VALID_BIT(KSTUB_REG_GS);
+	if (syscall(SYS_arch_prctl, ARCH_GET_FS, &base) == 0) {
+		f->fs_base = base;
+		kstub_frame_set_valid(f, KSTUB_REG_FS_BASE);
+	}
+	if (syscall(SYS_arch_prctl, ARCH_GET_GS, &base) == 0) {
+		f->gs_base = base;
+		kstub_frame_set_valid(f, KSTUB_REG_GS_BASE);
+	}
+	if (uc->uc_mcontext.fpregs) {
+		memcpy(f->fxsave, uc->uc_mcontext.fpregs, KSTUB_FXSAVE_SIZE);
+		f->valid[0] |= KSTUB_VALID_FPU;
+	}
+	if (si && (si->si_signo == SIGSEGV || si->si_signo == SIGBUS)) {
+		f->cr2 = (uint64_t)(uintptr_t)si->si_addr;
+		kstub_frame_set_valid(f, KSTUB_REG_CR2);
+	}
+}
+
+void frame_to_uc(const struct kstub_frame *f, ucontext_t *uc)
+{
+	greg_t *g = uc->uc_mcontext.gregs;
+	int i;
+
+	for (i = 0; i < 16; i++)
+		g[gpr_map[i]] = (greg_t)f->gpr[i];
+	g[REG_RIP] = (greg_t)f->rip;
+	g[REG_EFL] = (greg_t)(f->rflags | KSTUB_RFLAGS_IF);
+	if (f->rflags & KSTUB_RFLAGS_IF) {
+		sigdelset(&uc->uc_sigmask, SIG_TIMER);
+		sigdelset(&uc->uc_sigmask, SIG_IRQ);
+	} else {
+		sigaddset(&uc->uc_sigmask, SIG_TIMER);
+		sigaddset(&uc->uc_sigmask, SIG_IRQ);
+	}
+	if (uc->uc_mcontext.fpregs && (f->valid[0] & KSTUB_VALID_FPU))
+		memcpy(uc->uc_mcontext.fpregs, f->fxsave, KSTUB_FXSAVE_SIZE);
+}
+
+static uint32_t vector_of(int sig, const siginfo_t *si)
+{
+	switch (sig) {
+	case SIGTRAP:
+		return si->si_code == TRAP_TRACE ? KSTUB_TRAP_DB : KSTUB_TRAP_BP;
+	case SIGSEGV:
+		return KSTUB_TRAP_PF;
+	case SIGBUS:
+		return KSTUB_TRAP_GP;
+	case SIGFPE:
+		return KSTUB_TRAP_DE;
+	default:
+		return KSTUB_TRAP_UD;
+	}
+}
+
+static void panic_trap(int sig, const struct kstub_frame *f)
+{
+	char msg[160];
+	int n = snprintf(msg, sizeof(msg),
+			 "panic: fatal trap (signal %d) at rip 0x%llx, "
+			 "no debugger took it\n",
+			 sig, (unsigned long long)f->rip);
+
+	if (write(2, msg, (size_t)n) < 0)
+		_exit(3);
+	sim_exit(1);
+}
+
+static void trap_handler(int sig, siginfo_t *si, void *ucv)
+{
+	ucontext_t *uc = ucv;
+	struct cpu *c = cur_cpu;
+	struct kstub_frame f;
+	struct kstub_trap why = { 0 };
+	int r;
+
+	if (c && sig == SIGSEGV && c->nofault)
+		siglongjmp(c->nofault_env, 1);
+	if (!c) {
+		/* A host thread (I/O, console): a simulator bug, not a trap. */
+		signal(sig, SIG_DFL);
+		return;
+	}
+	if (sig == SIGSEGV && dr_model_sigsegv(c, uc, si))
+		return;
+	why.vector = vector_of(sig, si);
+	if (sig == SIGTRAP) {
+		r = dr_model_sigtrap(c, uc, si);
+		if (r == 0)
+			return;
+		why.vector = (uint32_t)r;
+	}
+	frame_from_uc(&f, uc, si);
+	why.fault_addr = f.cr2;
+	why.error_code = (uint64_t)uc->uc_mcontext.gregs[REG_ERR];
+	r = kstub_trap(&sim_ks, (uint32_t)c->index, &f, &why);
+	if (r == KSTUB_EPASS) {
+		if (why.vector == KSTUB_TRAP_DB || why.vector == KSTUB_TRAP_BP)
+			return;
+		panic_trap(sig, &f);
+	}
+	frame_to_uc(&f, uc);
+	dr_model_resume(c, uc);
+}
+
+static void enter_breakin(ucontext_t *uc)
+{
+	struct kstub_trap why = { .vector = KSTUB_TRAP_BREAKIN };
+	struct kstub_frame f;
+
+	frame_from_uc(&f, uc, NULL);
+	if (kstub_trap(&sim_ks, (uint32_t)cur_cpu->index, &f, &why) == 0) {
+		frame_to_uc(&f, uc);
+		dr_model_resume(cur_cpu, uc);
+	}
+}
+
+/* Timer tick and link interrupt: both look at the link for gdb. */
+static void intr_handler(int sig, siginfo_t *si, void *ucv)
+{
+	(void)si;
+	if (!cur_cpu)
+		return;
+	if (sig == SIG_TIMER)
+		hardclock();
+	if (kstub_poll_break(&sim_ks))
+		enter_breakin(ucv);
+}
+
+static void ipi_handler(int sig, siginfo_t *si, void *ucv)
+{
+	ucontext_t *uc = ucv;
+	struct kstub_frame f;
+
+	(void)sig;
+	(void)si;
+	if (!cur_cpu)
+		return;
+	frame_from_uc(&f, uc, NULL);
+	if (kstub_cpu_park(&sim_ks, (uint32_t)cur_cpu->index, &f) == 0) {
+		frame_to_uc(&f, uc);
+		dr_model_resume(cur_cpu, uc);
+	}
+}
+
+static void set_handler(int sig, void (*fn)(int, siginfo_t *, void *))
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = fn;
+	sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
+	/* Trap context has interrupts off. */
+	sigaddset(&sa.sa_mask, SIG_TIMER);
+	sigaddset(&sa.sa_mask, SIG_IRQ);
+	sigaction(sig, &sa, NULL);
+}
+
+void cpu_install_handlers(void)
+{
+	set_handler(SIGTRAP, trap_handler);
+	set_handler(SIGSEGV, trap_handler);
+	set_handler(SIGBUS, trap_handler);
+	set_handler(SIGFPE, trap_handler);
+	set_handler(SIGILL, trap_handler);
+	set_handler(SIG_TIMER, intr_handler);
+	set_handler(SIG_IRQ, intr_handler);
+	set_handler(SIG_IPI, ipi_handler);
+}
+
+static void start_timer(void)
+{
+	struct sigevent sev;
+	struct itimerspec its = { { 0, 1000000000 / HZ },
+				  { 0, 1000000000 / HZ } };
+	timer_t timer;
+
+	memset(&sev, 0, sizeof(sev));
+	sev.sigev_notify = SIGEV_THREAD_ID;
+	sev.sigev_signo = SIG_TIMER;
+	sev._sigev_un._tid = (pid_t)syscall(SYS_gettid);
+	if (timer_create(CLOCK_MONOTONIC, &sev, &timer) ||
+	    timer_settime(timer, 0, &its, NULL)) {
+		perror("kstub-sim: timer");
+		exit(2);
+	}
+}
+
+static void *cpu_main(void *arg)
+{
+	struct cpu *c = arg;
+	char name[16];
+	stack_t ss;
+	sigset_t set;
+
+	cur_cpu = c;
+	c->thread = pthread_self();
+	ss.ss_sp = malloc(ALTSTACK_SIZE);
+	ss.ss_size = ALTSTACK_SIZE;
+	ss.ss_flags = 0;
+	if (!ss.ss_sp || sigaltstack(&ss, NULL)) {
+		perror("kstub-sim: sigaltstack");
+		exit(2);
+	}
+	snprintf(name, sizeof(name), "idle/%d", c->index);
+	c->idle = kthread_alloc(name, true);
+	c->cur = c->idle;
+	__atomic_store_n(&c->idle->on_cpu, 1, __ATOMIC_RELEASE);
+	c->idle->cpu = c->index;
+	/* The machine's own signals go to CPUs; SIGTERM/SIGINT do not. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	sigemptyset(&set);
+	sigaddset(&set, SIG_TIMER);
+	sigaddset(&set, SIG_IRQ);
+	sigaddset(&set, SIG_IPI);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	/*
+	 * kgdbwait: once every CPU can take an IPI, stop before any of them
+	 * runs a kernel thread; they wait at the boot barrier, and the
+	 * roundup parks them there.
+	 */
+	pthread_barrier_wait(&setup_barrier);
+	if (c->index == 0 && boot_wait)
+		kdb_enter("boot (--wait)");
+	pthread_barrier_wait(&boot_barrier);
+	if (c->index == 0)
+		start_timer();
+	cpu_idle_loop(c);
+}
+
+void cpu_start_all(int ncpus, bool wait)
+{
+	pthread_attr_t attr;
+	int i;
+
+	sim_ncpus = ncpus;
+	boot_wait = wait;
+	pthread_barrier_init(&setup_barrier, NULL, (unsigned)ncpus);
+	pthread_barrier_init(&boot_barrier, NULL, (unsigned)ncpus + 1);
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 1 << 20);
+	for (i = 0; i < ncpus; i++) {
+		pthread_t t;
+
+		sim_cpus[i].index = i;
+		if (pthread_create(&t, &attr, cpu_main, &sim_cpus[i])) {
+			perror("kstub-sim: cpu thread");
+			exit(2);
+		}
+	}
+	pthread_barrier_wait(&boot_barrier);
+}

@@ -1,0 +1,211 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Kernel threads: cooperative contexts with their own stacks, switched
+ * by sim_switch(), which pushes the callee-saved registers and saves the
+ * stack pointer, as a kernel's cpu_switch() stores a pcb. Scheduling
+ * and sleep/wakeup use atomics only, so hardclock() may call wakeup()
+ * from a signal handler.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+
+#include "sim.h"
+#include "../workload/kern.h"
+
+#define KSTACK_SIZE (128 * 1024)
+
+struct kthread sim_kthreads[SIM_KTHREADS_MAX];
+static uint32_t nkthreads;
+
+void sim_switch(uint64_t *save_rsp, uint64_t new_rsp);
+void kthread_tramp(void);
+
+/*
+ * sim_switch(save, new): the frame it leaves on the old stack is, from
+ * the saved rsp up: r15 r14 r13 r12 rbx rbp and the return address.
+ * kthread_tramp is where a new thread's first switch "returns" to; the
+ * thread is in r12. It ends the unwind for gdb (rip undefined).
+ */
+__asm__(".text\n"
+	".globl sim_switch\n"
+	".type sim_switch,@function\n"
+	"sim_switch:\n"
+	"	push %rbp\n"
+	"	push %rbx\n"
+	"	push %r12\n"
+	"	push %r13\n"
+	"	push %r14\n"
+	"	push %r15\n"
+	"	mov %rsp, (%rdi)\n"
+	"	mov %rsi, %rsp\n"
+	"	pop %r15\n"
+	"	pop %r14\n"
+	"	pop %r13\n"
+	"	pop %r12\n"
+	"	pop %rbx\n"
+	"	pop %rbp\n"
+	"	ret\n"
+	".size sim_switch,.-sim_switch\n"
+	".globl kthread_tramp\n"
+	".type kthread_tramp,@function\n"
+	"kthread_tramp:\n"
+	"	.cfi_startproc\n"
+	"	.cfi_undefined rip\n"
+	"	xor %ebp, %ebp\n"
+	"	mov %r12, %rdi\n"
+	"	call kthread_main\n"
+	"	ud2\n"
+	"	.cfi_endproc\n"
+	".size kthread_tramp,.-kthread_tramp\n");
+
+void kthread_main(struct kthread *t) __attribute__((noreturn));
+
+void kthread_main(struct kthread *t)
+{
+	t->fn(t->arg);
+	kprintf("kthread %s returned\n", t->name);
+	for (;;)
+		tsleep(t, "dead");
+}
+
+struct kthread *kthread_alloc(const char *name, bool idle)
+{
+	uint32_t i = __atomic_fetch_add(&nkthreads, 1, __ATOMIC_ACQ_REL);
+	struct kthread *t;
+
+	if (i >= SIM_KTHREADS_MAX)
+		return NULL;
+	t = &sim_kthreads[i];
+	t->tid = i + 1;
+	snprintf(t->name, sizeof(t->name), "%s", name);
+	t->cpu = -1;
+	__atomic_store_n(&t->state, idle ? KT_RUNNING : KT_SLEEPING,
+			 __ATOMIC_RELEASE);
+	return t;
+}
+
+int kthread_create(const char *name, void (*fn)(void *), void *arg)
+{
+	struct kthread *t = kthread_alloc(name, false);
+	uint64_t *sp;
+	char *stack;
+
+	if (!t)
+		return -1;
+	stack = mmap(NULL, KSTACK_SIZE, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	if (stack == MAP_FAILED)
+		return -1;
+	t->fn = fn;
+	t->arg = arg;
+	/* At kthread_tramp, rsp must be 16-aligned for its call. */
+	sp = (uint64_t *)(stack + KSTACK_SIZE - 64);
+	*--sp = (uint64_t)kthread_tramp;	/* return address */
+	*--sp = 0;				/* rbp */
+	*--sp = 0;				/* rbx */
+	*--sp = (uint64_t)t;			/* r12 */
+	*--sp = 0;				/* r13 */
+	*--sp = 0;				/* r14 */
+	*--sp = 0;				/* r15 */
+	t->saved_rsp = (uint64_t)sp;
+	__atomic_store_n(&t->state, KT_RUNNABLE, __ATOMIC_RELEASE);
+	return 0;
+}
+
+/* The pcb as gdb sees it: where the thread resumes, callee-saved regs. */
+int kthread_saved_regs(const struct kthread *t, struct kstub_frame *f)
+{
+	const uint64_t *sp = (const uint64_t *)t->saved_rsp;
+
+	if (__atomic_load_n(&t->on_cpu, __ATOMIC_ACQUIRE) || !sp)
+		return KSTUB_ESRCH;
+	f->gpr[KSTUB_REG_R15] = sp[0];
+	f->gpr[KSTUB_REG_R14] = sp[1];
+	f->gpr[KSTUB_REG_R13] = sp[2];
+	f->gpr[KSTUB_REG_R12] = sp[3];
+	f->gpr[KSTUB_REG_RBX] = sp[4];
+	f->gpr[KSTUB_REG_RBP] = sp[5];
+	f->rip = sp[6];
+	f->gpr[KSTUB_REG_RSP] = t->saved_rsp + 7 * 8;
+	f->valid[0] = KSTUB_VALID_CALLEE;
+	return 0;
+}
+
+static struct kthread *pick(void)
+{
+	uint32_t i, n = __atomic_load_n(&nkthreads, __ATOMIC_ACQUIRE);
+
+	for (i = 0; i < n && i < SIM_KTHREADS_MAX; i++) {
+		struct kthread *t = &sim_kthreads[i];
+		uint32_t st = KT_RUNNABLE;
+
+		if (__atomic_load_n(&t->on_cpu, __ATOMIC_ACQUIRE))
+			continue;
+		if (__atomic_compare_exchange_n(&t->state, &st, KT_RUNNING,
+						false, __ATOMIC_ACQ_REL,
+						__ATOMIC_ACQUIRE))
+			return t;
+	}
+	return NULL;
+}
+
+/* Back to this CPU's idle context; the thread's state says why. */
+static void to_idle(void)
+{
+	struct cpu *c = this_cpu();
+	struct kthread *t = c->cur;
+
+	sim_switch(&t->saved_rsp, c->idle->saved_rsp);
+}
+
+void cpu_idle_loop(struct cpu *c)
+{
+	struct timespec nap = { 0, 1000000 };
+	struct kthread *t;
+
+	for (;;) {
+		t = pick();
+		if (!t) {
+			/* hlt: until the next interrupt, or a millisecond. */
+			nanosleep(&nap, NULL);
+			continue;
+		}
+		t->cpu = c->index;
+		__atomic_store_n(&t->on_cpu, 1, __ATOMIC_RELEASE);
+		c->cur = t;
+		__atomic_store_n(&c->idle->on_cpu, 0, __ATOMIC_RELEASE);
+		sim_switch(&c->idle->saved_rsp, t->saved_rsp);
+		__atomic_store_n(&c->idle->on_cpu, 1, __ATOMIC_RELEASE);
+		c->cur = c->idle;
+		t->cpu = -1;
+		__atomic_store_n(&t->on_cpu, 0, __ATOMIC_RELEASE);
+	}
+}
+
+void tsleep(const void *chan, const char *wmesg)
+{
+	struct kthread *t = this_cpu()->cur;
+
+	t->wchan = chan;
+	t->wmesg = wmesg;
+	__atomic_store_n(&t->state, KT_SLEEPING, __ATOMIC_RELEASE);
+	to_idle();
+	t->wmesg = NULL;
+}
+
+void wakeup(const void *chan)
+{
+	uint32_t i, n = __atomic_load_n(&nkthreads, __ATOMIC_ACQUIRE);
+
+	for (i = 0; i < n && i < SIM_KTHREADS_MAX; i++) {
+		struct kthread *t = &sim_kthreads[i];
+		uint32_t st = KT_SLEEPING;
+
+		if (t->wchan == chan)
+			__atomic_compare_exchange_n(&t->state, &st, KT_RUNNABLE,
+						    false, __ATOMIC_ACQ_REL,
+						    __ATOMIC_ACQUIRE);
+	}
+}

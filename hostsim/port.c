@@ -1,0 +1,258 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The port hooks of the simulated kernel: fault-safe memory access with
+ * a recovery point the SIGSEGV handler jumps to (an exception table in
+ * miniature), text patching through mprotect, roundup by signal, and the
+ * kernel threads with their saved registers.
+ */
+#include <link.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sim.h"
+#include "../workload/workload.h"
+
+#define PAGE 4096ull
+
+/* Bounds of the kernel's text, from hostsim/kern.ld. */
+extern const char kern_text_start[], kern_text_end[];
+
+bool sim_text_contains(uint64_t addr, size_t len)
+{
+	uint64_t lo = (uint64_t)(uintptr_t)kern_text_start;
+	uint64_t hi = (uint64_t)(uintptr_t)kern_text_end;
+
+	return addr >= lo && addr < hi && len <= hi - addr;
+}
+
+/* Kernel text is read-only: open the page, write, close it again. */
+int sim_text_patch(uint64_t addr, const void *src, size_t len)
+{
+	uint64_t page = addr & ~(PAGE - 1);
+	size_t span = (size_t)((addr + len - page + PAGE - 1) & ~(PAGE - 1));
+
+	if (!sim_text_contains(addr, len))
+		return KSTUB_EFAULT;
+	if (mprotect((void *)page, span, PROT_READ | PROT_WRITE | PROT_EXEC))
+		return KSTUB_EROFS;
+	memcpy((void *)addr, src, len);
+	mprotect((void *)page, span, PROT_READ | PROT_EXEC);
+	__builtin___clear_cache((char *)addr, (char *)addr + len);
+	return 0;
+}
+
+/*
+ * Byte by byte, so a fault says exactly how far the copy got. Not
+ * instrumented: the addresses come from gdb and may be anything.
+ */
+__attribute__((no_sanitize("address", "undefined"), noinline)) static long
+nofault_copy(volatile uint8_t *dst, const volatile uint8_t *src, size_t len)
+{
+	struct cpu *c = this_cpu();
+	volatile size_t done = 0;
+
+	if (!c)
+		return KSTUB_EFAULT;
+	c->nofault = 1;
+	if (sigsetjmp(c->nofault_env, 1) == 0) {
+		for (; done < len; done++)
+			dst[done] = src[done];
+	}
+	c->nofault = 0;
+	return done ? (long)done : KSTUB_EFAULT;
+}
+
+static long mem_read(void *ctx, uint64_t addr, void *dst, size_t len)
+{
+	(void)ctx;
+	if (addr < PAGE)
+		return KSTUB_EFAULT;
+	return nofault_copy(dst, (const volatile uint8_t *)addr, len);
+}
+
+static long mem_write(void *ctx, uint64_t addr, const void *src, size_t len)
+{
+	(void)ctx;
+	if (addr < PAGE)
+		return KSTUB_EFAULT;
+	return nofault_copy((volatile uint8_t *)addr, src, len);
+}
+
+static int text_write(void *ctx, uint64_t addr, const void *src, size_t len)
+{
+	(void)ctx;
+	return sim_text_patch(addr, src, len);
+}
+
+static int cpus_stop(void *ctx, uint32_t self)
+{
+	int i;
+
+	(void)ctx;
+	for (i = 0; i < sim_ncpus; i++)
+		if ((uint32_t)i != self)
+			pthread_kill(sim_cpus[i].thread, SIG_IPI);
+	return 0;
+}
+
+static uint32_t nthreads(void)
+{
+	uint32_t n = 0;
+
+	while (n < SIM_KTHREADS_MAX && sim_kthreads[n].tid)
+		n++;
+	return n;
+}
+
+static int thread_next(void *ctx, uint64_t after, uint64_t *tid)
+{
+	(void)ctx;
+	if (after >= nthreads())
+		return KSTUB_ENOENT;
+	*tid = after + 1;
+	return 0;
+}
+
+static struct kthread *find(uint64_t tid)
+{
+	return tid >= 1 && tid <= nthreads() ? &sim_kthreads[tid - 1] : NULL;
+}
+
+static int thread_info(void *ctx, uint64_t tid, struct kstub_thread_info *o)
+{
+	struct kthread *t = find(tid);
+	uint32_t st;
+
+	(void)ctx;
+	if (!t)
+		return KSTUB_ESRCH;
+	snprintf(o->name, sizeof(o->name), "%s", t->name);
+	st = __atomic_load_n(&t->state, __ATOMIC_ACQUIRE);
+	if (st == KT_SLEEPING && t->wmesg)
+		snprintf(o->state, sizeof(o->state), "sleeping on %s", t->wmesg);
+	else
+		snprintf(o->state, sizeof(o->state), "%s",
+			 st == KT_RUNNABLE ? "runnable" : "running");
+	o->cpu = __atomic_load_n(&t->on_cpu, __ATOMIC_ACQUIRE) && t->cpu >= 0
+			 ? (uint32_t)t->cpu
+			 : KSTUB_CPU_NONE;
+	return 0;
+}
+
+static int thread_regs(void *ctx, uint64_t tid, struct kstub_frame *out)
+{
+	struct kthread *t = find(tid);
+
+	(void)ctx;
+	return t ? kthread_saved_regs(t, out) : KSTUB_ESRCH;
+}
+
+static int cpu_thread(void *ctx, uint32_t cpu, uint64_t *tid)
+{
+	(void)ctx;
+	if (cpu >= (uint32_t)sim_ncpus || !sim_cpus[cpu].cur)
+		return KSTUB_ESRCH;
+	*tid = sim_cpus[cpu].cur->tid;
+	return 0;
+}
+
+static int phdr_cb(struct dl_phdr_info *info, size_t size, void *data)
+{
+	(void)size;
+	*(uint64_t *)data = info->dlpi_addr;
+	return 1;	/* the first object is the executable */
+}
+
+/* The PIE's load address is the slide: the link base is 0. */
+static uint64_t load_offset(void *ctx)
+{
+	static uint64_t slide;
+
+	(void)ctx;
+	if (!slide)
+		dl_iterate_phdr(phdr_cb, &slide);
+	return slide;
+}
+
+static uint64_t now_us(void *ctx)
+{
+	struct timespec ts;
+
+	(void)ctx;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static void reboot(void *ctx)
+{
+	(void)ctx;
+	sim_console_out("kstub-sim: reboot requested by the debugger\n", 44);
+	sim_exit(0);
+}
+
+static uint64_t dr_get(void *ctx, unsigned n)
+{
+	(void)ctx;
+	return dr_model_get(this_cpu(), n);
+}
+
+static void dr_set(void *ctx, unsigned n, uint64_t v)
+{
+	(void)ctx;
+	dr_model_set(this_cpu(), n, v);
+}
+
+const struct kstub_port_ops sim_port_ops = {
+	.mem_read = mem_read,
+	.mem_write = mem_write,
+	.text_write = text_write,
+	.cpus_stop = cpus_stop,
+	.thread_next = thread_next,
+	.thread_info = thread_info,
+	.thread_regs = thread_regs,
+	.cpu_thread = cpu_thread,
+	.load_offset = load_offset,
+	.now_us = now_us,
+	.reboot = reboot,
+	.dr_get = dr_get,
+	.dr_set = dr_set,
+};
+
+static int mon_ps(struct kstub *ks, void *ctx, const char *args, size_t len)
+{
+	struct kstub_thread_info info;
+	char line[96];
+	uint64_t tid;
+	int n;
+
+	(void)args;
+	(void)len;
+	for (tid = 1; thread_info(ctx, tid, &info) == 0; tid++) {
+		n = snprintf(line, sizeof(line), "%3llu %-12s %s\n",
+			     (unsigned long long)tid, info.name, info.state);
+		kstub_monitor_write(ks, line, (size_t)n);
+	}
+	return 0;
+}
+
+static int mon_ticks(struct kstub *ks, void *ctx, const char *args,
+		     size_t len)
+{
+	char line[48];
+	int n = snprintf(line, sizeof(line), "ticks = %lu\n", ticks);
+
+	(void)ctx;
+	(void)args;
+	(void)len;
+	return kstub_monitor_write(ks, line, (size_t)n);
+}
+
+const struct kstub_monitor_cmd sim_monitor[] = {
+	{ "ps", "kernel threads and what they wait for", mon_ps },
+	{ "ticks", "the clock's tick count", mon_ticks },
+};
+const size_t sim_monitor_count = sizeof(sim_monitor) / sizeof(sim_monitor[0]);

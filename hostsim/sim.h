@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * hostsim internals: the machine (CPUs as threads, traps as signals),
+ * its kernel threads, the debug-register model and the port hooks.
+ */
+#ifndef HOSTSIM_SIM_H
+#define HOSTSIM_SIM_H
+
+#include <setjmp.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <ucontext.h>
+
+#include "kstub.h"
+
+#define SIM_CPUS_MAX 8
+#define SIM_KTHREADS_MAX 32
+
+/* The interrupt lines (masked while the frame's IF is clear) and the NMI. */
+#define SIG_TIMER SIGALRM
+#define SIG_IRQ SIGUSR1
+#define SIG_IPI SIGUSR2
+
+enum kt_state { KT_FREE, KT_RUNNABLE, KT_RUNNING, KT_SLEEPING };
+
+struct kthread {
+	uint64_t tid;
+	char name[KSTUB_NAME_MAX];
+	const char *wmesg;
+	const void *wchan;
+	uint32_t state;		/* atomic: enum kt_state */
+	uint32_t on_cpu;	/* atomic: its registers are live on a CPU */
+	int cpu;		/* where it runs, or -1 */
+	uint64_t saved_rsp;	/* sim_switch() frame while not running */
+	void (*fn)(void *);
+	void *arg;
+};
+
+/* What the debug-register model is doing on a CPU between two traps. */
+enum dr_step { DRSTEP_NONE, DRSTEP_RF, DRSTEP_WATCH };
+
+struct cpu {
+	int index;
+	pthread_t thread;
+	struct kthread *cur;
+	struct kthread *idle;
+	/* Debug registers as this CPU's stub sees them. */
+	uint64_t dr[8];
+	/* A step the model takes on its own (RF, or over a watched access). */
+	uint8_t drstep;
+	uint8_t user_tf;	/* the stub asked for TF as well */
+	uint8_t watch_hits;	/* DR6 B bits the stepped access earned */
+	uint64_t rf_addr;
+	/* Fault-safe copies (port.c). */
+	sigjmp_buf nofault_env;
+	volatile int nofault;
+};
+
+extern struct kstub sim_ks;
+extern struct cpu sim_cpus[SIM_CPUS_MAX];
+extern int sim_ncpus;
+extern struct kthread sim_kthreads[SIM_KTHREADS_MAX];
+extern bool sim_console_to_gdb;
+extern const char *sim_pty_link;
+
+struct cpu *this_cpu(void);
+
+/* cpu.c */
+void cpu_install_handlers(void);
+void cpu_start_all(int ncpus, bool wait);
+void frame_from_uc(struct kstub_frame *f, const ucontext_t *uc,
+		   const siginfo_t *si);
+void frame_to_uc(const struct kstub_frame *f, ucontext_t *uc);
+
+/* kthread.c */
+struct kthread *kthread_alloc(const char *name, bool idle);
+void cpu_idle_loop(struct cpu *c) __attribute__((noreturn));
+int kthread_saved_regs(const struct kthread *t, struct kstub_frame *f);
+
+/* drmodel.c */
+uint64_t dr_model_get(struct cpu *c, unsigned n);
+void dr_model_set(struct cpu *c, unsigned n, uint64_t v);
+/* SIGTRAP: 0 = handled silently; else the vector for the stub, DR6 set. */
+int dr_model_sigtrap(struct cpu *c, ucontext_t *uc, const siginfo_t *si);
+/* SIGSEGV on a watched page: true if the model took it. */
+bool dr_model_sigsegv(struct cpu *c, ucontext_t *uc, const siginfo_t *si);
+/* After the stub returned a frame: RF over an exec breakpoint. */
+void dr_model_resume(struct cpu *c, ucontext_t *uc);
+unsigned insn_access_size(const uint8_t *insn, size_t n);
+
+/* port.c */
+extern const struct kstub_port_ops sim_port_ops;
+extern const struct kstub_monitor_cmd sim_monitor[];
+extern const size_t sim_monitor_count;
+bool sim_text_contains(uint64_t addr, size_t len);
+int sim_text_patch(uint64_t addr, const void *src, size_t len);
+
+/* main.c */
+void sim_console_out(const char *s, size_t n);
+void sim_exit(int status) __attribute__((noreturn));
+
+#endif /* HOSTSIM_SIM_H */

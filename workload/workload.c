@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* The simulated kernel's subsystems: clock, processes, mkdir, ktrace. */
+#include "workload.h"
+
+#include "kern.h"
+
+/*
+ * Each alone on its page (the machine's linker script pads the section):
+ * hostsim watches data by protecting whole pages, and a hot neighbour
+ * would keep opening the page under the watch.
+ */
+#define OWN_PAGE(name) __attribute__((section(".data.page." #name), aligned(4096)))
+volatile unsigned long ticks OWN_PAGE(ticks);
+volatile int watch_me OWN_PAGE(watch_me);
+static volatile unsigned long hardclock_pending;
+static int hardclock_chan;	/* what the clock sleeps on */
+
+static struct ktrace_node init_trace = { 1, 0 };
+static struct proc proc_tab[] = {
+	{ 0, "swapper", &init_trace, &proc_tab[1] },
+	{ 1, "init", &init_trace, &proc_tab[2] },
+	{ 7, "syncer", &init_trace, &proc_tab[3] },
+	/* Traced once, its node freed and cleared, but still on the list. */
+	{ 42, "sh", NULL, NULL },
+};
+struct proc *allproc = &proc_tab[0];
+
+#define MKDIR_MAX 16
+#define PATH_MAX_LEN 64
+static char made[MKDIR_MAX][PATH_MAX_LEN];
+static int made_count;
+
+void hardclock(void)
+{
+	hardclock_pending++;
+	wakeup(&hardclock_chan);
+}
+
+static void clock_thread(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		tsleep(&hardclock_chan, "hardclock");
+		ticks++;
+	}
+}
+
+/* Reads and writes watch_me now and then, for rwatch and awatch. */
+static void pager_thread(void *arg)
+{
+	unsigned long seen = 0, last = 0;
+
+	(void)arg;
+	for (;;) {
+		tsleep(&hardclock_chan, "pageout");
+		if (ticks - last < 5)
+			continue;
+		last = ticks;
+		seen += (unsigned long)watch_me;
+		if (seen % 2 == 0)
+			watch_me = watch_me + 1;
+	}
+}
+
+void workload_init(void)
+{
+	kthread_create("clock", clock_thread, NULL);
+	kthread_create("pager", pager_thread, NULL);
+}
+
+static size_t str_len(const char *s)
+{
+	size_t n = 0;
+
+	while (s[n])
+		n++;
+	return n;
+}
+
+int sys_mkdir(const char *path, int mode)
+{
+	size_t n = str_len(path), i;
+
+	if (n == 0 || n >= PATH_MAX_LEN || made_count == MKDIR_MAX)
+		return -1;
+	for (i = 0; i <= n; i++)
+		made[made_count][i] = path[i];
+	made_count++;
+	kprintf("mkdir: created %s (mode %o)\n", path, mode);
+	return 0;
+}
+
+static int ktrace_clear_callback(struct proc *p, void *arg)
+{
+	(void)arg;
+	/* The bug: a proc whose tracenode is gone has p_tracep == NULL. */
+	p->p_tracep->kn_refs--;
+	p->p_tracep->kn_flags = 0;
+	return 0;
+}
+
+int allproc_scan(int (*callback)(struct proc *, void *), void *arg)
+{
+	struct proc *p;
+	int error;
+
+	for (p = allproc; p; p = p->p_next) {
+		error = callback(p, arg);
+		if (error)
+			return error;
+	}
+	return 0;
+}
+
+int sys_ktrace(int ops)
+{
+	(void)ops;
+	return allproc_scan(ktrace_clear_callback, NULL);
+}
