@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <time.h>
 
 #include "sim.h"
@@ -160,16 +161,31 @@ static void to_idle(void)
 	sim_switch(&t->saved_rsp, c->idle->saved_rsp);
 }
 
-void cpu_idle_loop(struct cpu *c)
+/*
+ * hlt: wait for the next interrupt, or a millisecond. The system call
+ * is made here rather than in libc so a CPU stopped while idle shows
+ * kernel code that gdb can symbolize and unwind.
+ */
+static void cpu_halt(void)
 {
 	struct timespec nap = { 0, 1000000 };
+	long ret;
+
+	__asm__ volatile("syscall"
+			 : "=a"(ret)
+			 : "a"((long)SYS_nanosleep), "D"(&nap), "S"(0L)
+			 : "rcx", "r11", "memory");
+	(void)ret;
+}
+
+void cpu_idle_loop(struct cpu *c)
+{
 	struct kthread *t;
 
 	for (;;) {
 		t = pick();
 		if (!t) {
-			/* hlt: until the next interrupt, or a millisecond. */
-			nanosleep(&nap, NULL);
+			cpu_halt();
 			continue;
 		}
 		t->cpu = c->index;

@@ -257,6 +257,19 @@ int hs_far_pollfds(struct hs_uart *u, struct pollfd *p, int64_t *max_ns)
 	return n;
 }
 
+/*
+ * gdb's detach closes its socket and a new gdb may connect before the
+ * I/O thread has read that EOF; a peer that hung up must not make the
+ * next one look like a second debugger.
+ */
+static bool peer_gone(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLRDHUP };
+
+	return poll(&p, 1, 0) > 0 &&
+	       (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
+}
+
 static void tcp_accept(struct hs_uart *u)
 {
 	int one = 1;
@@ -267,6 +280,8 @@ static void tcp_accept(struct hs_uart *u)
 
 		if (fd < 0)
 			return;
+		if (u->connected && peer_gone(u->peer_fd))
+			hs_far_hangup(u);	/* it left; we had not looked yet */
 		if (u->connected) {
 			/* One debugger per cable: the second gets EOF. */
 			close(fd);
