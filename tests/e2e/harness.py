@@ -1,0 +1,191 @@
+"""Processes for the end-to-end tests: the simulated kernel, gdb and lldb.
+
+Every process is started by a context manager that stops it, and every
+wait is on output (a line, a prompt) with a deadline, never a sleep."""
+import os
+import queue
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SIM = os.path.join(ROOT, "build", "kstub-sim")
+LLDB_ENV = dict(os.environ, PYTHONPATH="/usr/lib/llvm-14/lib/python3.11/dist-packages")
+RECORD_DIR = os.environ.get("KSTUB_E2E_RECORD")
+
+
+class Lines:
+    """A stream read by a thread into a queue, so waits can time out."""
+
+    def __init__(self, stream):
+        self.q = queue.Queue()
+        self.seen = []
+        threading.Thread(target=self._pump, args=(stream,), daemon=True).start()
+
+    def _pump(self, stream):
+        for line in iter(stream.readline, ""):
+            self.q.put(line)
+        self.q.put(None)
+
+    def wait_for(self, pattern, timeout=30):
+        while True:
+            line = self.q.get(timeout=timeout)
+            if line is None:
+                raise AssertionError(f"stream ended before {pattern!r}:\n" + "".join(self.seen))
+            self.seen.append(line)
+            m = re.search(pattern, line)
+            if m:
+                return m
+
+    def text(self):
+        while True:
+            try:
+                line = self.q.get_nowait()
+            except queue.Empty:
+                break
+            if line is not None:
+                self.seen.append(line)
+        return "".join(self.seen)
+
+
+class Sim:
+    """build/kstub-sim with the given options; .target is what gdb connects to."""
+
+    def __init__(self, *args, pty=False):
+        self.tmp = tempfile.mkdtemp(prefix="kstub-e2e-")
+        serial = os.path.join(self.tmp, "ttyS1") if pty else "tcp:127.0.0.1:0"
+        self.proc = subprocess.Popen([SIM, "--serial", serial, *args],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, text=True)
+        self.out = Lines(self.proc.stdout)
+        self.err = Lines(self.proc.stderr)
+        self.target = self.err.wait_for(r"kstub-sim: gdb: target remote (\S+)").group(1)
+        self.err.wait_for(r"kstub-sim: booted")
+
+    @property
+    def port(self):
+        return self.target.rsplit(":", 1)[1]
+
+    def console(self, line):
+        self.proc.stdin.write(line + "\n")
+        self.proc.stdin.flush()
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def stop(self):
+        if self.alive():
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def log(self):
+        return ("--- kstub-sim stderr ---\n" + self.err.text() +
+                "--- kstub-sim console ---\n" + self.out.text())
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+def gdb_batch(sim, cmds, timeout=60, pre=(), name="gdb"):
+    """gdb -batch: connect, run cmds (each an -ex, so one failing command
+    does not hide the others), return everything it printed."""
+    args = ["gdb", "-nx", "-batch", "-ex", "set pagination off", "-ex", "set confirm off",
+            "-ex", "set width 0", "-ex", "set remotetimeout 10"]
+    if RECORD_DIR:
+        os.makedirs(RECORD_DIR, exist_ok=True)
+        args += ["-ex", f"set remotelogfile {RECORD_DIR}/{name}.log"]
+    for c in pre:
+        args += ["-ex", c]
+    args += ["-ex", f"target remote {sim.target}"]
+    for c in cmds:
+        args += ["-ex", c]
+    args.append(SIM)
+    p = subprocess.run(args, capture_output=True, text=True, timeout=timeout)
+    return p.stdout + p.stderr
+
+
+class Gdb:
+    """An interactive gdb, for what batch mode cannot do (^C)."""
+
+    PROMPT = "(gdb) "
+
+    def __init__(self):
+        self.proc = subprocess.Popen(["gdb", "-nx", "-q", SIM], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                     text=True, bufsize=0)
+        self.q = queue.Queue()
+        self.buf = ""
+        self.all = ""
+        threading.Thread(target=self._pump, daemon=True).start()
+        self.cmd("set pagination off")
+        self.cmd("set confirm off")
+
+    def _pump(self):
+        while True:
+            ch = self.proc.stdout.read(1)
+            if not ch:
+                self.q.put(None)
+                return
+            self.q.put(ch)
+
+    def expect(self, pattern, timeout=30):
+        while not re.search(pattern, self.buf):
+            ch = self.q.get(timeout=timeout)
+            if ch is None:
+                raise AssertionError(f"gdb exited before {pattern!r}:\n{self.all}{self.buf}")
+            self.buf += ch
+        m = re.search(pattern, self.buf)
+        out = self.buf[:m.end()]
+        self.all += out
+        self.buf = self.buf[m.end():]
+        return out
+
+    def send(self, line):
+        self.proc.stdin.write(line + "\n")
+        self.proc.stdin.flush()
+
+    def cmd(self, line, timeout=30):
+        """Run a command and return its output, up to the next prompt."""
+        self.send(line)
+        return self.expect(re.escape(self.PROMPT), timeout)[:-len(self.PROMPT)]
+
+    def interrupt(self):
+        self.proc.send_signal(signal.SIGINT)
+
+    def close(self):
+        if self.proc.poll() is None:
+            try:
+                self.send("quit")
+                self.proc.wait(timeout=10)
+            except (subprocess.TimeoutExpired, BrokenPipeError):
+                self.proc.kill()
+                self.proc.wait()
+
+    def __enter__(self):
+        self.expect(re.escape(self.PROMPT))
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def lldb_batch(sim, cmds, timeout=90):
+    args = ["lldb", "-b", "-o", f"target create {SIM}"]
+    if RECORD_DIR:
+        args += ["-o", f"log enable -f {RECORD_DIR}/lldb.log gdb-remote packets"]
+    args += ["-o", f"gdb-remote {sim.target.replace('tcp:', '')}"]
+    for c in cmds:
+        args += ["-o", c]
+    p = subprocess.run(args, capture_output=True, text=True, timeout=timeout, env=LLDB_ENV)
+    return p.stdout + p.stderr

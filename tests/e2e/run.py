@@ -1,0 +1,261 @@
+#!/usr/bin/env python3
+"""End-to-end tests: real gdb and lldb against the simulated kernel.
+
+Each scenario starts its own kstub-sim (its own port or pty) and asserts
+on what the debugger prints. Scenarios run in parallel.
+    run.py [-k NAME] [-j JOBS]
+KSTUB_E2E_RECORD=DIR keeps the packets gdb and lldb sent (fuzz seeds)."""
+import argparse
+import concurrent.futures
+import re
+import sys
+import time
+import traceback
+
+from harness import Gdb, Sim, gdb_batch, lldb_batch
+
+SCENARIOS = []
+
+
+def scenario(fn):
+    SCENARIOS.append(fn)
+    return fn
+
+
+def expect(out, pattern, what=None):
+    m = re.search(pattern, out, re.M)
+    if not m:
+        raise AssertionError(f"expected {what or pattern!r} in:\n{out}")
+    return m
+
+
+def refute(out, pattern):
+    if re.search(pattern, out, re.M):
+        raise AssertionError(f"did not expect {pattern!r} in:\n{out}")
+
+
+@scenario
+def attach_tcp_threads(sim_log):
+    with Sim("--wait") as sim:
+        sim_log.append(sim)
+        out = gdb_batch(sim, ["info threads", "bt 1", "detach"], name="attach")
+        expect(out, r"in kdb_enter \(why=")
+        for name in ("clock", "pager", "sh", "idle/0", "idle/1"):
+            expect(out, rf'Thread \d+ "{re.escape(name)}"', f"thread {name}")
+        expect(out, r"detached")
+
+
+@scenario
+def attach_pty(sim_log):
+    with Sim("--wait", pty=True) as sim:
+        sim_log.append(sim)
+        out = gdb_batch(sim, ["info registers rip", "detach"],
+                        pre=["set serial baud 115200"], name="pty")
+        expect(out, r"rip\s+0x[0-9a-f]+\s+0x[0-9a-f]+ <kdb_enter")
+
+
+@scenario
+def break_mkdir_bt_finish(sim_log):
+    with Sim("--wait", "--run", "mkdir /tmp/e2e") as sim:
+        sim_log.append(sim)
+        out = gdb_batch(sim, ["break sys_mkdir", "continue", "print path", "bt",
+                              "finish", "detach"], name="break")
+        expect(out, r'hit Breakpoint 1, sys_mkdir \(path=0x[0-9a-f]+ "/tmp/e2e", mode=493\)')
+        expect(out, r'^\$1 = 0x[0-9a-f]+ "/tmp/e2e"')
+        expect(out, r"#1 .* in shell_exec \(line=.*\"mkdir /tmp/e2e\"")
+        expect(out, r"#2 .* in sh_main")
+        expect(out, r"Value returned is \$\d+ = 0")
+        sim.out.wait_for(r"mkdir: created /tmp/e2e")
+
+
+@scenario
+def watch_ticks(sim_log):
+    with Sim("--wait") as sim:
+        sim_log.append(sim)
+        out = gdb_batch(sim, ["watch ticks", "continue", "continue", "continue",
+                              "delete", "detach"], name="watch")
+        expect(out, r"Hardware watchpoint 1: ticks")
+        pairs = [(int(a), int(b)) for a, b in
+                 re.findall(r"Old value = (\d+)\nNew value = (\d+)", out)]
+        if len(pairs) != 3 or any(b != a + 1 for a, b in pairs[1:]):
+            raise AssertionError(f"ticks should count up by one per hit: {pairs}\n{out}")
+        expect(out, r"clock_thread")
+
+
+@scenario
+def rwatch_awatch(sim_log):
+    with Sim("--wait") as sim:
+        sim_log.append(sim)
+        out = gdb_batch(sim, ["rwatch watch_me", "continue", "delete",
+                              "awatch watch_me", "continue", "continue", "continue",
+                              "delete", "detach"], name="rwatch")
+        expect(out, r"Hardware read watchpoint 1: watch_me")
+        expect(out, r'hit Hardware read watchpoint 1: watch_me\n\nValue = \d+')
+        expect(out, r"Hardware access \(read/write\) watchpoint 2: watch_me")
+        hits = re.findall(r"hit Hardware access \(read/write\) watchpoint 2", out)
+        if len(hits) != 3:
+            raise AssertionError(f"expected 3 access hits:\n{out}")
+        expect(out, r"pager_thread")
+
+
+@scenario
+def hbreak_twice(sim_log):
+    with Sim("--wait", "--run", "mkdir /hb/one; mkdir /hb/two") as sim:
+        sim_log.append(sim)
+        out = gdb_batch(sim, ["hbreak sys_mkdir", "continue", "print path",
+                              "continue", "print path", "delete", "detach"], name="hbreak")
+        expect(out, r"Hardware assisted breakpoint 1 at")
+        expect(out, r'\$1 = 0x[0-9a-f]+ "/hb/one"')
+        # Resuming from an exec breakpoint (RF) must not re-trigger it.
+        expect(out, r'\$2 = 0x[0-9a-f]+ "/hb/two"')
+        sim.out.wait_for(r"mkdir: created /hb/two")
+
+
+@scenario
+def stepping(sim_log):
+    with Sim("--wait", "--run", "mkdir /tmp/step") as sim:
+        sim_log.append(sim)
+        out = gdb_batch(sim, ["break sys_mkdir", "continue", "p/x $pc", "stepi",
+                              "p/x $pc", "nexti", "p/x $pc", "step", "info line *$pc",
+                              "next", "info line *$pc", "delete", "detach"], name="step")
+        pcs = [int(x, 16) for x in re.findall(r"^\$\d+ = (0x[0-9a-f]+)", out, re.M)]
+        if len(pcs) != 3 or not pcs[0] < pcs[1] < pcs[2]:
+            raise AssertionError(f"stepi/nexti should move forward: {pcs}\n{out}")
+        lines = [int(x) for x in re.findall(r'^Line (\d+) of "workload/workload.c"', out, re.M)]
+        if len(lines) != 2 or not lines[0] < lines[1]:
+            raise AssertionError(f"step/next should move down sys_mkdir: {lines}\n{out}")
+        refute(out, r"hardclock|intr_handler")
+
+
+@scenario
+def registers(sim_log):
+    with Sim("--wait") as sim:
+        sim_log.append(sim)
+        out = gdb_batch(sim, ["info registers rip rsp eflags", "set $rax = 0x1234abcd",
+                              "p/x $rax", "set $r12 = 7", "p $r12", "p $cr0",
+                              "p/x $fs_base", "detach"], name="regs")
+        expect(out, r"^rip\s+0x[0-9a-f]+")
+        expect(out, r"^eflags\s+0x[0-9a-f]+\s+\[.*IF.*\]")
+        expect(out, r"^\$1 = 0x1234abcd")
+        expect(out, r"^\$2 = 7")
+        expect(out, r"^\$3 = <unavailable>", "cr0 reported unavailable, never invented")
+        expect(out, r"^\$4 = 0x[0-9a-f]{6,}")
+
+
+@scenario
+def memory(sim_log):
+    with Sim("--wait") as sim:
+        sim_log.append(sim)
+        out = gdb_batch(sim, ["x/2xg &ticks", "set var watch_me = 77", "p watch_me",
+                              "x/x 0", "x/4xb 0xffffffffffff0000", "p allproc->p_comm",
+                              "p *allproc->p_next", "detach"], name="mem")
+        expect(out, r"<ticks>:\s+0x[0-9a-f]{16}\s+0x[0-9a-f]{16}")
+        expect(out, r"^\$1 = 77")
+        expect(out, r"Cannot access memory at address 0x0")
+        expect(out, r"Cannot access memory at address 0xffffffffffff0000")
+        expect(out, r'\$2 = "swapper')
+        expect(out, r'p_comm = "init"')
+        if not sim.alive():
+            raise AssertionError("the machine died reading a bad address")
+
+
+@scenario
+def ctrl_c_breakin(sim_log):
+    with Sim() as sim, Gdb() as gdb:
+        sim_log.append(sim)
+        expect(gdb.cmd(f"target remote {sim.target}"), r"Remote debugging using")
+        gdb.send("continue")
+        gdb.expect("Continuing.")
+        gdb.interrupt()
+        out = gdb.expect(r"\(gdb\) ")
+        expect(out, r"received signal SIGINT")
+        expect(gdb.cmd("bt 2"), r"#0 ")
+        expect(gdb.cmd("print ticks"), r"\$\d+ = \d+")
+        expect(gdb.cmd("detach"), r"detached")
+
+
+@scenario
+def panic_backtrace(sim_log):
+    with Sim("--wait", "--run", "ktrace -c") as sim:
+        sim_log.append(sim)
+        out = gdb_batch(sim, ["continue", "bt", "p p->p_comm", "p p->p_tracep",
+                              "detach"], name="panic")
+        expect(out, r'received signal SIGSEGV')
+        expect(out, r"#0  ktrace_clear_callback \(p=")
+        expect(out, r"#1  .* in allproc_scan \(callback=.*ktrace_clear_callback")
+        expect(out, r"#2  .* in sys_ktrace")
+        expect(out, r"#3  .* in shell_exec")
+        expect(out, r'^\$1 = "sh"')
+        expect(out, r"^\$2 = \(struct ktrace_node \*\) 0x0")
+
+
+@scenario
+def detach_reattach(sim_log):
+    with Sim() as sim:
+        sim_log.append(sim)
+        first = gdb_batch(sim, ["break sys_mkdir", "detach"], name="detach1")
+        expect(first, r"detached")
+        # Detach removed the breakpoint: this mkdir runs through.
+        sim.console("mkdir /after/detach")
+        sim.out.wait_for(r"mkdir: created /after/detach")
+        second = gdb_batch(sim, ["info threads", "break sys_mkdir", "monitor help",
+                                 "monitor ps", "monitor ticks", "detach"], name="detach2")
+        expect(second, r'Thread \d+ "clock"')
+        expect(second, r"help - this list")
+        expect(second, r"ps - kernel threads")
+        expect(second, r"clock\s+sleeping on hardclock|clock\s+runn")
+        expect(second, r"ticks = \d+")
+        expect(second, r"detached")
+
+
+@scenario
+def lldb_session(sim_log):
+    with Sim("--wait", "--run", "mkdir /tmp/lldb") as sim:
+        sim_log.append(sim)
+        out = lldb_batch(sim, ["register read rip rsp", "memory read -c 16 &ticks",
+                               "thread list", "breakpoint set -n sys_mkdir", "continue",
+                               "frame variable path", "bt", "si", "register read rip",
+                               "detach"])
+        expect(out, r"rip = 0x[0-9a-f]+\s+kstub-sim`kdb_enter")
+        expect(out, r"0x[0-9a-f]+: (00 ){16}")
+        expect(out, r"thread #\d+: tid = \d+")
+        expect(out, r"Breakpoint 1: where = kstub-sim`sys_mkdir")
+        expect(out, r"stop reason = breakpoint 1\.1")
+        expect(out, r'path = 0x[0-9a-f]+ "/tmp/lldb"')
+        expect(out, r"frame #1: .*shell_exec")
+        expect(out, r"stop reason = instruction step into")
+        expect(out, r"Process \d+ detached")
+
+
+def run_one(fn):
+    sims = []
+    t = time.monotonic()
+    try:
+        fn(sims)
+        return fn.__name__, True, time.monotonic() - t, ""
+    except Exception:
+        detail = traceback.format_exc()
+        for s in sims:
+            detail += s.log()
+        return fn.__name__, False, time.monotonic() - t, detail
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("-k", help="run the scenarios whose name contains this")
+    ap.add_argument("-j", type=int, default=4)
+    args = ap.parse_args()
+    todo = [s for s in SCENARIOS if not args.k or args.k in s.__name__]
+    failed = 0
+    with concurrent.futures.ThreadPoolExecutor(args.j) as pool:
+        for name, ok, secs, detail in pool.map(run_one, todo):
+            print(f"{'PASS' if ok else 'FAIL'} {name} ({secs:.1f} s)", flush=True)
+            if not ok:
+                failed += 1
+                print(detail, flush=True)
+    print(f"e2e: {len(todo) - failed}/{len(todo)} scenarios passed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
