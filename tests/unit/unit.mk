@@ -11,6 +11,10 @@ UNIT_SRCS += tests/unit/serial/test_linkfault.c
 UNIT_SRCS += tests/unit/serial/test_uart_model.c
 UNIT_SRCS += tests/unit/serial/test_uart_flow.c
 UNIT_SRCS += tests/unit/serial/model_util.c
+UNIT_SRCS += tests/unit/core/core_fixture.c
+UNIT_SRCS += tests/unit/core/test_core_rsp.c
+UNIT_SRCS += tests/unit/core/test_core_cmds.c
+UNIT_SRCS += tests/unit/core/test_core_debug.c
 
 UNIT_FAKE_SRCS :=
 UNIT_FAKE_SRCS += tests/fakes/fake_uart.c

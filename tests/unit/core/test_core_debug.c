@@ -1,0 +1,412 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * Breakpoints, watchpoints, stepping, threads and CPUs through the
+ * public API: what lands in the kernel's text and debug registers, what
+ * the stop replies say, and what a frame looks like on resume.
+ */
+#include <check.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core_fixture.h"
+#include "core_table.h"
+
+#define BP "ffffffff81000020"
+
+START_TEST(sw_breakpoint_patched_hidden_restored)
+{
+	struct fx *fx = fx_new(NULL);
+	uint8_t orig = fx->text[0x20];
+
+	fx_cmd(fx, "Z0," BP ",1");
+	fx_cmd(fx, "Z0," BP ",1");		/* twice: still one patch */
+	fx_cmd(fx, "m" BP ",1");		/* gdb sees the kernel's byte */
+	fx_pkt(fx, "c");
+	fx_trap(fx, KSTUB_TRAP_BREAKIN);
+	ck_assert_int_eq(fx->text[0x20], 0xcc);
+
+	/* The CPU runs into it: int3 reports rip after the int3. */
+	fx->frame.rip = FX_TEXT + 0x21;
+	fx_raw(fx, "+", 1);
+	fx_cmd(fx, "z0," BP ",1");
+	fx_cmd(fx, "z0," BP ",1");
+	fx_pkt(fx, "c");
+	ck_assert_int_eq(fx_trap(fx, KSTUB_TRAP_BP), 0);
+	fx_parse(fx);
+	ck_assert_str_eq(fx_reply(fx, 0), "OK");
+	ck_assert_str_eq(fx_reply(fx, 1), "OK");
+	ck_assert_str_eq(fx_reply(fx, 2), "92");	/* 0x90 + 0x20 % 5 */
+	ck_assert(strstr(fx_reply(fx, 3), "10:20000081ffffffff;"));
+	ck_assert_str_eq(fx_reply(fx, 4), "OK");
+	ck_assert_str_eq(fx_reply(fx, 5), "E02");
+	ck_assert_uint_eq(fx->frame.rip, FX_TEXT + 0x20);	/* rewound */
+	ck_assert_int_eq(fx->text[0x20], orig);
+	fx_free(fx);
+}
+END_TEST
+
+START_TEST(swbreak_reason_only_if_gdb_asked)
+{
+	struct fx *fx = fx_new(NULL);
+
+	fx_cmd(fx, "qSupported:swbreak+");
+	fx_cmd(fx, "Z0," BP ",1");
+	fx_pkt(fx, "c");
+	fx_trap(fx, KSTUB_TRAP_BREAKIN);
+	fx->frame.rip = FX_TEXT + 0x21;
+	fx_raw(fx, "+", 1);
+	fx_pkt(fx, "c");
+	fx_trap(fx, KSTUB_TRAP_BP);
+	fx_parse(fx);
+	ck_assert(strstr(fx_reply(fx, 2), "swbreak:;"));
+	fx_free(fx);
+}
+END_TEST
+
+static const struct row sw_errors[] = {
+	{ "Z0,1000,1", "E0e" },			/* unmapped */
+	{ "Z0,10000,1", "E0e" },		/* RAM: not text */
+	{ "Z0," BP ",2", "E16" },		/* x86 kind is 1 */
+	{ "Z0," BP, "E4a" },
+	{ "Z0," BP ",1;X1,0", "E4a" },		/* no conditions offered */
+	{ "Z9," BP ",1", "" },
+	{ "z0,ffffffff81000030,1", "E02" },
+};
+
+START_TEST(sw_breakpoint_errors)
+{
+	struct fx *fx = fx_new(NULL);
+
+	RUN_ROWS(fx, sw_errors, KSTUB_TRAP_BREAKIN);
+	fx_free(fx);
+}
+END_TEST
+
+START_TEST(sw_breakpoints_removed_on_detach_and_kill)
+{
+	const char *ends[] = { "D", "k" };
+	unsigned i;
+
+	for (i = 0; i < 2; i++) {
+		struct fx *fx = fx_new(NULL);
+
+		fx_cmd(fx, "Z0," BP ",1");
+		fx_cmd(fx, "Z0,ffffffff81000040,1");
+		fx_cmd(fx, "Z2,10008,8");
+		fx_cmd(fx, ends[i]);
+		fx_trap(fx, KSTUB_TRAP_BREAKIN);
+		ck_assert_int_eq(fx->text[0x20], 0x90 + 0x20 % 5);
+		ck_assert_int_eq(fx->text[0x40], 0x90 + 0x40 % 5);
+		ck_assert_uint_eq(fx->dr[7] & 0xff, 0);
+		fx_free(fx);
+	}
+}
+END_TEST
+
+START_TEST(sw_breakpoint_table_full)
+{
+	struct fx *fx = fx_new(NULL);
+	char cmd[64];
+	unsigned i;
+
+	for (i = 0; i < KSTUB_SWBP_MAX + 1; i++) {
+		snprintf(cmd, sizeof(cmd), "Z0,%llx,1",
+			 (unsigned long long)(FX_TEXT + 0x100 + i));
+		fx_cmd(fx, cmd);
+	}
+	fx_pkt(fx, "c");
+	fx_trap(fx, KSTUB_TRAP_BREAKIN);
+	fx_parse(fx);
+	ck_assert_str_eq(fx_reply(fx, KSTUB_SWBP_MAX - 1), "OK");
+	ck_assert_str_eq(fx_reply(fx, KSTUB_SWBP_MAX), "E1c");
+	fx_free(fx);
+}
+END_TEST
+
+static const struct row hw_rows[] = {
+	{ "Z1," BP ",1", "OK" },
+	{ "Z2,10008,8", "OK" },
+	{ "Z3,10010,4", "OK" },
+	{ "Z4,10020,2", "OK" },
+	{ "Z2,10030,1", "E1c" },	/* four slots only */
+	{ "z4,10020,2", "OK" },
+	{ "Z2,10009,8", "E16" },	/* unaligned */
+	{ "Z2,10008,3", "E16" },	/* no such length */
+	{ "Z2,10008,10", "E16" },	/* oversize */
+	{ "Z1," BP ",2", "E16" },
+	{ "Z2,800000000000,1", "E16" },	/* non-canonical */
+	{ "z2,10040,8", "E02" },
+	{ "Z2,10030,1", "OK" },
+};
+
+START_TEST(hw_slots_and_dr7)
+{
+	struct fx *fx = fx_new(NULL);
+
+	RUN_ROWS(fx, hw_rows, KSTUB_TRAP_BREAKIN);
+	/* Loaded on the way out: exec, write/8, access/4 (Z3), write/1. */
+	ck_assert_uint_eq(fx->dr[0], FX_TEXT + 0x20);
+	ck_assert_uint_eq(fx->dr[1], FX_RAM + 8);
+	ck_assert_uint_eq(fx->dr[2], FX_RAM + 0x10);
+	ck_assert_uint_eq(fx->dr[3], FX_RAM + 0x30);
+	ck_assert_uint_eq(fx->dr[7], 0x1f9002aaull);
+	fx_free(fx);
+}
+END_TEST
+
+START_TEST(no_debug_registers_no_hw_packets)
+{
+	struct fx_opts o = { .no_dr = true, .no_text_write = true };
+	struct fx *fx = fx_new(&o);
+	static const struct row rows[] = {
+		{ "qSupported", "PacketSize=7fc;qXfer:features:read+;"
+				"qXfer:threads:read+;vContSupported+;binary-upload+" },
+		{ "Z0," BP ",1", "" },
+		{ "Z2,10008,8", "" },
+		{ "p46", "xxxxxxxxxxxxxxxx" },	/* dr7 */
+	};
+
+	RUN_ROWS(fx, rows, KSTUB_TRAP_BREAKIN);
+	fx_free(fx);
+}
+END_TEST
+
+/* Insert slots, continue, then come back through #DB with dr6. */
+static struct fx *hw_hit(const char *z, uint64_t dr6, const char *after)
+{
+	struct fx *fx = fx_new(NULL);
+
+	fx_cmd(fx, "qSupported:swbreak+;hwbreak+");
+	fx_cmd(fx, z);
+	fx_pkt(fx, "c");
+	fx_trap(fx, KSTUB_TRAP_BREAKIN);
+	if (after)
+		memcpy(fx->ram + 0x10, after, 4);
+	fx->dr[6] = dr6;
+	fx_raw(fx, "+", 1);
+	fx_pkt(fx, "c");
+	fx_trap(fx, KSTUB_TRAP_DB);
+	fx_parse(fx);
+	return fx;
+}
+
+START_TEST(hw_hits_reported_with_reason)
+{
+	struct fx *fx;
+
+	fx = hw_hit("Z2,10008,8", KSTUB_DR6_CLEAN | 1, NULL);
+	ck_assert(strstr(fx_reply(fx, 2), "watch:10008;"));
+	ck_assert_uint_eq(fx->dr[6], KSTUB_DR6_CLEAN);	/* cleared */
+	fx_free(fx);
+
+	fx = hw_hit("Z4,10008,8", KSTUB_DR6_CLEAN | 1, NULL);
+	ck_assert(strstr(fx_reply(fx, 2), "awatch:10008;"));
+	fx_free(fx);
+
+	fx = hw_hit("Z1," BP ",1", KSTUB_DR6_CLEAN | 1, NULL);
+	ck_assert(strstr(fx_reply(fx, 2), "hwbreak:;"));
+	ck_assert(strncmp(fx_reply(fx, 2), "T05", 3) == 0);
+	fx_free(fx);
+
+	/* Z3 on an access slot: unchanged value = a read. */
+	fx = hw_hit("Z3,10010,4", KSTUB_DR6_CLEAN | 1, NULL);
+	ck_assert(strstr(fx_reply(fx, 2), "rwatch:10010;"));
+	fx_free(fx);
+}
+END_TEST
+
+START_TEST(read_watch_keeps_quiet_about_writes)
+{
+	struct fx *fx = hw_hit("Z3,10010,4", KSTUB_DR6_CLEAN | 1, "\1\2\3\4");
+
+	/* The value changed: a write. No stop, the CPU just goes on. */
+	ck_assert_uint_eq(fx->nreplies, 2);
+	ck_assert_uint_eq(fx->in_pos, fx->in_len - 6);	/* "+$c#63" unread */
+	ck_assert_uint_eq(fx->dr[7] & 3, 2);	/* re-armed */
+	fx_free(fx);
+}
+END_TEST
+
+START_TEST(debug_trap_not_ours_passes)
+{
+	struct fx *fx = fx_new(NULL);
+
+	fx->dr[6] = KSTUB_DR6_CLEAN | 2;	/* slot 1, which we never set */
+	ck_assert_int_eq(fx_trap(fx, KSTUB_TRAP_DB), KSTUB_EPASS);
+	ck_assert_uint_eq(fx->out_len, 0);
+	fx_free(fx);
+}
+END_TEST
+
+START_TEST(single_step_masks_interrupts_and_restores_if)
+{
+	struct fx *fx = fx_new(NULL);
+
+	fx->text[0x10] = 0x90;	/* nop */
+	fx_cmd(fx, "qSupported");
+	fx_pkt(fx, "s");
+	fx_trap(fx, KSTUB_TRAP_BREAKIN);
+	ck_assert(fx->frame.rflags & KSTUB_RFLAGS_TF);
+	ck_assert(!(fx->frame.rflags & KSTUB_RFLAGS_IF));
+	/* The step ends with #DB, BS: stop reply, TF gone, IF back. */
+	fx->frame.rip++;
+	fx->dr[6] = KSTUB_DR6_CLEAN | KSTUB_DR6_BS;
+	fx_raw(fx, "+", 1);
+	fx_pkt(fx, "c");
+	fx_trap(fx, KSTUB_TRAP_DB);
+	fx_parse(fx);
+	ck_assert(strstr(fx_reply(fx, 1), "10:11000081ffffffff;"));
+	ck_assert(!(fx->frame.rflags & KSTUB_RFLAGS_TF));
+	ck_assert(fx->frame.rflags & KSTUB_RFLAGS_IF);
+	fx_free(fx);
+}
+END_TEST
+
+START_TEST(step_over_pushf_hides_tf)
+{
+	struct fx *fx = fx_new(NULL);
+	uint64_t sp = FX_RAM + 0x1000;
+
+	fx->text[0x10] = 0x9c;	/* pushf */
+	fx_pkt(fx, "vCont;s:1");
+	fx_trap(fx, KSTUB_TRAP_BREAKIN);
+	/* The CPU pushed flags with our TF set and IF clear. */
+	sp -= 8;
+	fx->frame.gpr[KSTUB_REG_RSP] = sp;
+	fx->ram[sp - FX_RAM] = (uint8_t)(fx->frame.rflags);
+	fx->ram[sp - FX_RAM + 1] = (uint8_t)(fx->frame.rflags >> 8);
+	fx->frame.rip++;
+	fx->dr[6] = KSTUB_DR6_CLEAN | KSTUB_DR6_BS;
+	fx_pkt(fx, "c");
+	fx_trap(fx, KSTUB_TRAP_DB);
+	ck_assert_int_eq(fx->ram[sp - FX_RAM + 1] & 1, 0);	/* TF */
+	ck_assert_int_eq(fx->ram[sp - FX_RAM + 1] & 2, 2);	/* IF */
+	fx_free(fx);
+}
+END_TEST
+
+START_TEST(resume_at_exec_breakpoint_sets_rf)
+{
+	struct fx *fx = fx_new(NULL);
+
+	fx_cmd(fx, "Z1,ffffffff81000010,1");
+	fx_pkt(fx, "c");
+	fx_trap(fx, KSTUB_TRAP_BREAKIN);
+	ck_assert(fx->frame.rflags & KSTUB_RFLAGS_RF);
+	fx_free(fx);
+
+	fx = fx_new(NULL);
+	fx_cmd(fx, "Z1,ffffffff81000018,1");
+	fx_pkt(fx, "c");
+	fx_trap(fx, KSTUB_TRAP_BREAKIN);
+	ck_assert(!(fx->frame.rflags & KSTUB_RFLAGS_RF));
+	fx_free(fx);
+}
+END_TEST
+
+static const struct row port_threads[] = {
+	{ "qfThreadInfo", "m10,11,12" },
+	{ "qsThreadInfo", "l" },
+	{ "qC", "QC10" },
+	{ "?", "~thread:10;core:0;" },
+	{ "qThreadExtraInfo,11", "7368" "3c313e" "2c20" "736c656570696e67206f6e20747479" },
+	{ "qXfer:threads:read::0,1000",
+	  "~<thread id=\"11\" name=\"sh&lt;1&gt;\">sleeping on tty</thread>" },
+	{ "T12", "OK" },
+	{ "T13", "E03" },
+	{ "Hg11", "OK" },
+	{ "p1", "b0b0000000000000" },	/* rbx */
+	{ "p10", "40000081ffffffff" },
+	{ "p0", "xxxxxxxxxxxxxxxx" },	/* not in a pcb */
+	{ "P1=0000000000000000", "E01" },	/* a pcb is read-only */
+	{ "Hg12", "OK" },
+	{ "p10", "xxxxxxxxxxxxxxxx" },	/* nobody has its registers */
+	{ "Hc11", "E01" },		/* sleeping: cannot be resumed */
+	{ "Hc13", "E03" },
+	{ "vCont;s:11", "E01" },
+	{ "Hg10", "OK" },
+	{ "p10", "10000081ffffffff" },
+};
+
+START_TEST(kernel_threads_from_port)
+{
+	struct fx_opts o = { .threads = true };
+	struct fx *fx = fx_new(&o);
+
+	RUN_ROWS(fx, port_threads, KSTUB_TRAP_BREAKIN);
+	fx_free(fx);
+}
+END_TEST
+
+/* ---- two CPUs: the second parks from the roundup IPI ---- */
+
+struct cpu1 {
+	struct fx *fx;
+	struct kstub_frame frame;
+	int ret;
+};
+
+static void *cpu1_main(void *arg)
+{
+	struct cpu1 *c = arg;
+
+	/* Until the roundup asks, the "IPI" is not ours. */
+	while ((c->ret = kstub_cpu_park(&c->fx->ks, 1, &c->frame)) ==
+	       KSTUB_EPASS)
+		;
+	return NULL;
+}
+
+START_TEST(second_cpu_parks_and_is_a_thread)
+{
+	struct fx_opts o = { .ncpus = 2, .roundup_ms = 600000 };
+	struct fx *fx = fx_new(&o);
+	struct cpu1 c = { .fx = fx };
+	pthread_t t;
+
+	c.frame.rip = FX_TEXT + 0x300;
+	c.frame.valid[0] = KSTUB_VALID_GPRS;
+	pthread_create(&t, NULL, cpu1_main, &c);
+	fx_cmd(fx, "qfThreadInfo");
+	fx_cmd(fx, "Hg2");
+	fx_cmd(fx, "p10");
+	fx_cmd(fx, "P10=00040081ffffffff");
+	fx_pkt(fx, "c");
+	ck_assert_int_eq(fx_trap(fx, KSTUB_TRAP_BREAKIN), 0);
+	pthread_join(t, NULL);
+	fx_parse(fx);
+	ck_assert_str_eq(fx_reply(fx, 0), "m1,2");
+	ck_assert_str_eq(fx_reply(fx, 2), "00030081ffffffff");
+	ck_assert_int_eq(c.ret, 0);
+	ck_assert_uint_eq(c.frame.rip, FX_TEXT + 0x400);	/* gdb's write */
+	fx_free(fx);
+}
+END_TEST
+
+Suite *core_debug_suite(void);
+Suite *core_debug_suite(void)
+{
+	Suite *s = suite_create("core_debug");
+	TCase *tc = tcase_create("debug");
+
+	tcase_set_timeout(tc, 20);
+	tcase_add_test(tc, sw_breakpoint_patched_hidden_restored);
+	tcase_add_test(tc, swbreak_reason_only_if_gdb_asked);
+	tcase_add_test(tc, sw_breakpoint_errors);
+	tcase_add_test(tc, sw_breakpoints_removed_on_detach_and_kill);
+	tcase_add_test(tc, sw_breakpoint_table_full);
+	tcase_add_test(tc, hw_slots_and_dr7);
+	tcase_add_test(tc, no_debug_registers_no_hw_packets);
+	tcase_add_test(tc, hw_hits_reported_with_reason);
+	tcase_add_test(tc, read_watch_keeps_quiet_about_writes);
+	tcase_add_test(tc, debug_trap_not_ours_passes);
+	tcase_add_test(tc, single_step_masks_interrupts_and_restores_if);
+	tcase_add_test(tc, step_over_pushf_hides_tf);
+	tcase_add_test(tc, resume_at_exec_breakpoint_sets_rf);
+	tcase_add_test(tc, kernel_threads_from_port);
+	tcase_add_test(tc, second_cpu_parks_and_is_a_thread);
+	suite_add_tcase(s, tc);
+	return s;
+}

@@ -1,0 +1,314 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * The protocol layer through the public API: framing, acks and naks,
+ * retransmission, resynchronisation, oversize packets, no-ack mode,
+ * datagram links, and the RLE/escape encoding checked against a decoder
+ * written from the manual's rules.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core_fixture.h"
+#include "core_table.h"
+
+START_TEST(acks_each_packet_then_replies)
+{
+	struct fx *fx = fx_new(NULL);
+
+	fx_cmd(fx, "vMustReplyEmpty");
+	fx_cmd(fx, "qAttached");
+	fx_pkt(fx, "c");
+	ck_assert_int_eq(fx_trap(fx, KSTUB_TRAP_BREAKIN), 0);
+	/* '+' for each packet, before its reply. */
+	ck_assert_int_eq(memcmp(fx->out, "+$#00+$1#31+", 12), 0);
+	fx_free(fx);
+}
+END_TEST
+
+START_TEST(bad_checksum_gets_nak_and_no_reply)
+{
+	struct fx *fx = fx_new(NULL);
+
+	fx_raw(fx, "$qAttached#00", 13);
+	fx_cmd(fx, "qAttached");
+	fx_pkt(fx, "c");
+	fx_trap(fx, KSTUB_TRAP_BREAKIN);
+	fx_parse(fx);
+	ck_assert_uint_eq(fx->nnaks, 1);
+	ck_assert_uint_eq(fx->nreplies, 1);
+	ck_assert_str_eq(fx_reply(fx, 0), "1");
+	ck_assert_int_eq(fx->out[0], '-');
+	fx_free(fx);
+}
+END_TEST
+
+START_TEST(garbage_and_restarts_resynchronise)
+{
+	struct fx *fx = fx_new(NULL);
+
+	/* Noise, a packet cut by '$', a bad checksum digit, stray acks. */
+	fx_raw(fx, "xyz\r\n+-", 7);
+	fx_raw(fx, "$qAtta", 6);
+	fx_cmd(fx, "qAttached");
+	fx_raw(fx, "$g#zz", 5);
+	fx_cmd(fx, "qC");
+	fx_pkt(fx, "c");
+	fx_trap(fx, KSTUB_TRAP_BREAKIN);
+	fx_parse(fx);
+	ck_assert_uint_eq(fx->nreplies, 2);
+	ck_assert_str_eq(fx_reply(fx, 0), "1");
+	ck_assert_str_eq(fx_reply(fx, 1), "QC1");
+	ck_assert_uint_eq(fx->nnaks, 1);
+	ck_assert_uint_eq(fx->tail_used, 0);
+	fx_free(fx);
+}
+END_TEST
+
+START_TEST(oversize_packet_is_read_whole_and_refused)
+{
+	struct fx *fx = fx_new(NULL);
+	size_t n = KSTUB_BUF_LEN_MIN + 100;
+	char *big = malloc(n + 1);
+
+	memset(big, 'a', n);
+	big[0] = 'M';
+	big[n] = 0;
+	fx_cmd(fx, big);
+	fx_cmd(fx, "qAttached");	/* the stream is still in step */
+	fx_pkt(fx, "c");
+	fx_trap(fx, KSTUB_TRAP_BREAKIN);
+	fx_parse(fx);
+	ck_assert_str_eq(fx_reply(fx, 0), "E07");
+	ck_assert_str_eq(fx_reply(fx, 1), "1");
+	ck_assert_uint_eq(fx->nreplies, 2);
+	free(big);
+	fx_free(fx);
+}
+END_TEST
+
+START_TEST(packet_size_advertised_from_config)
+{
+	struct fx_opts o = { .buf_len = 8192 };
+	struct fx *fx = fx_new(&o);
+	static const struct row rows[] = {
+		{ "qSupported:swbreak+;hwbreak+",
+		  "PacketSize=1ffc;qXfer:features:read+;qXfer:threads:read+;"
+		  "vContSupported+;binary-upload+;swbreak+;hwbreak+" },
+	};
+
+	RUN_ROWS(fx, rows, KSTUB_TRAP_BREAKIN);
+	fx_free(fx);
+}
+END_TEST
+
+START_TEST(nak_and_silence_retransmit_then_give_up)
+{
+	struct fx *fx = fx_new(NULL);
+	unsigned i, copies = 0;
+
+	fx_pkt(fx, "qAttached");
+	fx_raw(fx, "-", 1);	/* once more, please */
+	/* then silence: the ack timeout resends, up to 4 transmissions */
+	fx_pkt(fx, "c");
+	fx_trap(fx, KSTUB_TRAP_BREAKIN);
+	fx_parse(fx);
+	for (i = 0; i < fx->nreplies; i++)
+		copies += strcmp(fx_reply(fx, i), "1") == 0;
+	/* The '$' of "c" acked the third copy. */
+	ck_assert_uint_eq(copies, 2);
+	fx_free(fx);
+}
+END_TEST
+
+START_TEST(retransmits_are_bounded)
+{
+	struct fx *fx = fx_new(NULL);
+	unsigned i, copies = 0;
+
+	fx_pkt(fx, "qAttached");
+	fx_raw(fx, "----------", 10);
+	fx_pkt(fx, "c");
+	fx_trap(fx, KSTUB_TRAP_BREAKIN);
+	fx_parse(fx);
+	for (i = 0; i < fx->nreplies; i++)
+		copies += strcmp(fx_reply(fx, i), "1") == 0;
+	ck_assert_uint_eq(copies, 4);	/* ack_retries transmissions */
+	fx_free(fx);
+}
+END_TEST
+
+START_TEST(noack_only_on_reliable_links)
+{
+	struct fx *fx = fx_new(NULL);
+	static const struct row serial[] = {
+		{ "QStartNoAckMode", "" },
+	};
+	struct fx_opts o = { .link_flags = KSTUB_LINK_RELIABLE };
+
+	RUN_ROWS(fx, serial, KSTUB_TRAP_BREAKIN);
+	fx_free(fx);
+
+	fx = fx_new(&o);
+	fx_cmd(fx, "qSupported");
+	fx_cmd(fx, "QStartNoAckMode");
+	fx_pkt(fx, "qAttached");	/* no '+' from either side now */
+	fx_pkt(fx, "c");
+	fx_trap(fx, KSTUB_TRAP_BREAKIN);
+	fx_parse(fx);
+	ck_assert(strstr(fx_reply(fx, 0), "QStartNoAckMode+") != NULL);
+	ck_assert_str_eq(fx_reply(fx, 1), "OK");
+	ck_assert_str_eq(fx_reply(fx, 2), "1");
+	ck_assert_uint_eq(fx->nacks, 2);	/* qSupported, QStartNoAckMode */
+	fx_free(fx);
+}
+END_TEST
+
+START_TEST(datagram_link_carries_ack_with_reply)
+{
+	struct fx_opts o = { .link_flags = KSTUB_LINK_DATAGRAM };
+	struct fx *fx = fx_new(&o);
+
+	fx_cmd(fx, "qAttached");
+	fx_pkt(fx, "c");
+	fx_trap(fx, KSTUB_TRAP_BREAKIN);
+	ck_assert_int_eq(memcmp(fx->out, "+$1#31", 6), 0);
+	/* "c" has no reply yet: its ack goes alone. */
+	ck_assert_int_eq(fx->out[6], '+');
+	ck_assert_uint_eq(fx->out_len, 7);
+	fx_free(fx);
+}
+END_TEST
+
+START_TEST(interrupt_byte_while_stopped_is_harmless)
+{
+	struct fx *fx = fx_new(NULL);
+
+	fx_raw(fx, "\x03", 1);
+	fx_cmd(fx, "qAttached");
+	fx_pkt(fx, "c");
+	fx_trap(fx, KSTUB_TRAP_BREAKIN);
+	fx_parse(fx);
+	ck_assert_str_eq(fx_reply(fx, 0), "1");
+	fx_free(fx);
+}
+END_TEST
+
+/* Fill RAM with pattern, read it with m, and decode by the manual. */
+static void rle_round_trip(const uint8_t *pattern, size_t n)
+{
+	struct fx *fx = fx_new(NULL);
+	char cmd[64], *hex = malloc(2 * n + 1);
+	size_t i;
+
+	memcpy(fx->ram, pattern, n);
+	snprintf(cmd, sizeof(cmd), "m%llx,%zx", (unsigned long long)FX_RAM, n);
+	fx_cmd(fx, cmd);
+	fx_pkt(fx, "c");
+	fx_trap(fx, KSTUB_TRAP_BREAKIN);
+	fx_parse(fx);
+	for (i = 0; i < n; i++)
+		sprintf(hex + 2 * i, "%02x", pattern[i]);
+	ck_assert_str_eq(fx_reply(fx, 0), hex);
+	/* Never a count of '#' or '$', never a non-printable one. */
+	for (i = 0; i + 1 < fx->out_len; i++)
+		if (fx->out[i] == '*')
+			ck_assert(fx->out[i + 1] >= 32 && fx->out[i + 1] < 127 &&
+				  fx->out[i + 1] != '#' && fx->out[i + 1] != '$');
+	free(hex);
+	fx_free(fx);
+}
+
+START_TEST(rle_every_run_length)
+{
+	uint8_t buf[900];
+	size_t n, pos;
+
+	/* Runs of 1..200 bytes of one value give hex runs of 2..400. */
+	for (n = 1; n <= 200; n += (n < 20 ? 1 : 7)) {
+		for (pos = 0; pos < n; pos++)
+			buf[pos] = 0x00;
+		buf[pos++] = 0x5a;
+		rle_round_trip(buf, pos);
+	}
+}
+END_TEST
+
+START_TEST(rle_random_and_adversarial)
+{
+	uint8_t buf[1000];
+	unsigned seed = 12345, round;
+	size_t i;
+
+	for (round = 0; round < 30; round++) {
+		for (i = 0; i < sizeof(buf); i++) {
+			seed = seed * 1103515245u + 12345u;
+			/* Long runs of few values, so runs of every length. */
+			buf[i] = (seed >> 16) % 7 == 0 ? (uint8_t)(seed >> 8)
+						       : (i ? buf[i - 1] : 0);
+		}
+		rle_round_trip(buf, 300 + round * 20);
+	}
+}
+END_TEST
+
+START_TEST(rle_compresses_zeros)
+{
+	struct fx *fx = fx_new(NULL);
+
+	memset(fx->ram, 0, 1024);
+	fx_cmd(fx, "m10000,400");
+	fx_pkt(fx, "c");
+	fx_trap(fx, KSTUB_TRAP_BREAKIN);
+	/* 2048 hex digits travel in a few dozen bytes. */
+	ck_assert_uint_lt(fx->out_len, 120);
+	fx_free(fx);
+}
+END_TEST
+
+START_TEST(binary_escapes_round_trip)
+{
+	struct fx *fx = fx_new(NULL);
+	uint8_t data[256], got[256];
+	size_t i, n;
+
+	for (i = 0; i < 256; i++)
+		data[i] = (uint8_t)i;
+	memcpy(fx->ram, data, 256);
+	fx_cmd(fx, "x10000,100");
+	fx_pkt(fx, "c");
+	fx_trap(fx, KSTUB_TRAP_BREAKIN);
+	fx_parse(fx);
+	ck_assert_int_eq(fx_reply(fx, 0)[0], 'b');
+	n = fx_unescape(fx_reply(fx, 0) + 1, fx->reply_len[0] - 1, got,
+			sizeof(got));
+	ck_assert_uint_eq(n, 256);
+	ck_assert_int_eq(memcmp(got, data, 256), 0);
+	fx_free(fx);
+}
+END_TEST
+
+Suite *core_rsp_suite(void);
+Suite *core_rsp_suite(void)
+{
+	Suite *s = suite_create("core_rsp");
+	TCase *tc = tcase_create("rsp");
+
+	tcase_add_test(tc, acks_each_packet_then_replies);
+	tcase_add_test(tc, bad_checksum_gets_nak_and_no_reply);
+	tcase_add_test(tc, garbage_and_restarts_resynchronise);
+	tcase_add_test(tc, oversize_packet_is_read_whole_and_refused);
+	tcase_add_test(tc, packet_size_advertised_from_config);
+	tcase_add_test(tc, nak_and_silence_retransmit_then_give_up);
+	tcase_add_test(tc, retransmits_are_bounded);
+	tcase_add_test(tc, noack_only_on_reliable_links);
+	tcase_add_test(tc, datagram_link_carries_ack_with_reply);
+	tcase_add_test(tc, interrupt_byte_while_stopped_is_harmless);
+	tcase_add_test(tc, rle_every_run_length);
+	tcase_add_test(tc, rle_random_and_adversarial);
+	tcase_add_test(tc, rle_compresses_zeros);
+	tcase_add_test(tc, binary_escapes_round_trip);
+	suite_add_tcase(s, tc);
+	return s;
+}
