@@ -5,7 +5,8 @@ Figures only: nothing here passes or fails on timing.
 
 Targets are started here and stopped here. Each one is a function that
 starts the machine and returns (tcp port of its debug link, symbol file
-or None, address expression to dump, cleanup)."""
+or None, address expression to dump, the same for zero-filled memory or
+None, cleanup)."""
 import argparse
 import json
 import os
@@ -47,7 +48,7 @@ def target_hostsim():
                            stderr=subprocess.PIPE, text=True)
     m = wait_line(sim.stderr, r"gdb: target remote tcp:127\.0\.0\.1:(\d+)")
     return int(m.group(1)), os.path.join(ROOT, "build/kstub-sim"), \
-        "(char *)&bench_area", sim.kill
+        "(char *)&bench_area", "(char *)&bench_zero", sim.kill
 
 
 TARGETS = {"kstub-hostsim": target_hostsim}
@@ -62,11 +63,13 @@ def start_proxy(port, baud):
 
 
 def run_one(name, baud, steps):
-    port, symfile, addr, stop = TARGETS[name]()
+    port, symfile, addr, zero, stop = TARGETS[name]()
     px, listen, ctl = start_proxy(port, baud)
     out = tempfile.NamedTemporaryFile(suffix=".json", delete=False).name
     env = dict(os.environ, BENCH_PORT=str(listen), BENCH_CTL=str(ctl),
                BENCH_ADDR=addr, BENCH_OUT=out, BENCH_STEPS=str(steps))
+    if zero:
+        env["BENCH_ZERO_ADDR"] = zero
     cmd = ["gdb", "-nx", "-batch"]
     if symfile:
         cmd += [symfile]

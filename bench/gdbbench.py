@@ -58,6 +58,15 @@ for size, reps in ((65536, 3), (1 << 20, 1)):
     res[key + "_Bps"] = size / statistics.median(times)
     res[key + "_wire_per_kib"] = {d: {k: v / (size * reps / 1024) for k, v in x.items()}
                                   for d, x in w.items()}
+if os.environ.get("BENCH_ZERO_ADDR"):
+    zero = int(gdb.parse_and_eval(os.environ["BENCH_ZERO_ADDR"]))
+    c0 = counters()
+    gdb.execute("maintenance flush dcache")
+    t = timed(f"dump binary memory {out} {zero} {zero + 65536}")
+    w = wire(c0, counters())
+    res["read_64k_zero_Bps"] = 65536 / t
+    res["read_64k_zero_wire_per_kib"] = {d: {k: v / 64 for k, v in x.items()}
+                                         for d, x in w.items()}
 os.unlink(out)
 
 steps = int(os.environ.get("BENCH_STEPS", "200"))

@@ -62,8 +62,21 @@ static void pager_thread(void *arg)
 	}
 }
 
+/* What make bench reads: 1 MiB of noise, and 1 MiB of zeros. */
+unsigned char bench_area[1 << 20];
+unsigned char bench_zero[1 << 20];
+
 void workload_init(void)
 {
+	unsigned long x = 0x9e3779b97f4a7c15ul;
+	unsigned long i;
+
+	for (i = 0; i < sizeof(bench_area); i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		bench_area[i] = (unsigned char)x;
+	}
 	kthread_create("clock", clock_thread, NULL);
 	kthread_create("pager", pager_thread, NULL);
 }

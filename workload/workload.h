@@ -23,7 +23,8 @@ struct proc {
 
 extern volatile unsigned long ticks;
 extern struct proc *allproc;
-extern volatile int watch_me;	/* read and written by the "pager" thread */
+extern volatile int watch_me;
+extern unsigned char bench_area[1 << 20], bench_zero[1 << 20];	/* read and written by the "pager" thread */
 
 /* Start the kernel threads (clock, pager). Once, from the boot thread. */
 void workload_init(void);
