@@ -46,6 +46,18 @@ const char *__asan_default_options(void)
 
 void sim_exit(int status)
 {
+	struct hs_uart_stats st;
+
+	if (uart) {
+		hs_uart_get_stats(uart, &st);
+		if (st.rx_faults || st.tx_faults)
+			fprintf(stderr, "kstub-sim: link faults: %llu of %llu "
+				"bytes to the kernel, %llu of %llu from it\n",
+				(unsigned long long)st.rx_faults,
+				(unsigned long long)st.rx_bytes,
+				(unsigned long long)st.tx_faults,
+				(unsigned long long)st.tx_bytes);
+	}
 	if (sim_pty_link)
 		unlink(sim_pty_link);
 	fflush(stdout);
@@ -178,8 +190,41 @@ static void usage(void)
 		"usage: kstub-sim [--cpus N] [--serial PATH|tcp:HOST:PORT] "
 		"[--baud-limit] [--wait]\n"
 		"                 [--run \"CMD; CMD\"] [--console-to-gdb] "
-		"[--idle-timeout MS] [--resume-on-hangup]\n");
+		"[--idle-timeout MS] [--resume-on-hangup]\n"
+		"                 [--link-faults [dir=to-kernel|from-kernel|both,]"
+		"corrupt=P,drop=P,dup=P,seed=N]\n");
 	exit(2);
+}
+
+/*
+ * --link-faults [to=kernel|from=kernel|both,]corrupt=P,drop=P,dup=P,seed=N
+ * Both directions by default, alike but not with the same faults.
+ */
+static int link_faults(struct hs_uart_config *ucfg, const char *spec)
+{
+	struct hs_linkfault_cfg lf;
+	bool rx = true, tx = true;
+
+	if (strncmp(spec, "dir=", 4) == 0) {
+		size_t n = strcspn(spec + 4, ",");
+
+		rx = strncmp(spec + 4, "to-kernel", n) == 0 ||
+		     strncmp(spec + 4, "both", n) == 0;
+		tx = strncmp(spec + 4, "from-kernel", n) == 0 ||
+		     strncmp(spec + 4, "both", n) == 0;
+		if (!rx && !tx)
+			return -1;
+		spec += 4 + n + (spec[4 + n] == ',');
+	}
+	if (hs_linkfault_parse(&lf, spec))
+		return -1;
+	if (rx)
+		ucfg->rx_fault = lf;
+	if (tx) {
+		ucfg->tx_fault = lf;
+		ucfg->tx_fault.seed = lf.seed * 2 + 1;
+	}
+	return 0;
 }
 
 static void uart_irq(void *arg)
@@ -199,6 +244,7 @@ int main(int argc, char **argv)
 		{ "console-to-gdb", no_argument, NULL, 'g' },
 		{ "idle-timeout", required_argument, NULL, 'i' },
 		{ "resume-on-hangup", no_argument, NULL, 'h' },
+		{ "link-faults", required_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct hs_uart_config ucfg = { .spec = "tcp:127.0.0.1:0" };
@@ -238,6 +284,10 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			cfg.flags |= KSTUB_CFG_RESUME_ON_HANGUP;
+			break;
+		case 'f':
+			if (link_faults(&ucfg, optarg))
+				usage();
 			break;
 		default:
 			usage();

@@ -95,6 +95,11 @@ struct kstub {
 	uint8_t detaching;	/* D: forget the session once OK is sent */
 	uint8_t peer_swbreak;	/* gdb said swbreak+: stop replies may say why */
 	uint8_t peer_hwbreak;
+	uint8_t g_nregs;	/* registers a g reply carries; only shrinks */
+	uint8_t unconfirmed;	/* the last reply's ack was garbled, not seen */
+	uint32_t reply_cap;	/* data bytes a reply that may be short carries */
+	uint32_t clean_bytes;	/* sent and acked at once since the last fault */
+	uint32_t fault_gap;	/* average clean_bytes between faults, 0: none */
 	uint32_t master;	/* atomic: CPU owning the session, or KSTUB_CPU_NONE */
 	uint32_t poll_lock;	/* atomic: poll_break/console_write */
 	struct kstub_stop stop;		/* the last stop, for '?' */

@@ -30,6 +30,7 @@ int kstub_cmd_supported(struct kstub *ks, struct kstub_cur *a)
 {
 	ks->noack = 0;
 	ks->x_raw = 0;
+	kstub_link_fresh(ks);
 	ks->peer_swbreak = peer_has(a, "swbreak+");
 	ks->peer_hwbreak = peer_has(a, "hwbreak+");
 	kstub_tx_str(ks, "PacketSize=");

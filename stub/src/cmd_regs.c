@@ -48,8 +48,19 @@ int kstub_cmd_regs_g(struct kstub *ks, struct kstub_cur *a)
 	if (err)
 		return err;
 	kstub_dr_view(ks, &dv);
-	for (n = 0; n < KSTUB_NREGS; n++)
+	/*
+	 * On a noisy line the reply stops at the last register that fits
+	 * (link.c); gdb and lldb fetch the rest with p. Neither accepts a
+	 * g reply longer than an earlier one, so the count only shrinks
+	 * until the next session.
+	 */
+	for (n = 0; n < ks->g_nregs; n++) {
+		if (n > 0 && kstub_tx_room(ks) < 2 * kstub_arch_reg_size(n)) {
+			ks->g_nregs = (uint8_t)n;
+			break;
+		}
 		put_reg(ks, f, &dv, n);
+	}
 	return 0;
 }
 
@@ -124,7 +135,8 @@ int kstub_cmd_regs_G(struct kstub *ks, struct kstub_cur *a)
 		return KSTUB_EPERM;
 	ks->other_tid = 0;
 	ks->other = *f;
-	for (n = 0; n < KSTUB_NREGS; n++) {
+	/* As many registers as our g replies carry now: they may be short. */
+	for (n = 0; n < KSTUB_NREGS && (n == 0 || !kstub_cur_eof(a)); n++) {
 		err = set_one(&ks->other, n, a, true);
 		if (err)
 			return err;

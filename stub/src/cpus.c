@@ -184,6 +184,7 @@ void kstub_hangup(struct kstub *ks)
 	ks->x_raw = 0;
 	ks->g_tid = 0;
 	ks->c_tid = 0;
+	kstub_link_fresh(ks);
 	kstub_rx_reset(ks);
 	ks->pkt_ready = 0;
 }

@@ -42,6 +42,7 @@ int kstub_init(struct kstub *ks, const struct kstub_config *cfg)
 		ks->cfg.roundup_timeout_ms = 1000;
 	ks->ncpus = ncpus;
 	ks->pkt_max = (uint32_t)cfg->buf_len - 4;
+	kstub_link_fresh(ks);
 	ks->master = KSTUB_CPU_NONE;
 	return 0;
 }

@@ -80,6 +80,7 @@ int kstub_link_next_packet(struct kstub *ks);
 int kstub_link_send(struct kstub *ks);
 int kstub_link_send_bare_ack(struct kstub *ks);
 int kstub_link_drain(struct kstub *ks);
+void kstub_link_fresh(struct kstub *ks);
 
 /* ---- dispatch.c: the session loop ---- */
 void kstub_session(struct kstub *ks);

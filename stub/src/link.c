@@ -43,6 +43,62 @@ static int link_getc(struct kstub *ks, uint64_t deadline_us)
 	}
 }
 
+/*
+ * Line quality. gdb gives up on a reply after three bad copies, so on a
+ * noisy line a long reply is lost for good: replies that may be short
+ * (m, x, qXfer, thread lists) are sized to what the line has shown it
+ * carries. A session starts at KSTUB_REPLY_CAP_START and grows to a
+ * quarter of the bytes delivered cleanly, up to the buffer; once faults
+ * (naks, lost acks, bad checksums, cut packets) are seen, it is kept to
+ * a sixteenth of the average clean stretch between them, so that few
+ * replies meet a fault at all.
+ */
+#define KSTUB_REPLY_CAP_MIN 64
+#define KSTUB_REPLY_CAP_START 256
+
+static void line_size(struct kstub *ks)
+{
+	uint32_t want = ks->clean_bytes / 4;
+
+	if (ks->cfg.link->flags & KSTUB_LINK_RELIABLE) {
+		ks->reply_cap = ks->pkt_max;
+		return;
+	}
+	if (ks->fault_gap && ks->fault_gap / 16 > want)
+		want = ks->fault_gap / 16;
+	if (!ks->fault_gap && want < KSTUB_REPLY_CAP_START)
+		want = KSTUB_REPLY_CAP_START;
+	if (want < KSTUB_REPLY_CAP_MIN)
+		want = KSTUB_REPLY_CAP_MIN;
+	ks->reply_cap = want < ks->pkt_max ? want : ks->pkt_max;
+}
+
+void kstub_link_fresh(struct kstub *ks)
+{
+	ks->clean_bytes = 0;
+	ks->fault_gap = 0;
+	ks->unconfirmed = 0;
+	ks->g_nregs = KSTUB_NREGS;
+	line_size(ks);
+}
+
+static void line_fault(struct kstub *ks)
+{
+	uint64_t gap = ks->fault_gap ? (3ull * ks->fault_gap + ks->clean_bytes) / 4
+				     : ks->clean_bytes;
+
+	ks->fault_gap = gap ? (uint32_t)gap : 1;
+	ks->clean_bytes = 0;
+	line_size(ks);
+}
+
+static void line_clean(struct kstub *ks, size_t n)
+{
+	if (ks->clean_bytes < (1u << 30))
+		ks->clean_bytes += (uint32_t)n;
+	line_size(ks);
+}
+
 int kstub_link_send_bare_ack(struct kstub *ks)
 {
 	static const uint8_t plus = '+';
@@ -71,6 +127,7 @@ static int reject_packet(struct kstub *ks)
 {
 	static const uint8_t minus = '-';
 
+	line_fault(ks);
 	if (ks->noack)
 		return 0;
 	return link_send_raw(ks, &minus, 1);
@@ -97,20 +154,38 @@ int kstub_link_next_packet(struct kstub *ks)
 		if (c == KSTUB_EAGAIN) {
 			now = kstub_now_us(ks);
 			if (kstub_rx_busy(ks)) {
-				/* A packet cut short: drop it; gdb resends. */
-				if (partial_since == 0)
+				/*
+				 * A packet cut short (its '#' lost): drop it
+				 * and nak, so gdb resends now rather than at
+				 * its own timeout.
+				 */
+				if (partial_since == 0) {
 					partial_since = now;
-				else if (now - partial_since >=
-					 ks->cfg.ack_timeout_ms * 1000ull)
+				} else if (now - partial_since >=
+					   ks->cfg.ack_timeout_ms * 1000ull) {
 					kstub_rx_reset(ks);
+					reject_packet(ks);
+					partial_since = 0;
+				}
 			}
 			if (idle_ms && now - ks->last_rx_us >= idle_ms * 1000ull)
 				return KSTUB_ENOTCONN;
 			continue;
 		}
 		partial_since = 0;
+		/*
+		 * gdb naks while waiting for a reply: the last one, whose ack
+		 * we took from garbage, did not reach it after all.
+		 */
+		if (c == '-' && ks->unconfirmed && !kstub_rx_busy(ks)) {
+			ks->unconfirmed = 0;
+			if (kstub_link_send(ks) == KSTUB_ENOTCONN)
+				return KSTUB_ENOTCONN;
+			continue;
+		}
 		switch (kstub_rx_byte(ks, (uint8_t)c)) {
 		case KSTUB_RX_PACKET:
+			ks->unconfirmed = 0;
 			if (accept_packet(ks) == KSTUB_ENOTCONN)
 				return KSTUB_ENOTCONN;
 			return 0;
@@ -126,16 +201,24 @@ int kstub_link_next_packet(struct kstub *ks)
 
 /*
  * Transmit the reply built in tx_buf and wait for its ack: a nak or
- * silence retransmits it, at most ack_retries transmissions in all. A '$'
- * instead of the ack means gdb got the reply and is already sending the
- * next packet: that byte goes to the framer.
+ * silence retransmits it. Silence ends it after ack_retries transmissions
+ * in all; naks, which prove gdb is there and listening, after
+ * KSTUB_NAK_FACTOR times as many. A '$' instead of the ack means gdb got
+ * the reply and is already sending the next packet: that byte goes to
+ * the framer. So does any other byte: it is a garbled ack or the body of
+ * gdb's next packet, whose '$' the line ate. Resending on silence then
+ * would hand gdb this reply as the answer to that next packet, the one
+ * mistake RSP cannot recover from; if the ack was really a garbled nak,
+ * gdb naks again and kstub_link_next_packet() resends.
  */
+#define KSTUB_NAK_FACTOR 16
+
 int kstub_link_send(struct kstub *ks)
 {
 	struct kstub_tx *tx = &ks->tx;
 	const uint8_t *p = ks->cfg.tx_buf + tx->start;
 	size_t n = tx->end - tx->start;
-	uint32_t tries = 1;
+	uint32_t silent = 1, naks = 0;
 	uint64_t deadline;
 	int c, err;
 
@@ -153,19 +236,29 @@ int kstub_link_send(struct kstub *ks)
 	deadline = kstub_now_us(ks) + ks->cfg.ack_timeout_ms * 1000ull;
 	for (;;) {
 		c = link_getc(ks, deadline);
-		if (c == '+')
-			return 0;
-		if (c == '$') {
-			kstub_rx_byte(ks, (uint8_t)c);
+		if (c == '+' || c == '$') {
+			if (silent + naks == 1)
+				line_clean(ks, n);
+			if (c == '$')
+				kstub_rx_byte(ks, (uint8_t)c);
 			return 0;
 		}
 		if (c == KSTUB_ENOTCONN || c == KSTUB_EIO)
 			return KSTUB_ENOTCONN;
-		if (c != '-' && c != KSTUB_EAGAIN)
-			continue;
-		if (tries >= ks->cfg.ack_retries)
+		if (c != '-' && c != KSTUB_EAGAIN) {
+			line_fault(ks);
+			ks->unconfirmed = 1;
+			kstub_rx_byte(ks, (uint8_t)c);
+			return 0;
+		}
+		line_fault(ks);
+		if (c == '-')
+			naks++;
+		else
+			silent++;
+		if (silent > ks->cfg.ack_retries ||
+		    naks >= ks->cfg.ack_retries * KSTUB_NAK_FACTOR)
 			return KSTUB_ETIMEDOUT;
-		tries++;
 		err = link_send_raw(ks, p, n);
 		if (err)
 			return err;

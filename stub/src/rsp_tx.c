@@ -32,14 +32,23 @@ void kstub_tx_begin(struct kstub *ks)
 	tx->run_ok = 0;
 	tx->sum = 0;
 	tx->overflow = 0;
+	ks->unconfirmed = 0;	/* the reply it was is gone */
 }
 
+/*
+ * Room for data in a reply that may be cut short (m, x, qXfer, thread
+ * lists): the buffer, or less on a noisy line (link.c), where a long
+ * packet would almost never arrive intact.
+ */
 size_t kstub_tx_room(const struct kstub *ks)
 {
 	const struct kstub_tx *tx = &ks->tx;
 	uint32_t used = tx->pos + RUN_WORST;
+	uint32_t limit = tx->limit;
 
-	return used < tx->limit ? tx->limit - used : 0;
+	if (ks->reply_cap && ks->reply_cap + 2 < limit)
+		limit = ks->reply_cap + 2;	/* after the "+$" */
+	return used < limit ? limit - used : 0;
 }
 
 static void put_raw(struct kstub *ks, uint8_t c)

@@ -227,6 +227,80 @@ def lldb_session(sim_log):
         expect(out, r"Process \d+ detached")
 
 
+# The break/print/bt/finish session through a cable that loses, garbles
+# and doubles bytes on their way to the kernel; what gdb prints must not
+# change. Only that direction: stock gdb ends the command when a garbled
+# checksum digit reaches it (read_frame's fromhex throws), so faults on
+# the way back test gdb, not the stub; the stub's side of them (naks,
+# resends, shorter replies) is in the core_rsp unit suite. gdb also sends
+# a packet four times at most, which bounds the rate a session survives.
+FAULT_RUNS = [("dir=to-kernel,corrupt=0.0004,drop=0.0004,dup=0.0002", s) for s in (1, 2, 3, 4)]
+FAULT_CMDS = ["break sys_mkdir", "continue", "print path", "bt", "finish",
+              "print sizeof(struct proc)", "info registers rip", "detach"]
+FAULT_RESULTS = [r"hit Breakpoint 1, sys_mkdir \(path=0x[0-9a-f]+ \"/tmp/lf\", mode=493\)",
+                 r'^\$1 = 0x[0-9a-f]+ "/tmp/lf"', r"^#1 .* in shell_exec \(line=",
+                 r"^#2 .* in sh_main", r"Value returned is \$\d+ = 0", r"^\$\d+ = 40$",
+                 r"^rip\s+0x[0-9a-f]+\s+0x[0-9a-f]+ <shell_exec", r"detached"]
+
+
+def fault_session(sim_log, spec):
+    with Sim("--wait", "--run", "mkdir /tmp/lf", *(["--link-faults", spec] if spec else [])) as sim:
+        sim_log.append(sim)
+        out = gdb_batch(sim, FAULT_CMDS, timeout=240, pre=["set remotetimeout 2"],
+                        name="faults")
+        sim.out.wait_for(r"mkdir: created /tmp/lf")
+        sim.stop()
+        return out, sim.err.text()
+
+
+@scenario
+def link_faults(sim_log):
+    clean, _ = fault_session(sim_log, None)
+    for pat in FAULT_RESULTS:
+        expect(clean, pat)
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        runs = list(pool.map(lambda r: (r, *fault_session(sim_log, f"{r[0]},seed={r[1]}")),
+                             FAULT_RUNS))
+    for (spec, seed), out, err in runs:
+        hit = expect(err, r"link faults: (\d+) of \d+ bytes to the kernel, (\d+) of")
+        if int(hit.group(1)) + int(hit.group(2)) == 0:
+            raise AssertionError(f"{spec} seed {seed}: no byte was hit")
+        for pat in FAULT_RESULTS:
+            expect(out, pat, f"{spec} seed {seed}: {pat}")
+        refute(out, r"Ignoring packet error|Invalid hex digit")
+
+
+@scenario
+def gdb_killed_then_reconnect(sim_log):
+    with Sim("--wait") as sim:
+        sim_log.append(sim)
+        with Gdb() as g:
+            g.cmd(f"target remote {sim.target}")
+            expect(g.cmd("break sys_mkdir"), r"Breakpoint 1 at")
+            g.proc.kill()	# no detach: the cable is pulled
+            g.proc.wait()
+        # The stub removed the breakpoint and waits for the next debugger.
+        out = gdb_batch(sim, ["info breakpoints", "bt 1", "detach"], name="reconnect")
+        expect(out, r"No breakpoints or watchpoints")
+        expect(out, r"in kdb_enter")
+        sim.console("mkdir /after/kill")
+        sim.out.wait_for(r"mkdir: created /after/kill")
+
+
+@scenario
+def gdb_killed_resume_on_hangup(sim_log):
+    with Sim("--wait", "--resume-on-hangup") as sim:
+        sim_log.append(sim)
+        with Gdb() as g:
+            g.cmd(f"target remote {sim.target}")
+            expect(g.cmd("break sys_mkdir"), r"Breakpoint 1 at")
+            g.proc.kill()
+            g.proc.wait()
+        # The kernel runs on, and without the breakpoint.
+        sim.console("mkdir /resumed")
+        sim.out.wait_for(r"mkdir: created /resumed")
+
+
 def run_one(fn):
     sims = []
     t = time.monotonic()

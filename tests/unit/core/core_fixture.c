@@ -245,6 +245,8 @@ void fx_raw(struct fx *fx, const void *p, size_t n)
 	fx->in_len += n;
 }
 
+const struct fx_opts fx_reliable = { .link_flags = KSTUB_LINK_RELIABLE };
+
 void fx_pkt(struct fx *fx, const char *body)
 {
 	char tail[4];

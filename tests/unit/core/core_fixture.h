@@ -52,6 +52,9 @@ struct fx {
 	struct kstub_frame frame;
 };
 
+/* A link that never loses bytes: replies are buffer-sized at once. */
+extern const struct fx_opts fx_reliable;
+
 struct fx *fx_new(const struct fx_opts *o);
 void fx_free(struct fx *fx);
 /* Append bytes, or a packet framed with its checksum, to the script. */

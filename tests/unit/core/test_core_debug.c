@@ -332,7 +332,8 @@ static const struct row port_threads[] = {
 
 START_TEST(kernel_threads_from_port)
 {
-	struct fx_opts o = { .threads = true };
+	struct fx_opts o = { .threads = true,
+			     .link_flags = KSTUB_LINK_RELIABLE };
 	struct fx *fx = fx_new(&o);
 
 	RUN_ROWS(fx, port_threads, KSTUB_TRAP_BREAKIN);

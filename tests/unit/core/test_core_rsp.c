@@ -122,19 +122,132 @@ START_TEST(nak_and_silence_retransmit_then_give_up)
 }
 END_TEST
 
-START_TEST(retransmits_are_bounded)
+START_TEST(naks_retransmit_up_to_a_bound)
 {
 	struct fx *fx = fx_new(NULL);
+	char naks[100];
 	unsigned i, copies = 0;
 
+	memset(naks, '-', sizeof(naks));
 	fx_pkt(fx, "qAttached");
-	fx_raw(fx, "----------", 10);
+	fx_raw(fx, naks, sizeof(naks));
 	fx_pkt(fx, "c");
 	fx_trap(fx, KSTUB_TRAP_BREAKIN);
 	fx_parse(fx);
 	for (i = 0; i < fx->nreplies; i++)
 		copies += strcmp(fx_reply(fx, i), "1") == 0;
-	ck_assert_uint_eq(copies, 4);	/* ack_retries transmissions */
+	/* A nak proves gdb listens: 16 x ack_retries transmissions. */
+	ck_assert_uint_eq(copies, 64);
+	fx_free(fx);
+}
+END_TEST
+
+/* Ten naks: the line is bad, so what a reply may carry drops to 64. */
+static void fx_noisy(struct fx *fx)
+{
+	fx_pkt(fx, "qAttached");
+	fx_raw(fx, "----------+", 11);
+}
+
+START_TEST(noisy_line_shortens_reads_until_it_recovers)
+{
+	struct fx *fx = fx_new(NULL);
+	unsigned i, n;
+	size_t len, prev = 0;
+	const char *r;
+	char want[1025];
+
+	for (i = 0; i < 512; i++)
+		fx->ram[i] = (uint8_t)(i * 7 + 1);
+	for (i = 0; i < 512; i++)
+		snprintf(want + 2 * i, 3, "%02x", fx->ram[i]);
+	fx_noisy(fx);
+	for (i = 0; i < 60; i++)
+		fx_cmd(fx, "m10000,200");
+	fx_trap(fx, KSTUB_TRAP_BREAKIN);
+	n = fx_parse(fx);
+	ck_assert_uint_eq(n, 11 + 60 + 1);	/* and D's OK */
+	ck_assert_uint_le(strlen(fx_reply(fx, 11)), 64);
+	/* Clean replies earn longer ones, up to all that was asked. */
+	for (i = 11; i < n - 1; i++) {
+		r = fx_reply(fx, i);
+		len = strlen(r);
+		ck_assert_uint_gt(len, 0);
+		ck_assert_uint_ge(len, prev);
+		ck_assert_int_eq(strncmp(r, want, len), 0);
+		prev = len;
+	}
+	ck_assert_str_eq(fx_reply(fx, n - 2), want);
+	fx_free(fx);
+}
+END_TEST
+
+START_TEST(a_cable_session_starts_short_and_grows)
+{
+	struct fx_opts o = { .buf_len = 16384 };
+	struct fx *fx = fx_new(&o);
+	unsigned i, n;
+
+	for (i = 0; i < 40; i++)
+		fx_cmd(fx, "m10000,2000");
+	fx_trap(fx, KSTUB_TRAP_BREAKIN);
+	n = fx_parse(fx);
+	ck_assert_uint_eq(n, 41);
+	/* An unproven line: a reply gdb would lose at 3 bad copies is short */
+	ck_assert_uint_le(strlen(fx_reply(fx, 0)), 256);
+	/* ... and a clean one earns the whole buffer within a few dozen. */
+	ck_assert_uint_gt(strlen(fx_reply(fx, n - 2)), 16000);
+	fx_free(fx);
+}
+END_TEST
+
+START_TEST(noisy_line_shortens_g_for_the_session)
+{
+	struct fx *fx = fx_new(NULL);
+	size_t full, part;
+	unsigned i, n;
+	char cmd[2100];
+
+	fx_cmd(fx, "g");
+	fx_noisy(fx);
+	fx_cmd(fx, "g");
+	for (i = 0; i < 64; i++)
+		fx_cmd(fx, "qAttached");
+	fx_cmd(fx, "g");	/* the line is good again: still short */
+	fx_cmd(fx, "qSupported");
+	fx_cmd(fx, "g");	/* a new session: whole again */
+	fx_trap(fx, KSTUB_TRAP_BREAKIN);
+	n = fx_parse(fx);
+	ck_assert_uint_eq(n, 1 + 11 + 1 + 64 + 1 + 1 + 1 + 1);
+	full = strlen(fx_reply(fx, 0));
+	part = strlen(fx_reply(fx, 12));
+	ck_assert_uint_gt(part, 0);
+	ck_assert_uint_lt(part, full);
+	ck_assert_uint_eq(part % 8, 0);	/* whole registers */
+	ck_assert_str_eq(fx_reply(fx, 77), fx_reply(fx, 12));
+	ck_assert_uint_eq(strlen(fx_reply(fx, n - 2)), full);
+
+	/* A G as short as that g writes those registers and no others. */
+	fx = (fx_free(fx), fx_new(NULL));
+	fx_noisy(fx);
+	fx_cmd(fx, "g");
+	fx_trap(fx, KSTUB_TRAP_BREAKIN);
+	fx_parse(fx);
+	part = strlen(fx_reply(fx, 11));
+	snprintf(cmd, sizeof(cmd), "G%s", fx_reply(fx, 11));
+	memcpy(cmd + 1, "0102030405060708", 16);	/* rax */
+	fx_free(fx);
+	fx = fx_new(NULL);
+	fx->frame.gpr[KSTUB_REG_RBX] = 0x1234;
+	fx_cmd(fx, cmd);
+	fx_cmd(fx, "p0");
+	fx_cmd(fx, "G01");	/* half a register */
+	fx_trap(fx, KSTUB_TRAP_BREAKIN);
+	n = fx_parse(fx);
+	ck_assert_str_eq(fx_reply(fx, 0), "OK");
+	ck_assert_str_eq(fx_reply(fx, 1), "0102030405060708");
+	ck_assert_uint_eq(fx->frame.gpr[KSTUB_REG_RBX], part > 16 ? 0 : 0x1234);
+	ck_assert_int_eq(fx_reply(fx, 2)[0], 'E');
 	fx_free(fx);
 }
 END_TEST
@@ -198,7 +311,7 @@ END_TEST
 /* Fill RAM with pattern, read it with m, and decode by the manual. */
 static void rle_round_trip(const uint8_t *pattern, size_t n)
 {
-	struct fx *fx = fx_new(NULL);
+	struct fx *fx = fx_new(&fx_reliable);
 	char cmd[64], *hex = malloc(2 * n + 1);
 	size_t i;
 
@@ -269,7 +382,7 @@ END_TEST
 
 START_TEST(binary_escapes_round_trip)
 {
-	struct fx *fx = fx_new(NULL);
+	struct fx *fx = fx_new(&fx_reliable);
 	uint8_t data[256], got[256];
 	size_t i, n;
 
@@ -301,7 +414,10 @@ Suite *core_rsp_suite(void)
 	tcase_add_test(tc, oversize_packet_is_read_whole_and_refused);
 	tcase_add_test(tc, packet_size_advertised_from_config);
 	tcase_add_test(tc, nak_and_silence_retransmit_then_give_up);
-	tcase_add_test(tc, retransmits_are_bounded);
+	tcase_add_test(tc, naks_retransmit_up_to_a_bound);
+	tcase_add_test(tc, noisy_line_shortens_reads_until_it_recovers);
+	tcase_add_test(tc, noisy_line_shortens_g_for_the_session);
+	tcase_add_test(tc, a_cable_session_starts_short_and_grows);
 	tcase_add_test(tc, noack_only_on_reliable_links);
 	tcase_add_test(tc, datagram_link_carries_ack_with_reply);
 	tcase_add_test(tc, interrupt_byte_while_stopped_is_harmless);
