@@ -33,6 +33,7 @@ $(BUILD)/libkstub.a: $(STUB_OBJS)
 include hostsim/hostsim.mk
 include tests/unit/unit.mk
 include tests/fuzz/fuzz.mk
+include ports/baremetal/baremetal.mk
 
 # ---- freestanding build: what a kernel links ----
 FREE_CFLAGS := -std=c11 -Os -ffreestanding -fno-asynchronous-unwind-tables -nostdlib -fno-builtin \
