@@ -92,6 +92,7 @@ check: deps
 	$(MAKE) unit
 	$(MAKE) fuzz-smoke
 	$(MAKE) e2e
+	$(MAKE) e2e-qemu
 
 demo: deps
 	$(MAKE) all
