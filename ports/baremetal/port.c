@@ -195,6 +195,14 @@ int port_stub_init(void)
 		.tx_buf = tx_buf,
 		.buf_len = sizeof(rx_buf),
 		.ncpus = ncpus,
+		/*
+		 * QEMU's CPUs are host threads; on a loaded host one may not
+		 * run for seconds. A CPU that misses the roundup keeps
+		 * running under a gdb that thinks it stopped, so wait longer
+		 * than the stub's 1 s default (hardware answers an NMI in
+		 * microseconds, so this costs nothing there).
+		 */
+		.roundup_timeout_ms = 10000,
 		.monitor = monitor,
 		.monitor_count = sizeof(monitor) / sizeof(monitor[0]),
 	};
