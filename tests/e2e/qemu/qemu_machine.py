@@ -22,11 +22,20 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import harness  # noqa: E402  (tests/e2e/harness.py)
-from harness import ROOT, Lines  # noqa: E402
+from harness import ROOT  # noqa: E402
 
 KERNEL = os.path.join(ROOT, "build", "baremetal", "kernel")
 KERNEL_ELF = os.path.join(ROOT, "build", "baremetal", "kernel.elf")
 QEMU = "qemu-system-x86_64"
+# TCG CPUs are host threads, and on a shared two-core host a QEMU can
+# stall for seconds: waits are generous, since they cost nothing when
+# the output comes.
+WAIT = 90
+
+
+class Lines(harness.Lines):
+    def wait_for(self, pattern, timeout=WAIT):
+        return super().wait_for(pattern, timeout)
 
 
 class Qemu:
@@ -44,7 +53,7 @@ class Qemu:
     """
 
     def __init__(self, append="", wait=True, stub="kstub", oneline=False,
-                 smp=2, time_limit=90, extra=()):
+                 smp=2, time_limit=300, extra=()):
         self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.listener.bind(("127.0.0.1", 0))
         self.listener.listen(4)
@@ -95,7 +104,7 @@ class Qemu:
             self.stop()
             raise
 
-    def _read_shared_line(self, marker, timeout=30):
+    def _read_shared_line(self, marker, timeout=WAIT):
         """kstub.oneline: the boot messages go raw onto the line gdb will
         use, and a '-' or '+' in them reads to gdb as a nak or an ack. So,
         as one would with a terminal program, read them off the line
@@ -129,7 +138,7 @@ class Qemu:
     def alive(self):
         return self.proc.poll() is None
 
-    def wait_exit(self, timeout=30):
+    def wait_exit(self, timeout=WAIT):
         return self.proc.wait(timeout=timeout)
 
     def stop(self):
@@ -154,11 +163,11 @@ class Qemu:
         self.stop()
 
 
-def gdb_batch(machine, cmds, timeout=60, pre=(), name="gdb", target=None):
+def gdb_batch(machine, cmds, timeout=120, pre=(), name="gdb", target=None):
     """gdb -batch on kernel.elf: connect, run cmds (each an -ex, so one
     failing command does not hide the others), return all it printed."""
     args = ["gdb", "-nx", "-batch", "-ex", "set pagination off", "-ex", "set confirm off",
-            "-ex", "set width 0", "-ex", "set remotetimeout 10"]
+            "-ex", "set width 0", "-ex", "set remotetimeout 30"]
     if harness.RECORD_DIR:
         os.makedirs(harness.RECORD_DIR, exist_ok=True)
         args += ["-ex", f"set remotelogfile {harness.RECORD_DIR}/qemu-{name}.log"]
@@ -185,6 +194,13 @@ class Gdb(harness.Gdb):
         threading.Thread(target=self._pump, daemon=True).start()
         self.cmd("set pagination off")
         self.cmd("set confirm off")
+        self.cmd("set remotetimeout 30")
+
+    def expect(self, pattern, timeout=WAIT):
+        return super().expect(pattern, timeout)
+
+    def cmd(self, line, timeout=WAIT):
+        return super().cmd(line, timeout)
 
 
 class SerialPty:

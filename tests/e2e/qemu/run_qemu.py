@@ -175,8 +175,10 @@ def stepi_skips_timer(log):
         with tempfile.NamedTemporaryFile("w", suffix=".gdb", delete=False) as f:
             f.write(STEP_PY)
         try:
+            # Only the stepping thread's CPU runs (stepi and advance
+            # alike): a tick would have to come through its own timer.
             out = gdb_batch(m, [f"source {f.name}", "break sys_mkdir", "continue", "delete",
-                                "p ticks", "python report('A', steps(100))", "p ticks",
+                                "set scheduler-locking on", "p ticks", "python report('A', steps(100))", "p ticks",
                                 "break console_write", "continue", "delete",
                                 "python report('B', steps(40))",
                                 "advance spin_unlock_irqrestore",
@@ -351,7 +353,7 @@ def panic_without_debugger(log):
         m.out.wait_for(r"fatal trap 14 \(page fault\)")
         m.out.wait_for(r"panic: page fault, halting")
         m.out.wait_for(r"^halted")
-        rc = m.wait_exit(30)
+        rc = m.wait_exit()
         if rc != 1:
             raise AssertionError(f"isa-debug-exit should end QEMU with 1, got {rc}")
 
@@ -412,6 +414,17 @@ def serial_cable_pty(log):
         expect(out, r"rip\s+0x[0-9a-f]+\s+0x[0-9a-f]+ <kdb_enter")
         expect(out, r'\$1 = 0x[0-9a-f]+ <[^>]*> "/via/pty"')
         m.out.wait_for(r"mkdir: created /via/pty")
+
+
+@scenario
+def monitor_reboot(log):
+    with machine(log) as m:
+        out = gdb_batch(m, ["monitor help", "monitor reboot"], name="reboot")
+        expect(out, r"reboot - reset the machine")
+        expect(out, r"Remote connection closed")
+        rc = m.wait_exit()
+        if rc != 0:
+            raise AssertionError(f"a reset under -no-reboot should end QEMU with 0, got {rc}")
 
 
 @scenario
