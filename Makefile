@@ -33,6 +33,7 @@ $(BUILD)/libkstub.a: $(STUB_OBJS)
 include hostsim/hostsim.mk
 include tests/unit/unit.mk
 include tests/fuzz/fuzz.mk
+include ports/baremetal/baremetal.mk
 
 # ---- freestanding build: what a kernel links ----
 FREE_CFLAGS := -std=c11 -Os -ffreestanding -fno-asynchronous-unwind-tables -nostdlib -fno-builtin \
@@ -91,6 +92,7 @@ check: deps
 	$(MAKE) unit
 	$(MAKE) fuzz-smoke
 	$(MAKE) e2e
+	$(MAKE) e2e-qemu
 
 demo: deps
 	$(MAKE) all

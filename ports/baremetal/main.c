@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Boot: paging, this CPU's tables, the console, the clocks, the other
+ * CPUs, the stub, the threads; then every CPU runs its idle loop.
+ * Kernel command line (multiboot):
+ *   kstub.wait     stop in the debugger before any thread runs (kgdbwait)
+ *   kstub.oneline  console and debugger share COM1 (else gdb is on COM2)
+ *   kstub.off      no debugger: a fatal trap panics and halts
+ *   run=CMD;CMD    console commands for the shell; takes the rest of the line
+ */
+#include "kstub_serial.h"
+#include "machine.h"
+#include "workload.h"
+
+#define MB_BOOT_MAGIC 0x2badb002
+#define MB_INFO_CMDLINE 0x4
+#define CMDLINE_MAX 256
+
+bool kstub_on = true;
+volatile unsigned long smp_beat;
+static char cmdline[CMDLINE_MAX];
+
+void kmain(uint32_t magic, uint32_t mbi) __attribute__((noreturn));
+
+static void read_cmdline(uint32_t magic, uint32_t mbi)
+{
+	const uint32_t *info = (const uint32_t *)(uintptr_t)(DMAP_BASE + mbi);
+	const char *s;
+	size_t i;
+
+	if (magic != MB_BOOT_MAGIC || !(info[0] & MB_INFO_CMDLINE))
+		return;
+	s = (const char *)(uintptr_t)(DMAP_BASE + info[4]);
+	for (i = 0; i < CMDLINE_MAX - 1 && s[i]; i++)
+		cmdline[i] = s[i];
+}
+
+/* The value of "name" (a flag, or name=value up to the next space). */
+static const char *option(const char *name)
+{
+	const char *p = cmdline, *n;
+
+	while (*p) {
+		while (*p == ' ')
+			p++;
+		for (n = name; *n && *p == *n; n++, p++)
+			;
+		if (!*n && (*p == ' ' || *p == '=' || !*p))
+			return *p == '=' ? p + 1 : p;
+		while (*p && *p != ' ')
+			p++;
+	}
+	return NULL;
+}
+
+/* run=: the rest of the command line, one shell line per ';'. */
+static void queue_commands(const char *p)
+{
+	char line[128];
+	size_t n;
+
+	while (p && *p) {
+		for (n = 0; *p && *p != ';'; p++)
+			if (n < sizeof(line) - 1)
+				line[n++] = *p;
+		line[n] = 0;
+		console_push_line(line);
+		if (*p == ';')
+			p++;
+	}
+}
+
+/* Not inlined: gdb should show the kdb_enter frame the kernel stopped in. */
+__attribute__((noinline)) void kdb_enter(const char *why)
+{
+	kprintf("kdb_enter: %s\n", why);
+	kstub_breakpoint();
+}
+
+/* isa-debug-exit, if the machine has one, ends QEMU; else stop here. */
+void machine_halt(void)
+{
+	kprintf("halted\n");
+	machine_halting = true;
+	if (ncpus > 1)
+		lapic_send_nmi_others();
+	outb(0xf4, 0);
+	for (;;)
+		__asm__ volatile("cli; hlt");
+}
+
+/* The 8259s: moved off the exception vectors and masked (we use the APIC). */
+static void pic_disable(void)
+{
+	outb(0x20, 0x11);
+	outb(0xa0, 0x11);
+	outb(0x21, 0x20);
+	outb(0xa1, 0x28);
+	outb(0x21, 0x04);
+	outb(0xa1, 0x02);
+	outb(0x21, 0x01);
+	outb(0xa1, 0x01);
+	outb(0x21, 0xff);
+	outb(0xa1, 0xff);
+}
+
+/* On the last CPU only: a watchpoint on smp_beat fires there. */
+static void beat_thread(void *arg)
+{
+	struct pcpu *c = arg;
+
+	for (;;) {
+		tsleep(&c->tick_chan, "tick");
+		smp_beat++;
+	}
+}
+
+void kmain(uint32_t magic, uint32_t mbi)
+{
+	struct pcpu *c = &pcpus[0];
+	struct kstub_serial *link = NULL;
+	bool oneline, wait;
+
+	cpu_features();
+	if (mmu_nx)
+		wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_NXE);
+	mmu_init();
+	mmu_load();
+	idt_init();
+	cpu_init(c);
+	pic_disable();
+	read_cmdline(magic, mbi);
+	kstub_on = !option("kstub.off");
+	oneline = kstub_on && option("kstub.oneline");
+	wait = kstub_on && option("kstub.wait");
+
+	if (kstub_on)
+		link = port_link_init(oneline);
+	console_init(oneline ? link : NULL);
+	kprintf("kstub baremetal kernel: %s\n", cmdline);
+	if (kstub_on && !link) {
+		kprintf("kstub: no UART at COM%d, debugger off\n",
+			oneline ? 1 : 2);
+		kstub_on = false;
+	}
+	lapic_init();
+	c->apic_id = lapic_id();
+	clock_calibrate();
+	c->idle = kthread_idle(c);
+	c->cur = c->idle;
+	c->online = 1;
+	smp_start_aps();
+	if (kstub_on && port_stub_init()) {
+		kprintf("kstub: init failed, debugger off\n");
+		kstub_on = false;
+	}
+
+	workload_init();
+	kthread_spawn("sh", console_shell, NULL, -1);
+	if (ncpus > 1)
+		kthread_spawn("beat", beat_thread, &pcpus[ncpus - 1],
+			      (int)ncpus - 1);
+	queue_commands(option("run"));
+	kprintf("booted: %u cpus, debugger %s\n", ncpus,
+		!kstub_on ? "off" : oneline ? "on COM1 with the console"
+					    : "on COM2");
+	if (wait)
+		kdb_enter("boot (kstub.wait)");
+	smp_release_aps();
+	lapic_timer_start();
+	sched_idle_loop();
+}

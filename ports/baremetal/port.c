@@ -1,0 +1,211 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * kstub's port hooks for this kernel, its link, and its monitor
+ * commands: the part of the port a kernel developer writes (see
+ * README.md). Every hook runs in trap context on the CPU that owns the
+ * session, with the other CPUs parked; none takes a kernel lock.
+ */
+#include "kstub_serial.h"
+#include "machine.h"
+#include "workload.h"
+
+#define COM1 0x3f8
+#define COM2 0x2f8
+
+struct kstub kstub_state;
+static struct kstub_serial serial;
+static uint8_t rx_buf[KSTUB_BUF_LEN_DEFAULT], tx_buf[KSTUB_BUF_LEN_DEFAULT];
+
+static uint8_t uart_in(void *ctx, unsigned reg)
+{
+	return inb((uint16_t)((uintptr_t)ctx + reg));
+}
+
+static void uart_out(void *ctx, unsigned reg, uint8_t v)
+{
+	outb((uint16_t)((uintptr_t)ctx + reg), v);
+}
+
+static long mem_read(void *ctx, uint64_t addr, void *dst, size_t len)
+{
+	(void)ctx;
+	if (!mmu_mapped_ram(addr, len))
+		return KSTUB_EFAULT;
+	return copy_nofault(dst, (const void *)(uintptr_t)addr, len);
+}
+
+static long mem_write(void *ctx, uint64_t addr, const void *src, size_t len)
+{
+	(void)ctx;
+	if (!mmu_mapped_ram(addr, len))
+		return KSTUB_EFAULT;
+	return copy_nofault((void *)(uintptr_t)addr, src, len);
+}
+
+/* Text goes through the poke window; a breakpoint in writable memory
+ * (code copied to data, say) is an ordinary store. */
+static int text_write(void *ctx, uint64_t addr, const void *src, size_t len)
+{
+	int err = mmu_text_poke(addr, src, len);
+
+	if (err == KSTUB_EFAULT && mem_write(ctx, addr, src, len) == (long)len)
+		return 0;
+	return err;
+}
+
+static int cpus_stop(void *ctx, uint32_t self)
+{
+	(void)ctx;
+	(void)self;
+	lapic_send_nmi_others();
+	return 0;
+}
+
+static int thread_next(void *ctx, uint64_t after, uint64_t *tid)
+{
+	(void)ctx;
+	if (after >= kthread_count())
+		return KSTUB_ENOENT;
+	*tid = after + 1;
+	return 0;
+}
+
+static int thread_info(void *ctx, uint64_t tid, struct kstub_thread_info *o)
+{
+	struct kthread *t = kthread_by_tid(tid);
+	const char *wmesg;
+	uint32_t cpu;
+
+	(void)ctx;
+	if (!t)
+		return KSTUB_ESRCH;
+	snprintf(o->name, sizeof(o->name), "%s", t->name);
+	wmesg = t->wmesg;
+	if (t->state == KT_SLEEPING && wmesg)
+		snprintf(o->state, sizeof(o->state), "sleeping on %s", wmesg);
+	else
+		snprintf(o->state, sizeof(o->state), "%s",
+			 t->state == KT_RUNNABLE ? "runnable" : "running");
+	o->cpu = kthread_on_cpu(t, &cpu) ? cpu : KSTUB_CPU_NONE;
+	return 0;
+}
+
+static int thread_regs(void *ctx, uint64_t tid, struct kstub_frame *out)
+{
+	struct kthread *t = kthread_by_tid(tid);
+
+	(void)ctx;
+	return t ? kthread_saved_regs(t, out) : KSTUB_ESRCH;
+}
+
+static int cpu_thread(void *ctx, uint32_t cpu, uint64_t *tid)
+{
+	(void)ctx;
+	if (cpu >= ncpus || !pcpus[cpu].cur)
+		return KSTUB_ESRCH;
+	*tid = pcpus[cpu].cur->tid;
+	return 0;
+}
+
+static uint64_t now_us(void *ctx)
+{
+	(void)ctx;
+	return clock_now_us();
+}
+
+/* The keyboard controller's reset line; QEMU's -no-reboot then exits. */
+static void reboot(void *ctx)
+{
+	(void)ctx;
+	outb(0x64, 0xfe);
+	for (;;)
+		__asm__ volatile("cli; hlt");
+}
+
+static const struct kstub_port_ops bm_port_ops = {
+	.mem_read = mem_read,
+	.mem_write = mem_write,
+	.text_write = text_write,
+	.cpus_stop = cpus_stop,
+	.thread_next = thread_next,
+	.thread_info = thread_info,
+	.thread_regs = thread_regs,
+	.cpu_thread = cpu_thread,
+	.now_us = now_us,
+	.reboot = reboot,
+	.dr_get = kstub_x86_dr_native_get,
+	.dr_set = kstub_x86_dr_native_set,
+};
+
+static int mon_ps(struct kstub *ks, void *ctx, const char *args, size_t len)
+{
+	struct kstub_thread_info info;
+	char line[96];
+	uint64_t tid;
+	int n;
+
+	(void)args;
+	(void)len;
+	for (tid = 1; thread_info(ctx, tid, &info) == 0; tid++) {
+		n = snprintf(line, sizeof(line), "%3lu %-12s %s\n",
+			     (unsigned long)tid, info.name, info.state);
+		kstub_monitor_write(ks, line, (size_t)n);
+	}
+	return 0;
+}
+
+static int mon_ticks(struct kstub *ks, void *ctx, const char *args,
+		     size_t len)
+{
+	char line[48];
+	int n = snprintf(line, sizeof(line), "ticks = %lu\n", ticks);
+
+	(void)ctx;
+	(void)args;
+	(void)len;
+	return kstub_monitor_write(ks, line, (size_t)n);
+}
+
+static const struct kstub_monitor_cmd monitor[] = {
+	{ "ps", "kernel threads and what they wait for", mon_ps },
+	{ "ticks", "the clock's tick count", mon_ticks },
+};
+
+/* Step 1 of the port: the link (COM2, or COM1 shared with the console). */
+struct kstub_serial *port_link_init(bool oneline)
+{
+	struct kstub_uart_io io = {
+		.in = uart_in,
+		.out = uart_out,
+		.ctx = (void *)(uintptr_t)(oneline ? COM1 : COM2),
+	};
+
+	return kstub_serial_init(&serial, &io, 115200, 0) == 0 ? &serial
+							      : NULL;
+}
+
+/* Step 2: the stub itself, once the number of CPUs is known. */
+int port_stub_init(void)
+{
+	struct kstub_config cfg = {
+		.link = &kstub_serial_ops,
+		.link_ctx = &serial,
+		.port = &bm_port_ops,
+		.rx_buf = rx_buf,
+		.tx_buf = tx_buf,
+		.buf_len = sizeof(rx_buf),
+		.ncpus = ncpus,
+		/*
+		 * QEMU's CPUs are host threads; on a loaded host one may not
+		 * run for seconds. A CPU that misses the roundup keeps
+		 * running under a gdb that thinks it stopped, so wait longer
+		 * than the stub's 1 s default (hardware answers an NMI in
+		 * microseconds, so this costs nothing there).
+		 */
+		.roundup_timeout_ms = 10000,
+		.monitor = monitor,
+		.monitor_count = sizeof(monitor) / sizeof(monitor[0]),
+	};
+
+	return kstub_init(&kstub_state, &cfg);
+}

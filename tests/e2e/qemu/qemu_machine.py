@@ -1,0 +1,265 @@
+"""The bare-metal kernel (build/baremetal/kernel) in QEMU, TCG, for the
+end-to-end tests and the benchmarks.
+
+    with Qemu() as m:                 # stopped in kstub at boot (kstub.wait)
+        gdb_batch(m, ["bt"])          # m.target is "tcp:127.0.0.1:PORT"
+    with Qemu(stub="qemu") as m:      # QEMU's own gdbstub, frozen at reset
+
+The debugger's TCP socket is bound and listening before QEMU starts (the
+kernel picks the port, QEMU inherits the socket), so there is no port
+race and nothing to wait for before gdb connects. Every QEMU is killed
+after time_limit seconds whatever happens, and by stop()/__exit__."""
+import os
+import re
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import harness  # noqa: E402  (tests/e2e/harness.py)
+from harness import ROOT  # noqa: E402
+
+KERNEL = os.path.join(ROOT, "build", "baremetal", "kernel")
+KERNEL_ELF = os.path.join(ROOT, "build", "baremetal", "kernel.elf")
+QEMU = "qemu-system-x86_64"
+# TCG CPUs are host threads, and on a shared two-core host a QEMU can
+# stall for seconds: waits are generous, since they cost nothing when
+# the output comes.
+WAIT = 90
+
+
+class Lines(harness.Lines):
+    def wait_for(self, pattern, timeout=WAIT):
+        return super().wait_for(pattern, timeout)
+
+
+class Qemu:
+    """One QEMU running the kernel.
+
+    stub="kstub": the kernel's stub on COM2 (COM1, shared with the
+      console, if oneline), behind a TCP chardev with nodelay=on. With
+      wait=True the kernel boots with kstub.wait and the constructor
+      returns once it has stopped in the stub (boot_secs says how long
+      that took). The console (COM1) is the process's stdin/stdout:
+      .console(line) types a line, .out is a harness.Lines of its output.
+    stub="qemu": QEMU's gdbstub (-gdb, -S: frozen before the first
+      instruction), the kernel booted with kstub.off.
+    append: more kernel command line; run=CMD;CMD must come last.
+    """
+
+    def __init__(self, append="", wait=True, stub="kstub", oneline=False,
+                 smp=2, time_limit=300, extra=()):
+        self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(4)
+        self.port = self.listener.getsockname()[1]
+        self.target = f"tcp:127.0.0.1:{self.port}"
+        self.expired = False
+        fd = self.listener.fileno()
+        chardev = f"socket,id=gdb,fd={fd},server=on,wait=off,nodelay=on"
+        cmdline = []
+        args = [QEMU, "-accel", "tcg", "-nodefaults", "-display", "none",
+                "-no-reboot", "-smp", str(smp), "-m", "128M",
+                "-kernel", KERNEL,
+                "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
+        if stub == "qemu":
+            cmdline.append("kstub.off")
+            args += ["-chardev", "stdio,id=con,signal=off", "-serial", "chardev:con",
+                     "-chardev", chardev, "-gdb", "chardev:gdb", "-S"]
+        elif oneline:
+            cmdline.append("kstub.oneline")
+            args += ["-chardev", chardev, "-serial", "chardev:gdb"]
+        else:
+            args += ["-chardev", "stdio,id=con,signal=off", "-serial", "chardev:con",
+                     "-chardev", chardev, "-serial", "chardev:gdb"]
+        if wait and stub == "kstub":
+            cmdline.append("kstub.wait")
+        if append:
+            cmdline.append(append)
+        args += ["-append", " ".join(cmdline), *extra]
+        self.t0 = time.monotonic()
+        self.proc = subprocess.Popen(args, pass_fds=[fd], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                     text=True)
+        self.listener.close()	# QEMU has its own copy
+        self.timer = threading.Timer(time_limit, self._expire)
+        self.timer.daemon = True
+        self.timer.start()
+        self.out = Lines(self.proc.stdout)
+        self.err = Lines(self.proc.stderr)
+        self.boot_secs = None
+        self.boot_text = ""
+        try:
+            if stub == "kstub" and not oneline:
+                self.out.wait_for(r"kdb_enter: boot" if wait else r"booted:")
+                self.boot_secs = time.monotonic() - self.t0
+            elif stub == "kstub":
+                self._read_shared_line(b"kdb_enter: boot" if wait else b"booted:")
+        except Exception:
+            self.stop()
+            raise
+
+    def _read_shared_line(self, marker, timeout=WAIT):
+        """kstub.oneline: the boot messages go raw onto the line gdb will
+        use, and a '-' or '+' in them reads to gdb as a nak or an ack. So,
+        as one would with a terminal program, read them off the line
+        until the kernel says it stopped, then hang up for gdb."""
+        buf = b""
+        with socket.create_connection(("127.0.0.1", self.port), timeout=timeout) as s:
+            while marker not in buf:
+                chunk = s.recv(4096)
+                if not chunk:
+                    break
+                buf += chunk
+            while not buf.endswith(b"\n"):
+                chunk = s.recv(4096)
+                if not chunk:
+                    break
+                buf += chunk
+        self.boot_text = buf.decode(errors="replace")
+        if marker not in buf:
+            raise AssertionError(f"no {marker!r} on the shared line:\n{self.boot_text}")
+        self.boot_secs = time.monotonic() - self.t0
+
+    def _expire(self):
+        self.expired = True
+        if self.proc.poll() is None:
+            self.proc.kill()
+
+    def console(self, line):
+        self.proc.stdin.write(line + "\n")
+        self.proc.stdin.flush()
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def wait_exit(self, timeout=WAIT):
+        return self.proc.wait(timeout=timeout)
+
+    def stop(self):
+        self.timer.cancel()
+        if self.alive():
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def log(self):
+        return ("--- qemu stderr ---\n" + self.err.text() +
+                "--- console ---\n" + self.boot_text + self.out.text() +
+                ("(killed at its time limit)\n" if self.expired else ""))
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+def gdb_batch(machine, cmds, timeout=120, pre=(), name="gdb", target=None):
+    """gdb -batch on kernel.elf: connect, run cmds (each an -ex, so one
+    failing command does not hide the others), return all it printed."""
+    args = ["gdb", "-nx", "-batch", "-ex", "set pagination off", "-ex", "set confirm off",
+            "-ex", "set width 0", "-ex", "set remotetimeout 30"]
+    if harness.RECORD_DIR:
+        os.makedirs(harness.RECORD_DIR, exist_ok=True)
+        args += ["-ex", f"set remotelogfile {harness.RECORD_DIR}/qemu-{name}.log"]
+    for c in pre:
+        args += ["-ex", c]
+    args += ["-ex", f"target remote {target or machine.target}"]
+    for c in cmds:
+        args += ["-ex", c]
+    args.append(KERNEL_ELF)
+    p = subprocess.run(args, capture_output=True, text=True, timeout=timeout)
+    return p.stdout + p.stderr
+
+
+class Gdb(harness.Gdb):
+    """harness.Gdb (interactive, for ^C) with kernel.elf as its program."""
+
+    def __init__(self):
+        self.proc = subprocess.Popen(["gdb", "-nx", "-q", KERNEL_ELF], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                     text=True, bufsize=0)
+        self.q = harness.queue.Queue()
+        self.buf = ""
+        self.all = ""
+        threading.Thread(target=self._pump, daemon=True).start()
+        self.cmd("set pagination off")
+        self.cmd("set confirm off")
+        self.cmd("set remotetimeout 30")
+
+    def expect(self, pattern, timeout=WAIT):
+        return super().expect(pattern, timeout)
+
+    def cmd(self, line, timeout=WAIT):
+        return super().cmd(line, timeout)
+
+
+class SerialPty:
+    """socat between a pty and the machine's TCP chardev: what gdb sees
+    of a serial cable (target remote /path/to/tty)."""
+
+    def __init__(self, machine, path):
+        self.path = path
+        self.proc = subprocess.Popen(
+            ["socat", "-d", "-d", f"PTY,link={path},raw,echo=0",
+             f"TCP:127.0.0.1:{machine.port}"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        self.err = Lines(self.proc.stderr)
+        try:
+            self.err.wait_for(r"starting data transfer loop")
+        except Exception:
+            self.stop()
+            raise
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+def elf_bytes(expr, count):
+    """count bytes at expr as kernel.elf's file holds them (gdb, no target)."""
+    out = subprocess.run(["gdb", "-nx", "-batch", "-ex", f"x/{count}xb {expr}", KERNEL_ELF],
+                         capture_output=True, text=True, timeout=60).stdout
+    return [int(b, 16) for b in re.findall(r"0x([0-9a-f]{2})\b", out.split(":", 1)[1])]
+
+
+def elf_section(name):
+    """(address, contents) of an ELF64 section of kernel.elf."""
+    with open(KERNEL_ELF, "rb") as f:
+        elf = f.read()
+    shoff, = struct.unpack_from("<Q", elf, 0x28)
+    shentsize, shnum, shstrndx = struct.unpack_from("<HHH", elf, 0x3a)
+
+    def header(i):
+        return struct.unpack_from("<IIQQQQIIQQ", elf, shoff + i * shentsize)
+    strtab = header(shstrndx)
+    for i in range(shnum):
+        h = header(i)
+        start = strtab[4] + h[0]
+        if elf[start:elf.index(b"\0", start)].decode() == name:
+            return h[3], elf[h[4]:h[4] + h[5]]
+    raise KeyError(name)
+
+
+def qemu_available():
+    return shutil.which(QEMU) is not None and os.path.exists(KERNEL)

@@ -1,0 +1,475 @@
+#!/usr/bin/env python3
+"""End-to-end tests on real (emulated) x86-64 trap semantics: gdb against
+the bare-metal kernel in QEMU (TCG), through its 16550 on COM2.
+
+Each scenario starts its own QEMU (its own port, a time limit) and
+asserts on what gdb prints. Scenarios run in parallel.
+    run_qemu.py [-k NAME] [-j JOBS]
+KSTUB_E2E_RECORD=DIR keeps the packets gdb sent."""
+import argparse
+import concurrent.futures
+import os
+import re
+import sys
+import tempfile
+import time
+import traceback
+
+from qemu_machine import Gdb, Qemu, SerialPty, elf_bytes, elf_section, gdb_batch
+
+SCENARIOS = []
+BOOT_TIMES = []
+
+
+def scenario(fn):
+    SCENARIOS.append(fn)
+    return fn
+
+
+def expect(out, pattern, what=None):
+    m = re.search(pattern, out, re.M)
+    if not m:
+        raise AssertionError(f"expected {what or pattern!r} in:\n{out}")
+    return m
+
+
+def refute(out, pattern):
+    if re.search(pattern, out, re.M):
+        raise AssertionError(f"did not expect {pattern!r} in:\n{out}")
+
+
+def text_matches_elf(m, name):
+    """Does the kernel's whole .text equal kernel.elf's? (compare-sections
+    cannot say: it reads at the load address, and this kernel runs at
+    KERNBASE.) Returns gdb's output and the verdict."""
+    addr, want = elf_section(".text")
+    with tempfile.TemporaryDirectory(prefix="kstub-qemu-") as tmp:
+        path = os.path.join(tmp, "text.bin")
+        out = gdb_batch(m, [f"dump binary memory {path} {addr:#x} {addr + len(want):#x}",
+                            "detach"], name=name)
+        try:
+            with open(path, "rb") as f:
+                got = f.read()
+        except OSError:
+            got = b""
+    return out, got == want
+
+
+def machine(log, *args, **kw):
+    m = Qemu(*args, **kw)
+    log.append(m)
+    if m.boot_secs is not None:
+        BOOT_TIMES.append(m.boot_secs)
+    return m
+
+
+@scenario
+def attach_at_boot(log):
+    with machine(log) as m:
+        out = gdb_batch(m, ["info threads", "bt", "thread 2", "bt", "thread 1",
+                            "p/x $cr0 & 0x80010001", "p/x $efer & 0x500",
+                            "p $cs", "detach"], name="attach")
+        expect(out, r'in kdb_enter \(why=(why@entry=)?0x[0-9a-f]+ "boot \(kstub.wait\)"\)')
+        for name in ("idle/0", "idle/1", "clock", "pager", "sh", "beat"):
+            expect(out, rf'Thread \d+ "{re.escape(name)}"', f"thread {name}")
+        expect(out, r"#1  .*kmain \(")
+        expect(out, r"#2  .* in kstart \(\)")
+        refute(out, r"Backtrace stopped")
+        # The other CPU, stopped by the NMI roundup where it was waiting.
+        expect(out, r"#\d  .*ap_main \(\) at ports/baremetal/smp.c")
+        expect(out, r"^\$1 = 0x80010001", "CR0 with PG, WP, PE")
+        expect(out, r"^\$2 = 0x500", "EFER with LME, LMA")
+        expect(out, r"^\$3 = 8")
+        expect(out, r"detached")
+
+
+@scenario
+def break_mkdir_bt_finish(log):
+    with machine(log, "run=mkdir /tmp/e2e") as m:
+        out = gdb_batch(m, ["break sys_mkdir", "continue", "print path", "bt",
+                            "finish", "detach"], name="break")
+        expect(out, r'hit Breakpoint 1, sys_mkdir \(path=0x[0-9a-f]+ <[^>]*> "/tmp/e2e", mode=493\)')
+        expect(out, r'^\$1 = 0x[0-9a-f]+ <[^>]*> "/tmp/e2e"')
+        expect(out, r"#1  .* in shell_exec \(line=.*\"mkdir /tmp/e2e\"")
+        expect(out, r"#2  .* in console_shell")
+        expect(out, r"in kthread_tramp \(\)")
+        refute(out, r"Backtrace stopped|in \?\? \(\)")
+        expect(out, r"Value returned is \$\d+ = 0")
+        m.out.wait_for(r"mkdir: created /tmp/e2e")
+
+
+@scenario
+def hbreak_twice(log):
+    with machine(log, "run=mkdir /hb/one;mkdir /hb/two") as m:
+        out = gdb_batch(m, ["hbreak sys_mkdir", "continue", "print path",
+                            "continue", "print path", "delete", "detach"], name="hbreak")
+        expect(out, r"Hardware assisted breakpoint 1 at")
+        expect(out, r'\$1 = 0x[0-9a-f]+ <[^>]*> "/hb/one"')
+        # Resuming from an exec breakpoint needs RF, or it fires again.
+        expect(out, r'\$2 = 0x[0-9a-f]+ <[^>]*> "/hb/two"')
+        m.out.wait_for(r"mkdir: created /hb/two")
+
+
+@scenario
+def watch_ticks(log):
+    with machine(log) as m:
+        out = gdb_batch(m, ["watch ticks", "continue", "continue", "continue",
+                            "delete", "detach"], name="watch")
+        expect(out, r"Hardware watchpoint 1: ticks")
+        pairs = [(int(a), int(b)) for a, b in
+                 re.findall(r"Old value = (\d+)\nNew value = (\d+)", out)]
+        if len(pairs) != 3 or any(b != a + 1 for a, b in pairs):
+            raise AssertionError(f"ticks should count up by one per hit: {pairs}\n{out}")
+        expect(out, r"clock_thread")
+
+
+@scenario
+def rwatch_awatch(log):
+    with machine(log) as m:
+        out = gdb_batch(m, ["rwatch watch_me", "continue", "delete",
+                            "awatch watch_me", "continue", "continue", "continue",
+                            "delete", "detach"], name="rwatch")
+        expect(out, r"Hardware read watchpoint 1: watch_me")
+        expect(out, r"hit Hardware read watchpoint 1: watch_me\n\nValue = \d+")
+        expect(out, r"Hardware access \(read/write\) watchpoint 2: watch_me")
+        hits = re.findall(r"hit Hardware access \(read/write\) watchpoint 2", out)
+        if len(hits) != 3:
+            raise AssertionError(f"expected 3 access hits:\n{out}")
+        expect(out, r"pager_thread")
+
+
+# steps(n): n single steps, each recorded as (pc, function, IF).
+STEP_PY = """python
+def steps(n):
+    seen = []
+    for i in range(n):
+        gdb.execute('stepi', to_string=True)
+        f = gdb.selected_frame()
+        seen.append((f.pc(), str(f.name()), int(gdb.parse_and_eval('$eflags')) & 0x200))
+    return seen
+def report(tag, seen):
+    print('%s FUNCS %s' % (tag, ' '.join(sorted(set(n for p, n, i in seen)))))
+    print('%s STEPS %d DISTINCT %d' % (tag, len(seen), len(set(p for p, n, i in seen))))
+    print('%s IF %s' % (tag, ''.join('1' if i else '0' for p, n, i in seen)))
+end
+"""
+TIMER_PATH = {"trap", "trap_common", "timer_tick", "hardclock", "nmi", "vector_base",
+              "lapic_eoi", "wakeup"}
+
+
+def step_report(out, tag):
+    funcs = expect(out, rf"^{tag} FUNCS (.*)$").group(1).split()
+    steps = expect(out, rf"^{tag} STEPS (\d+) DISTINCT (\d+)")
+    flags = expect(out, rf"^{tag} IF ([01]+)$").group(1)
+    if TIMER_PATH & set(funcs):
+        raise AssertionError(f"stepi landed in {TIMER_PATH & set(funcs)}:\n{out}")
+    return set(funcs), int(steps.group(1)), int(steps.group(2)), flags
+
+
+@scenario
+def stepi_skips_timer(log):
+    """Single steps with the timer interrupt pending the whole time never
+    enter its handler (the stub steps with IF clear), and stepping over
+    pushf/cli and sti leaves the kernel's own interrupt state intact."""
+    with machine(log, "run=mkdir /tmp/s") as m:
+        with tempfile.NamedTemporaryFile("w", suffix=".gdb", delete=False) as f:
+            f.write(STEP_PY)
+        try:
+            # Only the stepping thread's CPU runs (stepi and advance
+            # alike): a tick would have to come through its own timer.
+            out = gdb_batch(m, [f"source {f.name}", "break sys_mkdir", "continue", "delete",
+                                "set scheduler-locking on", "p ticks", "python report('A', steps(100))", "p ticks",
+                                "break console_write", "continue", "delete",
+                                "python report('B', steps(40))",
+                                "advance spin_unlock_irqrestore",
+                                "python report('C', steps(12))",
+                                "step", "info line *$pc", "detach"],
+                            name="stepi", timeout=180)
+        finally:
+            os.unlink(f.name)
+        funcs, n, distinct, flags = step_report(out, "A")
+        if not {"sys_mkdir", "str_len"} <= funcs or n != 100 or distinct < 30:
+            raise AssertionError(f"stepping did not get through sys_mkdir:\n{out}")
+        if "0" in flags:
+            raise AssertionError(f"IF should read as on at every step: {flags}\n{out}")
+        t0, t1 = (int(x) for x in re.findall(r"^\$\d+ = (\d+)$", out, re.M)[:2])
+        if t1 != t0:
+            raise AssertionError(f"the clock ran during single steps: {t0} -> {t1}\n{out}")
+        # Into the console's spinlock: pushf, cli.
+        funcs, n, distinct, flags = step_report(out, "B")
+        if "spin_lock_irqsave" not in funcs or not re.fullmatch(r"1+0+", flags):
+            raise AssertionError(f"cli should turn IF off, once: {flags}\n{out}")
+        # Out of it: sti. IF comes back only if the stub fixed the flags
+        # image that pushf stored with the stub's own IF and TF in it.
+        funcs, n, distinct, flags = step_report(out, "C")
+        if funcs == {"spin_unlock_irqrestore"} or not re.fullmatch(r"0+1+", flags):
+            raise AssertionError(f"sti should turn IF on again: {flags}\n{out}")
+        expect(out, r"^Line \d+ of \"")
+        m.out.wait_for(r"mkdir: created /tmp/s")
+
+
+def mi_threads(out):
+    """{thread id: (name, core)} and the current thread id, from the MI
+    -thread-info records in out, one dict per record."""
+    records = []
+    for rec in re.findall(r"\^done,threads=\[(.*)\],current-thread-id=\"(\d+)\"", out):
+        threads = {}
+        for seg in re.split(r'(?=\{id=")', rec[0])[1:]:
+            tid = int(re.match(r'\{id="(\d+)"', seg).group(1))
+            name = re.search(r',name="([^"]*)"', seg).group(1)
+            core = re.search(r',core="(\d+)"\},?$', seg)
+            threads[tid] = (name, core.group(1) if core else None)
+        records.append((threads, int(rec[1])))
+    return records
+
+
+@scenario
+def watch_other_cpu(log):
+    """The stop happens on CPU 0 (kstub.wait); the watched variable is
+    written only by a thread pinned to CPU 1. CPU 1 loads DR0/DR7 when
+    the stub releases it, so the hit comes from there."""
+    mi = 'interpreter-exec mi "-thread-info"'
+    with machine(log) as m:
+        out = gdb_batch(m, [mi, "watch smp_beat", "continue", mi, "bt 1",
+                            "continue", "delete", "detach"], name="smp")
+        expect(out, r'Thread (\d+) "beat" hit Hardware watchpoint 1: smp_beat\n\n'
+                    r"Old value = 0\nNew value = 1")
+        expect(out, r"#0  beat_thread \(")
+        expect(out, r"Old value = 1\nNew value = 2")
+        records = mi_threads(out)
+        if len(records) != 2:
+            raise AssertionError(f"expected two -thread-info records:\n{out}")
+        (before, cur0), (after, cur1) = records
+        if before[cur0] != ("idle/0", "0"):
+            raise AssertionError(f"should start in idle/0 on core 0: {before}\n{out}")
+        if after[cur1] != ("beat", "1"):
+            raise AssertionError(f"the hit should be beat's, on core 1: {after}\n{out}")
+
+
+@scenario
+def breakpoint_in_readonly_text(log):
+    orig = elf_bytes("sys_mkdir", 4)
+    with machine(log, "run=mkdir /ro/one") as m:
+        out = gdb_batch(m, ["x/4xb sys_mkdir", "set var *(unsigned char *)sys_mkdir = 0xcc",
+                            "x/4xb sys_mkdir", "break sys_mkdir", "continue", "delete",
+                            "x/4xb sys_mkdir", "x/i sys_mkdir", "detach"], name="rotext")
+        want = r"\s+".join(f"0x{b:02x}" for b in orig)
+        hits = re.findall(rf"<sys_mkdir>:\s+{want}", out)
+        if len(hits) != 3:
+            raise AssertionError(f"text should read {orig} three times:\n{out}")
+        # An ordinary write (M) to text fails: it is mapped read-only.
+        expect(out, r"Cannot access memory at address 0xffffffff8")
+        expect(out, r"hit Breakpoint 1, sys_mkdir")
+        expect(out, r"<sys_mkdir>:\s+push\s+%rbp")
+        m.out.wait_for(r"mkdir: created /ro/one")
+        out, same = text_matches_elf(m, "rotext2")
+        if not same:
+            raise AssertionError(f"kernel text differs from kernel.elf after delete:\n{out}")
+
+
+@scenario
+def memory_faults(log):
+    with machine(log) as m:
+        out = gdb_batch(m, ["x/x 0", "x/4xb 0xffffffffffff0000", "x/x 0x8000000000000000",
+                            "x/x 0xffff8000fee00000", "x/2xg &ticks", "set var watch_me = 77",
+                            "p watch_me", "p allproc->p_comm", "p *allproc->p_next",
+                            "detach"], name="mem")
+        expect(out, r"Cannot access memory at address 0x0\b")
+        expect(out, r"Cannot access memory at address 0xffffffffffff0000")
+        expect(out, r"Cannot access memory at address 0x8000000000000000")
+        expect(out, r"Cannot access memory at address 0xffff8000fee00000")
+        expect(out, r"<ticks>:\s+0x[0-9a-f]{16}\s+0x[0-9a-f]{16}")
+        expect(out, r"^\$1 = 77")
+        expect(out, r'\$2 = "swapper')
+        expect(out, r'p_comm = "init"')
+        m.console("ps")
+        m.out.wait_for(r"42 sh")
+
+
+def running(m, gdb, command):
+    """continue, and return once the kernel is seen running: gdb prints
+    "Continuing." before it sends the resume packet, and a SIGINT in
+    between makes it send the ^C to a stopped target, which drops it."""
+    gdb.send("continue")
+    gdb.expect("Continuing.")
+    m.console(command)
+    m.out.wait_for(re.escape(command.split()[-1]) if command != "ps" else r"PID COMMAND")
+
+
+@scenario
+def ctrl_c_breakin(log):
+    with machine(log, wait=False) as m, Gdb() as gdb:
+        expect(gdb.cmd(f"target remote {m.target}"), r"Remote debugging using")
+        running(m, gdb, "ps")
+        gdb.interrupt()
+        out = gdb.expect(r"\(gdb\) ")
+        expect(out, r"received signal SIGINT")
+        expect(gdb.cmd("bt"), r"#0 ")
+        expect(gdb.cmd("info threads"), r'"clock"')
+        # A sleeping thread's registers come from its switch frame (a pcb).
+        out = gdb.cmd("thread apply all bt")
+        expect(out, r'Thread \d+ \(Thread \d+ "sh" \(sleeping on ttyin\)\):\n#0  tsleep \(chan=.*<line_chan>, '
+                    r'wmesg=.*"ttyin"\).*\n#1  .* in console_shell')
+        t0 = int(expect(gdb.cmd("print ticks"), r"\$\d+ = (\d+)").group(1))
+        running(m, gdb, "mkdir /running/again")
+        gdb.interrupt()
+        expect(gdb.expect(r"\(gdb\) "), r"received signal SIGINT")
+        t1 = int(expect(gdb.cmd("print ticks"), r"\$\d+ = (\d+)").group(1))
+        if t1 < t0:
+            raise AssertionError(f"ticks went backwards: {t0} -> {t1}")
+        expect(gdb.cmd("detach"), r"detached")
+
+
+@scenario
+def panic_backtrace(log):
+    with machine(log, "run=ktrace -c") as m:
+        out = gdb_batch(m, ["continue", "bt", "p p->p_comm", "p p->p_tracep", "p $_siginfo",
+                            "p/x $cr2", "detach"], name="panic")
+        expect(out, r"received signal SIGSEGV")
+        expect(out, r"#0  ktrace_clear_callback \(p=")
+        expect(out, r"#1  .* in allproc_scan \(callback=.*ktrace_clear_callback")
+        expect(out, r"#2  .* in sys_ktrace")
+        expect(out, r"#3  .* in shell_exec")
+        expect(out, r'^\$1 = "sh"')
+        expect(out, r"^\$2 = \(struct ktrace_node \*\) 0x0")
+        expect(out, r"^\$\d+ = 0x0$", "CR2: the NULL address")
+        m.out.wait_for(r"fatal trap 14 \(page fault\) on cpu \d at rip 0x[0-9a-f]+, "
+                       r"error 0x0, cr2 0x0")
+
+
+@scenario
+def panic_then_attach(log):
+    with machine(log, "run=ktrace -c", wait=False) as m:
+        m.out.wait_for(r"fatal trap 14 \(page fault\)")
+        m.out.wait_for(r"kstub: waiting for gdb")
+        out = gdb_batch(m, ["bt 3", "detach"], name="postmortem")
+        expect(out, r"#0  ktrace_clear_callback \(p=")
+        expect(out, r"#2  .* in sys_ktrace")
+
+
+@scenario
+def panic_without_debugger(log):
+    with machine(log, "kstub.off run=ktrace -c", wait=False) as m:
+        m.out.wait_for(r"fatal trap 14 \(page fault\)")
+        m.out.wait_for(r"panic: page fault, halting")
+        m.out.wait_for(r"^halted")
+        rc = m.wait_exit()
+        if rc != 1:
+            raise AssertionError(f"isa-debug-exit should end QEMU with 1, got {rc}")
+
+
+@scenario
+def detach_restores_text(log):
+    orig = elf_bytes("sys_mkdir", 1)[0]
+    with machine(log, wait=False) as m:
+        with Gdb() as gdb:
+            expect(gdb.cmd(f"target remote {m.target}"), r"Remote debugging using")
+            t0 = int(expect(gdb.cmd("monitor ticks"), r"ticks = (\d+)").group(1))
+            expect(gdb.cmd("break sys_mkdir"), r"Breakpoint 1 at")
+            gdb.send("continue")
+            gdb.expect("Continuing.")
+            m.console("mkdir /first")
+            expect(gdb.expect(r"\(gdb\) "), r"hit Breakpoint 1, sys_mkdir")
+            expect(gdb.cmd("set breakpoint always-inserted on"), r"")
+            expect(gdb.cmd("detach"), r"detached")
+        # The int3 is gone: these run through, and the clock still ticks.
+        m.out.wait_for(r"mkdir: created /first")
+        m.console("mkdir /after/detach")
+        m.out.wait_for(r"mkdir: created /after/detach")
+        out, same = text_matches_elf(m, "reattach-text")
+        if not same:
+            raise AssertionError(f"kernel text differs from kernel.elf after detach:\n{out}")
+        out = gdb_batch(m, ["x/xb sys_mkdir", "info threads",
+                            "monitor help", "monitor ps", "monitor ticks", "detach"],
+                        name="reattach")
+        expect(out, rf"<sys_mkdir>:\s+0x{orig:02x}$")
+        expect(out, r'Thread \d+ "clock"')
+        expect(out, r"ps - kernel threads")
+        expect(out, r"clock\s+(sleeping on hardclock|running|runnable)")
+        t1 = int(expect(out, r"ticks = (\d+)").group(1))
+        if t1 <= t0:
+            raise AssertionError(f"the kernel did not run after detach: ticks {t0} -> {t1}")
+
+
+@scenario
+def oneline_console_as_o_packets(log):
+    with machine(log, "run=ps;mkdir /one/line", oneline=True) as m:
+        out = gdb_batch(m, ["break sys_mkdir", "continue", "print path", "detach"],
+                        name="oneline")
+        # Console output while gdb waited: carried as O packets.
+        expect(out, r"PID COMMAND")
+        expect(out, r"42 sh")
+        expect(out, r'hit Breakpoint 1, sys_mkdir \(path=0x[0-9a-f]+ <[^>]*> "/one/line"')
+        expect(out, r'^\$1 = 0x[0-9a-f]+ <[^>]*> "/one/line"')
+
+
+@scenario
+def serial_cable_pty(log):
+    with machine(log, "run=mkdir /via/pty") as m:
+        with tempfile.TemporaryDirectory(prefix="kstub-qemu-") as tmp, \
+                SerialPty(m, os.path.join(tmp, "ttyS1")) as pty:
+            out = gdb_batch(m, ["info registers rip", "break sys_mkdir", "continue",
+                                "print path", "detach"], pre=["set serial baud 115200"],
+                            name="pty", target=pty.path)
+        expect(out, r"rip\s+0x[0-9a-f]+\s+0x[0-9a-f]+ <kdb_enter")
+        expect(out, r'\$1 = 0x[0-9a-f]+ <[^>]*> "/via/pty"')
+        m.out.wait_for(r"mkdir: created /via/pty")
+
+
+@scenario
+def monitor_reboot(log):
+    with machine(log) as m:
+        out = gdb_batch(m, ["monitor help", "monitor reboot"], name="reboot")
+        expect(out, r"reboot - reset the machine")
+        expect(out, r"Remote connection closed")
+        rc = m.wait_exit()
+        if rc != 0:
+            raise AssertionError(f"a reset under -no-reboot should end QEMU with 0, got {rc}")
+
+
+@scenario
+def qemu_gdbstub_for_comparison(log):
+    with machine(log, stub="qemu") as m:
+        out = gdb_batch(m, ["info registers rip", "break kmain", "continue", "bt",
+                            "detach"], name="qemustub")
+        expect(out, r"rip\s+0xfff0")
+        expect(out, r"hit Breakpoint 1, kmain")
+
+
+def run_one(fn):
+    machines = []
+    t = time.monotonic()
+    try:
+        fn(machines)
+        return fn.__name__, True, time.monotonic() - t, ""
+    except Exception:
+        detail = traceback.format_exc()
+        for m in machines:
+            m.stop()
+            detail += m.log()
+        return fn.__name__, False, time.monotonic() - t, detail
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("-k", help="run the scenarios whose name contains this")
+    ap.add_argument("-j", type=int, default=3)
+    args = ap.parse_args()
+    todo = [s for s in SCENARIOS if not args.k or args.k in s.__name__]
+    failed = 0
+    t0 = time.monotonic()
+    with concurrent.futures.ThreadPoolExecutor(args.j) as pool:
+        for name, ok, secs, detail in pool.map(run_one, todo):
+            print(f"{'PASS' if ok else 'FAIL'} {name} ({secs:.1f} s)", flush=True)
+            if not ok:
+                failed += 1
+                print(detail, flush=True)
+    boot = (f", boot to the stub {min(BOOT_TIMES):.2f}-{max(BOOT_TIMES):.2f} s"
+            if BOOT_TIMES else "")
+    print(f"e2e-qemu: {len(todo) - failed}/{len(todo)} scenarios passed in "
+          f"{time.monotonic() - t0:.1f} s{boot}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
