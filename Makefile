@@ -99,7 +99,7 @@ demo: deps
 	scripts/demo.sh
 
 bench: deps
-	$(MAKE) all
+	$(MAKE) all baremetal
 	bench/run.sh
 
 clean:

@@ -1,125 +1,256 @@
 #!/usr/bin/env python3
-"""make bench: the same gdb commands (gdbbench.py) against each target,
-unpaced and through a relay paced at 115200 baud, printed as one table.
-Figures only: nothing here passes or fails on timing.
+"""make bench: the same gdb commands (gdbbench.py) against each target, in
+one run, printed as tables with kstub's ratio to each peer. Figures only:
+nothing here passes or fails on timing.
 
-Targets are started here and stopped here. Each one is a function that
-starts the machine and returns (tcp port of its debug link, symbol file
-or None, address expression to dump, the same for zero-filled memory or
-None, cleanup)."""
+Per target, three boots:
+  direct   gdb connects straight to the target's serial socket: timings.
+  counted  the same through bench/proxy.py, unpaced: packets and bytes on
+           the wire (a Python relay slows a byte-at-a-time UART, so its
+           timings are not used).
+  paced    through the relay at 115200 baud, 10 bits a byte, as a real
+           cable: timings and wire counts together.
+
+Targets are functions that boot the machine stopped in its debugger and
+return (tcp port, symbol file, address expression to dump, the same for
+zero-filled memory, cleanup). Every QEMU socket has nodelay=on."""
 import argparse
 import json
 import os
+import platform
 import re
+import socket
 import subprocess
 import sys
 import tempfile
 import threading
-import queue
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "tests/e2e"))
+sys.path.insert(0, os.path.join(ROOT, "tests/e2e/qemu"))
+import harness  # noqa: E402
+from qemu_machine import Qemu, KERNEL_ELF  # noqa: E402
+
 BAUD = 115200
+LINE_BPS = BAUD / 10
+KSTUB = "kstub-baremetal"
+PEERS = ("linux-kgdb", "qemu-gdbstub")
+SMP = int(os.environ.get("BENCH_SMP", "2"))
 
 
-def wait_line(stream, pattern, timeout=60):
-    """First line of stream matching pattern, read by a thread (no polling)."""
-    q = queue.Queue()
-
-    def reader():
-        for line in stream:
-            q.put(line)
-            if re.search(pattern, line):
-                break
-        q.put(None)
-    threading.Thread(target=reader, daemon=True).start()
-    while True:
-        line = q.get(timeout=timeout)
-        if line is None:
-            raise RuntimeError(f"no line matching {pattern!r}")
-        m = re.search(pattern, line)
-        if m:
-            return m
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def target_hostsim():
-    sim = subprocess.Popen([os.path.join(ROOT, "build/kstub-sim"), "--wait",
-                            "--serial", "tcp:127.0.0.1:0"],
-                           stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                           stderr=subprocess.PIPE, text=True)
-    m = wait_line(sim.stderr, r"gdb: target remote tcp:127\.0\.0\.1:(\d+)")
-    return int(m.group(1)), os.path.join(ROOT, "build/kstub-sim"), \
-        "(char *)&bench_area", "(char *)&bench_zero", sim.kill
+    sim = harness.Sim("--wait")
+    return sim.port, harness.SIM, "(char *)&bench_area", "(char *)&bench_zero", sim.stop
 
 
-TARGETS = {"kstub-hostsim": target_hostsim}
+def kgdb_kernel():
+    return subprocess.run([os.path.join(ROOT, "bench/kgdb-kernel.sh")], check=True,
+                          stdout=subprocess.PIPE, text=True).stdout.strip()
+
+
+def target_linux_kgdb():
+    """Linux 6.1 tinyconfig + kgdb (bench/kgdb-kernel.sh builds it once,
+    ~15 minutes, and caches it), stopped by kgdbwait on ttyS0."""
+    cache = kgdb_kernel()
+    port = free_port()
+    vm = subprocess.Popen(
+        ["qemu-system-x86_64", "-accel", "tcg", "-nodefaults",
+         "-display", "none", "-no-reboot", "-smp", str(SMP), "-m", "256",
+         "-kernel", f"{cache}/bzImage",
+         "-append", "console=ttyS1 kgdboc=ttyS0,115200 kgdbwait nokaslr",
+         "-chardev", f"socket,id=dbg,host=127.0.0.1,port={port},server=on,"
+         "wait=off,nodelay=on", "-serial", "chardev:dbg",
+         "-chardev", "stdio,id=con,signal=off", "-serial", "chardev:con"],
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True)
+    # Killed after 30 minutes whatever happens, and by stop().
+    limit = threading.Timer(1800, vm.kill)
+    limit.daemon = True
+    limit.start()
+    out = harness.Lines(vm.stdout)
+    try:
+        out.wait_for(r"Waiting for connection from remote gdb", timeout=120)
+    except Exception:
+        vm.kill()
+        raise
+
+    def stop():
+        limit.cancel()
+        vm.kill()
+        vm.wait()
+    # Kernel text to read (kgdb has no RLE, so content does not matter to
+    # it); the direct map at 64 MiB, untouched by a tinyconfig kernel, for
+    # zeros.
+    return port, f"{cache}/vmlinux", "(char *)_text", "(char *)0xffff888004000000", stop
+
+
+def target_baremetal(qemu_gdbstub=False):
+    """The bare-metal kernel stopped in kstub at boot (kstub.wait). With
+    qemu_gdbstub, gdb talks to QEMU's own stub on that same machine, so
+    both read the same memory and step the same code."""
+    extra, qport = (), None
+    if qemu_gdbstub:
+        qport = free_port()
+        extra = ("-chardev", f"socket,id=qg,host=127.0.0.1,port={qport},server=on,"
+                 "wait=off,nodelay=on", "-gdb", "chardev:qg")
+    m = Qemu(wait=True, time_limit=1800, extra=extra, smp=SMP)
+    return qport or m.port, KERNEL_ELF, "(char *)&bench_area", "(char *)&bench_zero", m.stop
+
+
+TARGETS = {"kstub-hostsim": target_hostsim,
+           KSTUB: target_baremetal,
+           "linux-kgdb": target_linux_kgdb,
+           "qemu-gdbstub": lambda: target_baremetal(True)}
 
 
 def start_proxy(port, baud):
     px = subprocess.Popen([sys.executable, os.path.join(ROOT, "bench/proxy.py"),
                            f"127.0.0.1:{port}", "--baud", str(baud)],
                           stdout=subprocess.PIPE, text=True)
-    m = wait_line(px.stdout, r"proxy: listen (\d+) control (\d+)")
+    m = harness.Lines(px.stdout).wait_for(r"proxy: listen (\d+) control (\d+)")
     return px, int(m.group(1)), int(m.group(2))
 
 
-def run_one(name, baud, steps):
+def run_gdb(name, mode, env_extra):
+    """One boot of target name, one gdb session; mode direct|counted|paced."""
     port, symfile, addr, zero, stop = TARGETS[name]()
-    px, listen, ctl = start_proxy(port, baud)
+    px = None
     out = tempfile.NamedTemporaryFile(suffix=".json", delete=False).name
-    env = dict(os.environ, BENCH_PORT=str(listen), BENCH_CTL=str(ctl),
-               BENCH_ADDR=addr, BENCH_OUT=out, BENCH_STEPS=str(steps))
+    env = dict(os.environ, BENCH_PORT=str(port), BENCH_ADDR=addr, BENCH_OUT=out,
+               **env_extra)
     if zero:
         env["BENCH_ZERO_ADDR"] = zero
-    cmd = ["gdb", "-nx", "-batch"]
-    if symfile:
-        cmd += [symfile]
-    else:
-        env["BENCH_ARCH"] = "i386:x86-64"
-    cmd += ["-x", os.path.join(ROOT, "bench/gdbbench.py")]
     try:
-        subprocess.run(cmd, env=env, timeout=1800, check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        if mode != "direct":
+            px, listen, ctl = start_proxy(port, BAUD if mode == "paced" else 0)
+            env.update(BENCH_PORT=str(listen), BENCH_CTL=str(ctl))
+        cmd = ["gdb", "-nx", "-batch", symfile, "-x", os.path.join(ROOT, "bench/gdbbench.py")]
+        p = subprocess.run(cmd, env=env, timeout=1800, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.PIPE, text=True)
+        if p.returncode or not os.path.getsize(out):
+            raise RuntimeError(f"gdb exited {p.returncode}: {p.stderr.strip()[-300:]}")
         with open(out) as f:
             return json.load(f)
     finally:
-        px.kill()
+        if px:
+            px.kill()
         stop()
         os.unlink(out)
 
 
-def row(name, r):
-    sw = r["stepi_wire"]
-    rd = r["read_64k_wire_per_kib"]
-    return (f"{name:26} {r['attach_s']*1000:8.1f} {r['info_registers_s']*1000:8.2f} "
-            f"{r['read_64k_Bps']/1000:10.1f} {r['read_1024k_Bps']/1000:10.1f} "
-            f"{r['stepi_per_s']:8.1f} "
-            f"{sw['to_target']['packets']:4.1f}/{sw['to_gdb']['packets']:<4.1f} "
-            f"{sw['to_target']['bytes'] + sw['to_gdb']['bytes']:7.1f} "
-            f"{rd['to_target']['packets'] + rd['to_gdb']['packets']:6.2f} "
-            f"{rd['to_target']['bytes'] + rd['to_gdb']['bytes']:8.1f}")
+def measure(name, steps):
+    r = {"direct": run_gdb(name, "direct", {"BENCH_STEPS": str(steps)}),
+         "counted": run_gdb(name, "counted", {"BENCH_STEPS": str(steps)})}
+    # On the paced line a 1 MiB read alone takes three minutes: 64 KiB
+    # (three times) says the same.
+    r["paced"] = run_gdb(name, "paced", {"BENCH_READS": "64k", "BENCH_STEPS": "50",
+                                         "BENCH_CMD_STEPS": "10"})
+    return r
+
+
+def both(w):
+    return w["to_target"], w["to_gdb"]
+
+
+def row_cells(r, timing, counts):
+    t, c = r[timing], r[counts]
+    st, sg = both(c["stepi_wire"])
+    rt, rg = both(c["read_64k_wire_per_kib"])
+    cells = [t["attach_s"] * 1e3, t["info_registers_s"] * 1e3, t["read_64k_Bps"] / 1e3,
+             t.get("read_1m_Bps", 0) / 1e3, t.get("read_64k_zero_Bps", 0) / 1e3,
+             t["stepi_per_s"], t["stepi_cmd_per_s"],
+             f"{st['packets']:.1f}/{sg['packets']:.1f}", st["bytes"] + sg["bytes"],
+             rt["bytes"] + rg["bytes"]]
+    return cells
+
+
+RATES = ("rd64k kB/s", "rd1M kB/s", "rd0 kB/s", "stepi/s", "cmd/s")
+HEAD = ["attach ms", "regs ms", "rd64k kB/s", "rd1M kB/s", "rd0 kB/s", "stepi/s",
+        "cmd/s", "pkt/step", "B/step", "B/KiB"]
+
+
+def fmt(cells):
+    return " ".join(f"{c:>10}" if isinstance(c, str) else
+                    (f"{c:10.1f}" if c else f"{'-':>10}") for c in cells)
+
+
+def print_tables(results):
+    print(f"\n{'':24} " + " ".join(f"{h:>10}" for h in HEAD))
+    for name, r in results.items():
+        print(f"{name:24} " + fmt(row_cells(r, "direct", "counted")))
+    for name, r in results.items():
+        print(f"{name + ' @115200':24} " + fmt(row_cells(r, "paced", "paced")))
+    print("\nunpaced: timings from a direct connection, wire counts from a separate "
+          "counted boot;\n@115200: through a relay paced at 115200 baud (11,520 B/s each way).")
+    print("stepi/s: `stepi N`; cmd/s: one `stepi` command at a time; "
+          "pkt/step: packets gdb->stub/stub->gdb; B/KiB: wire bytes per KiB read")
+    if KSTUB not in results:
+        return
+    k = results[KSTUB]
+    floor = LINE_BPS / 2	# two hex digits a byte, nothing else
+    paced = k["paced"]["read_64k_Bps"]
+    print(f"\n{KSTUB} @115200 reads 64 KiB of noise at {paced:.0f} B/s: "
+          f"{100 * paced / floor:.1f} % of the hex-encoding floor ({floor:.0f} B/s); "
+          f"zero-filled at {k['paced'].get('read_64k_zero_Bps', 0):.0f} B/s (RLE)")
+    for peer in PEERS:
+        if peer not in results:
+            continue
+        p = results[peer]
+        print(f"\n{KSTUB} / {peer}:")
+        for mode, tm, cn in (("unpaced", "direct", "counted"), ("@115200", "paced", "paced")):
+            a, b = row_cells(k, tm, cn), row_cells(p, tm, cn)
+            ratio = []
+            for i, h in enumerate(HEAD):
+                if h == "pkt/step":
+                    ratio.append(f"{a[i]} vs {b[i]}")
+                    continue
+                if not a[i] or not b[i]:
+                    ratio.append("-")
+                    continue
+                # Higher is better for rates; for times and bytes, the
+                # ratio is inverted so that > 1 always means kstub is ahead.
+                better_high = h in RATES
+                ratio.append(f"{(a[i] / b[i] if better_high else b[i] / a[i]):.2f}x")
+            print(f"  {mode:8} " + " ".join(f"{h}={v}" for h, v in zip(HEAD, ratio)))
+    print("  (ratios > 1 favour kstub: rates divided, times and bytes inverted)")
+
+
+def environment():
+    def ver(cmd):
+        try:
+            return subprocess.run(cmd, stdout=subprocess.PIPE, text=True).stdout.splitlines()[0]
+        except (OSError, IndexError):
+            return "?"
+    return {"host": platform.platform(), "cpus": os.cpu_count(), "smp": SMP,
+            "qemu": ver(["qemu-system-x86_64", "--version"]), "gdb": ver(["gdb", "--version"])}
 
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("targets", nargs="*", default=list(TARGETS))
+    ap.add_argument("targets", nargs="*", default=[KSTUB, *PEERS, "kstub-hostsim"])
     ap.add_argument("--steps", type=int, default=200)
-    ap.add_argument("--json", help="write all results here")
+    ap.add_argument("--json", default=os.path.join(ROOT, "build/bench/results.json"))
     args = ap.parse_args()
+    env = environment()
+    print(" ".join(f"{k}: {v};" for k, v in env.items()))
     results = {}
-    print(f"{'target':26} {'attach':>8} {'regs':>8} {'read64k':>10} {'read1M':>10} "
-          f"{'stepi/s':>8} {'pkts/step':>9} {'B/step':>7} {'pkt/KiB':>6} {'B/KiB':>8}")
-    print(f"{'':26} {'ms':>8} {'ms':>8} {'kB/s':>10} {'kB/s':>10}")
     for name in args.targets:
-        for baud in (0, BAUD):
-            label = name + (" @115200" if baud else "")
-            try:
-                results[label] = run_one(name, baud, args.steps if not baud else 50)
-                print(row(label, results[label]), flush=True)
-            except Exception as e:  # a target that cannot run is reported, not fatal
-                print(f"{label:26} failed: {e}", flush=True)
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(results, f, indent=1)
+        try:
+            results[name] = measure(name, args.steps)
+            s = results[name]["counted"]["stepi_wire"]["to_target"]["steps"]
+            print(f"{name}: measured ({s:.2f} step packets per stepi)", flush=True)
+        except Exception as e:  # a target that cannot run is reported, not fatal
+            print(f"{name}: failed: {e}", flush=True)
+    print_tables(results)
+    os.makedirs(os.path.dirname(args.json), exist_ok=True)
+    with open(args.json, "w") as f:
+        json.dump({"environment": env, "results": results}, f, indent=1)
+    print(f"\nall figures: {args.json}")
 
 
 if __name__ == "__main__":

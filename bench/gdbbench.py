@@ -1,8 +1,14 @@
-# Runs inside gdb (gdb -nx -batch -x bench/gdbbench.py). Times the same
-# commands for every target and reads the relay's counters around each
-# phase. Environment: BENCH_PORT (relay), BENCH_CTL (relay control port),
-# BENCH_ADDR (hex address to dump, or a gdb expression), BENCH_OUT (json),
-# BENCH_STEPS (default 200), BENCH_ARCH (set architecture, if no file).
+# Runs inside gdb (gdb -nx -batch [SYMFILE] -x bench/gdbbench.py). Times the
+# same commands for every target. Environment:
+#   BENCH_PORT      tcp port gdb connects to (the target, or the relay)
+#   BENCH_CTL       the relay's control port: wire counters per phase
+#   BENCH_ADDR      gdb expression of the area to dump (noise or code)
+#   BENCH_ZERO_ADDR the same for zero-filled memory (optional)
+#   BENCH_READS     "64k,1m" (default): which dumps to time
+#   BENCH_STEPS     steps for `stepi N` (default 200); BENCH_CMD_STEPS for
+#                   single `stepi` commands (default 50)
+#   BENCH_ARCH      `set architecture` when there is no symbol file
+#   BENCH_OUT       where the json goes
 import json
 import os
 import socket
@@ -12,10 +18,24 @@ import time
 
 import gdb
 
+CTL = os.environ.get("BENCH_CTL")
+
 
 def counters():
-    with socket.create_connection(("127.0.0.1", int(os.environ["BENCH_CTL"]))) as s:
+    if not CTL:
+        return None
+    with socket.create_connection(("127.0.0.1", int(CTL))) as s:
         return json.loads(s.makefile().readline())
+
+
+def wire(before, per=1):
+    """What crossed the relay since `before`, divided by per."""
+    if before is None:
+        return None
+    after = counters()
+    return {d: {k: (after[d][k] - before[d][k]) / per
+                for k in ("bytes", "packets", "acks", "steps")}
+            for d in ("to_target", "to_gdb")}
 
 
 def timed(cmd):
@@ -24,57 +44,65 @@ def timed(cmd):
     return time.perf_counter() - t
 
 
-def wire(before, after):
-    return {d: {k: after[d][k] - before[d][k] for k in ("bytes", "packets", "acks")}
-            for d in ("to_target", "to_gdb")}
-
-
 res = {}
 gdb.execute("set pagination off")
 gdb.execute("set confirm off")
+# Replies of 32 KiB take ~3 s on a 115200-baud line; gdb's timeout is per
+# character, but be generous for targets that stall between packets.
 gdb.execute("set remotetimeout 30")
 if os.environ.get("BENCH_ARCH"):
     gdb.execute("set architecture " + os.environ["BENCH_ARCH"])
 c0 = counters()
 res["attach_s"] = timed("target remote tcp:127.0.0.1:" + os.environ["BENCH_PORT"])
-res["attach_wire"] = wire(c0, counters())
+res["attach_wire"] = wire(c0)
 
 samples = []
+c0 = counters()
 for _ in range(5):
     gdb.execute("maintenance flush register-cache")
     samples.append(timed("info registers"))
 res["info_registers_s"] = statistics.median(samples)
+res["info_registers_wire"] = wire(c0, 5)
 
-addr = int(gdb.parse_and_eval(os.environ.get("BENCH_ADDR", "$pc")))
 out = tempfile.NamedTemporaryFile(delete=False).name
-for size, reps in ((65536, 3), (1 << 20, 1)):
+SIZES = {"64k": (65536, 3), "1m": (1 << 20, 1)}
+
+
+def dump(expr, key, size, reps):
+    addr = int(gdb.parse_and_eval(expr))
     times = []
     c0 = counters()
     for _ in range(reps):
         gdb.execute("maintenance flush dcache")
         times.append(timed(f"dump binary memory {out} {addr} {addr + size}"))
-    w = wire(c0, counters())
-    key = f"read_{size // 1024}k"
     res[key + "_Bps"] = size / statistics.median(times)
-    res[key + "_wire_per_kib"] = {d: {k: v / (size * reps / 1024) for k, v in x.items()}
-                                  for d, x in w.items()}
+    res[key + "_wire_per_kib"] = wire(c0, size * reps / 1024)
+
+
+for name in os.environ.get("BENCH_READS", "64k,1m").split(","):
+    size, reps = SIZES[name]
+    dump(os.environ["BENCH_ADDR"], "read_" + name, size, reps)
 if os.environ.get("BENCH_ZERO_ADDR"):
-    zero = int(gdb.parse_and_eval(os.environ["BENCH_ZERO_ADDR"]))
-    c0 = counters()
-    gdb.execute("maintenance flush dcache")
-    t = timed(f"dump binary memory {out} {zero} {zero + 65536}")
-    w = wire(c0, counters())
-    res["read_64k_zero_Bps"] = 65536 / t
-    res["read_64k_zero_wire_per_kib"] = {d: {k: v / 64 for k, v in x.items()}
-                                         for d, x in w.items()}
+    dump(os.environ["BENCH_ZERO_ADDR"], "read_64k_zero", 65536, 1)
 os.unlink(out)
 
+# Two untimed steps first: after attach, kgdb's first stop reply names
+# another thread than its `?` did, which ends a `stepi N` after one step.
+for _ in range(2):
+    gdb.execute("stepi", to_string=True)
 steps = int(os.environ.get("BENCH_STEPS", "200"))
 c0 = counters()
-t = timed(f"stepi {steps}")
-w = wire(c0, counters())
-res["stepi_per_s"] = steps / t
-res["stepi_wire"] = {d: {k: v / steps for k, v in x.items()} for d, x in w.items()}
+res["stepi_per_s"] = steps / timed(f"stepi {steps}")
+res["stepi_wire"] = wire(c0, steps)
+# As a user types them: gdb refreshes its thread list at every stop it
+# shows, so each command costs more than a step inside `stepi N`.
+cmd_steps = int(os.environ.get("BENCH_CMD_STEPS", "50"))
+c0 = counters()
+t = time.perf_counter()
+for _ in range(cmd_steps):
+    gdb.execute("stepi", to_string=True)
+res["stepi_cmd_per_s"] = cmd_steps / (time.perf_counter() - t)
+res["stepi_cmd_wire"] = wire(c0, cmd_steps)
 gdb.execute("detach")
 with open(os.environ["BENCH_OUT"], "w") as f:
     json.dump(res, f, indent=1)

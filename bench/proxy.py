@@ -13,6 +13,9 @@ import sys
 import time
 
 
+STEP_PACKETS = (b"$s", b"$S", b"$vCont;s", b"$vCont;S")
+
+
 class Line:
     """One direction of the cable."""
 
@@ -22,11 +25,19 @@ class Line:
         self.bytes = 0
         self.packets = 0
         self.acks = 0
+        self.steps = 0
+        self.tail = b""
 
     def count(self, data):
         self.bytes += len(data)
         self.packets += data.count(b"$")
         self.acks += data.count(b"+") + data.count(b"-")
+        # Step requests (s, S, vCont;s..., vCont;S...), which tell how many
+        # steps really happened; the tail catches one split across reads.
+        seen = self.tail + data
+        self.steps += sum(seen.count(p) for p in STEP_PACKETS)
+        self.tail = seen[-8:]
+        self.steps -= sum(self.tail.count(p) for p in STEP_PACKETS)
 
     async def pace(self, n):
         if not self.baud:
@@ -70,6 +81,8 @@ class Relay:
                                     ("to_gdb", self.to_gdb))}
         for s in stats.values():
             s.pop("free_at", None)
+            tail = s.pop("tail")
+            s["steps"] += sum(tail.count(p) for p in STEP_PACKETS)
         writer.write((json.dumps(stats) + "\n").encode())
         await writer.drain()
         writer.close()
