@@ -12,7 +12,7 @@ FUZZ_HARNESSES := $(filter-out target,$(patsubst tests/fuzz/fuzz_%.c,%,\
 FUZZ_CC := clang
 FUZZ_BUILD := $(BUILD)/fuzz
 FUZZ_TIME ?= 60
-FUZZ_SMOKE_TIME ?= 4
+FUZZ_SMOKE_TIME ?= 3
 FUZZ_FLAGS := -std=c11 -g -O1 $(WARN) -fsanitize=address,undefined \
 	-fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_EXTRA_SRCS := $(sort $(foreach h,$(FUZZ_HARNESSES),$(FUZZ_SRCS_$(h))))
@@ -36,7 +36,7 @@ $(FUZZ_BUILD)/fuzz-$(1): $(call fuzz_objs,tests/fuzz/fuzz_$(1).c \
 endef
 $(foreach h,$(FUZZ_HARNESSES),$(eval $(call fuzz_link,$(h))))
 
-.PHONY: fuzz fuzz-smoke
+.PHONY: fuzz fuzz-smoke fuzz-seeds
 # Each harness for FUZZ_TIME seconds from its saved corpus; new inputs
 # go to build/fuzz/corpus/<name>, crashes to build/fuzz/crashes/<name>.
 fuzz: $(FUZZ_BINS)
@@ -47,3 +47,8 @@ fuzz: $(FUZZ_BINS)
 fuzz-smoke: $(FUZZ_BINS)
 	@tests/fuzz/run.sh smoke $(FUZZ_BUILD) $(FUZZ_SMOKE_TIME) $(FUZZ_HARNESSES)
 
+# Record what gdb and lldb send in the e2e scenarios and turn it into
+# the gdb-* and lldb-* seeds of the saved corpora.
+fuzz-seeds: all
+	$(PYTHON) scripts/record_e2e_sessions.py $(FUZZ_BUILD)/sessions
+	$(PYTHON) scripts/rsp_log_to_seeds.py $(FUZZ_BUILD)/sessions tests/fuzz/corpus
