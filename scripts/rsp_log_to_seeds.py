@@ -28,7 +28,7 @@ import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CAPS = {"framer": 4096, "dispatch": 8192, "bodies": 8192, "running": 4096,
-        "serial": 1026, "xfer": 1 + 17 * 24}
+        "serial": 1026, "xfer": 1 + 17 * 12}
 
 
 def machine_constants():

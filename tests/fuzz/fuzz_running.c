@@ -63,7 +63,7 @@ static void console(const uint8_t *text, size_t n, const uint8_t *ans,
 		    size_t k)
 {
 	struct kstub *ks = ft_stub();
-	bool listening = ks->attached && ks->waiting;
+	bool listening = kstub_attached(ks) && ks->waiting;
 	int r;
 
 	ft_feed(ans, k, NULL);

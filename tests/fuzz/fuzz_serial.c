@@ -5,7 +5,7 @@
  * a 16450 without FIFOs (bit 5), the UART (bits 6-7: present, present,
  * an 8250 without SCR, nothing at the address). data[1]: drain speed
  * (bits 0-3), carrier down at the start (bit 4), an unknown flag bit
- * (bit 5). Then pairs: a byte the line delivers and what goes with it:
+ * (bit 5), an io without out() (bit 6). Then pairs: a byte the line delivers and what goes with it:
  * LSR error bits (0x1e: OE PE FE BI), the carrier toggles first (0x01),
  * the stub transmits the byte first (0x20), the stub drains the FIFO
  * first (0x40), the trap ends or begins first (0x80).
@@ -71,13 +71,17 @@ static void transmit(uint8_t b)
 
 	if (gone ? r != KSTUB_ENOTCONN : r != 0)
 		abort();
+	if (entered && kstub_serial_ops.flush(&s) != 0)
+		abort();
 	if (!gone && (u.tx_len != before + 1 || u.tx[before] != b))
 		abort();
 }
 
-static int init_expect(uint8_t c0, uint32_t baud, unsigned flags)
+static int init_expect(uint8_t c0, uint8_t c1, uint32_t baud,
+		       unsigned flags)
 {
-	if ((flags & ~(KSTUB_SERIAL_CARRIER | KSTUB_SERIAL_KEEP_BAUD)) ||
+	if ((c1 & 0x40) ||
+	    (flags & ~(KSTUB_SERIAL_CARRIER | KSTUB_SERIAL_KEEP_BAUD)) ||
 	    baud == 0 || KSTUB_UART_CLOCK_BAUD % baud ||
 	    KSTUB_UART_CLOCK_BAUD / baud > 0xffff)
 		return KSTUB_EINVAL;
@@ -106,10 +110,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	flags = (data[0] & 3) | (data[1] & 0x20 ? 0x4 : 0);
 	baud = bauds[(data[0] >> 2) & 7];
 	io = fake_uart_io(&u);
+	if (data[1] & 0x40)
+		io.out = NULL;
 	if (kstub_serial_init(&s, &io, baud, flags) !=
-	    init_expect(data[0], baud, flags))
+	    init_expect(data[0], data[1], baud, flags))
 		abort();
-	if (init_expect(data[0], baud, flags))
+	if (init_expect(data[0], data[1], baud, flags))
 		return 0;
 	exp_len = exp_pos = 0;
 	kstub_serial_ops.enter(&s);
