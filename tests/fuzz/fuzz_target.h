@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The machine every protocol harness talks to: a fake link that plays
- * the fuzzer's bytes and checks every packet the stub sends, and a fake
- * port with holes in its memory, read-only text, debug registers and a
- * few kernel threads. Single CPU; time advances on every clock read so
- * every timeout fires in bounded work.
+ * the fuzzer's bytes (with escapes for silence, hangups and failed
+ * sends) and checks every packet the stub sends, and a fake port with
+ * holes in its memory, read-only text, debug registers and a few kernel
+ * threads. Single CPU. The clock creeps while bytes flow and leaps while
+ * the line is silent, so every timeout fires within a few polls.
  */
 #ifndef FUZZ_TARGET_H
 #define FUZZ_TARGET_H
@@ -12,17 +13,84 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kstub.h"
+
 #define FT_RAM 0x1000ull		/* 8 KiB read/write */
 #define FT_RAM_LEN 0x2000ull
 #define FT_TEXT 0x10000ull		/* 4 KiB, text_write only */
 #define FT_TEXT_LEN 0x1000ull
-#define FT_TOP 0xfffffffffffff000ull	/* the last page, readable */
+#define FT_TOP 0xfffffffffffff000ull	/* the last page, read/write */
+#define FT_TOP_LEN 0x1000ull
+/* FT_TEXT holds the kernel's own int3 (kstub_breakpoint()). */
 
 /*
- * Enter the stub once with the given trap vector, feeding data as the
- * bytes from gdb; when they run out the link says "$D#44" until the
- * session ends. Aborts if the stub sends a malformed packet.
+ * The configuration byte that opens a session input: which trap enters
+ * the stub first, what the link promises, how the stub is configured
+ * and how much the port offers.
  */
-void fuzz_session(const uint8_t *data, size_t len, uint32_t vector);
+#define FT_CFG_VECTOR 0x03	/* break-in, #BP, #DB, #PF */
+#define FT_CFG_RELIABLE 0x04	/* KSTUB_LINK_RELIABLE: no-ack mode allowed */
+#define FT_CFG_DATAGRAM 0x08	/* KSTUB_LINK_DATAGRAM */
+#define FT_CFG_RESUME 0x10	/* KSTUB_CFG_RESUME_ON_HANGUP */
+#define FT_CFG_IDLE 0x20	/* idle_timeout_ms = 5000: FT_ESC_SILENCE trips it */
+#define FT_CFG_BIGBUF 0x40	/* KSTUB_BUF_LEN_DEFAULT instead of _MIN */
+#define FT_CFG_BARE 0x80	/* only the required port hooks */
+
+/*
+ * Link escapes: FT_ESC followed by one of these letters is an event on
+ * the line, not data. FT_ESC FT_ESC is one data byte 0xf5; FT_ESC before
+ * anything else is itself data. 0xf5 is never valid in UTF-8, so gdb's
+ * text traffic never contains it.
+ */
+#define FT_ESC 0xf5
+#define FT_ESC_QUIET 's'	/* silent for 2 polls: cut-packet nak, one retransmit */
+#define FT_ESC_SILENCE 'S'	/* silent for 8 polls: ack give-up, idle timeout */
+#define FT_ESC_HANGUP 'h'	/* the next read says KSTUB_ENOTCONN */
+#define FT_ESC_SEND_EIO 'e'	/* the next send fails with KSTUB_EIO */
+#define FT_ESC_SEND_GONE 'g'	/* the next send fails with KSTUB_ENOTCONN */
+
+/* ft_trap() result when the stub rebooted the machine (R, monitor reboot). */
+#define FT_REBOOTED 1
+
+/* Fresh machine and kstub_init() with cfg (FT_CFG_*). */
+void ft_reset(uint8_t cfg);
+
+/*
+ * What gdb sends from now on. tail repeats forever once data runs out,
+ * but only inside ft_trap(): while the kernel runs, an exhausted line is
+ * silent. tail must end the session ("$D#44", "$c#63").
+ */
+void ft_feed(const uint8_t *data, size_t len, const char *tail);
+
+/* Bytes of the last ft_feed() data not yet read by the stub. */
+size_t ft_unread(void);
+
+/* One trap into the stub on CPU 0; kstub_trap()'s result or FT_REBOOTED. */
+int ft_trap(uint32_t vector);
+
+/*
+ * The kernel runs on after a resume: what does it hit next? A pending
+ * single step, then an armed debug register, then an int3 the stub
+ * planted, in turn; else gdb breaks in. Sets up rip and DR6 to match.
+ */
+uint32_t ft_next_vector(void);
+
+/* Break in and detach; abort if any int3 stayed in the kernel's text. */
+void ft_finish(void);
+
+struct kstub *ft_stub(void);
+
+/* CPU 0's registers, as the next trap will hand them to the stub. */
+struct kstub_frame *ft_frame(void);
+
+/* Advance the clock (the kernel ran for a while). */
+void ft_sleep_us(uint64_t us);
+
+/*
+ * A whole debugging life: data[0] is FT_CFG_*, the rest is what gdb
+ * sends (until it runs out, then "$D#44"). Each resume lets the kernel
+ * run into its next trap (ft_next_vector), a bounded number of times.
+ */
+void fuzz_session(const uint8_t *data, size_t len);
 
 #endif

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * qXfer windows: offsets and lengths from the fuzzer (near zero, near
- * the document's end, huge), for both documents, in one session.
+ * the document's end, huge), for both documents, in one session. The
+ * first byte picks the link and buffer size (FT_CFG_RELIABLE, _DATAGRAM,
+ * _BIGBUF); then 17-byte records: object and ranges, offset, length.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -29,9 +31,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		"features:read:other.xml", "threads:write:",
 	};
 	char stream[8192], body[128];
-	size_t n = 0;
+	size_t n = 1;
 	uint64_t off, want;
 
+	if (len == 0)
+		return 0;
+	stream[0] = (char)(data[0] & (FT_CFG_RELIABLE | FT_CFG_DATAGRAM |
+				      FT_CFG_BIGBUF));
+	data++;
+	len--;
 	while (len >= 17 && n < sizeof(stream) - 256) {
 		memcpy(&off, data + 1, 8);
 		memcpy(&want, data + 9, 8);
@@ -48,6 +56,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		data += 17;
 		len -= 17;
 	}
-	fuzz_session((const uint8_t *)stream, n, KSTUB_TRAP_BREAKIN);
+	fuzz_session((const uint8_t *)stream, n);
 	return 0;
 }
