@@ -7,7 +7,6 @@ on what the debugger prints. Scenarios run in parallel, slowest first.
 KSTUB_E2E_RECORD=DIR keeps the packets gdb and lldb sent (fuzz seeds)."""
 import argparse
 import concurrent.futures
-import functools
 import os
 import re
 import subprocess
@@ -16,6 +15,8 @@ import tempfile
 import time
 import traceback
 
+from checks import (bench_bytes, c_string, expect, expect_distinct_sps, expect_pristine,
+                    file_byte, gdb_threads, hit_mkdir_once, link_addrs, refute, reg)
 from harness import SIM, Gdb, Rsp, Sim, gdb_batch, lldb_batch
 
 SCENARIOS = []
@@ -30,54 +31,6 @@ NESTED_FAULT_REQUIRED = os.environ.get("KSTUB_E2E_NESTED_FAULT", "0") == "1"
 def scenario(fn):
     SCENARIOS.append(fn)
     return fn
-
-
-def expect(out, pattern, what=None):
-    m = re.search(pattern, out, re.M)
-    if not m:
-        raise AssertionError(f"expected {what or pattern!r} in:\n{out}")
-    return m
-
-
-def refute(out, pattern):
-    if re.search(pattern, out, re.M):
-        raise AssertionError(f"did not expect {pattern!r} in:\n{out}")
-
-
-@functools.lru_cache(maxsize=None)
-def link_addrs():
-    """Symbol -> link address in build/kstub-sim (the PIE is linked at 0)."""
-    out = subprocess.run(["nm", SIM], capture_output=True, text=True, check=True).stdout
-    return {f[2]: int(f[0], 16) for f in (l.split() for l in out.splitlines()) if len(f) == 3}
-
-
-def file_byte(sym):
-    """The byte at sym in the executable file, not in the running kernel.
-    The first LOAD segment maps file offset 0 at address 0 (text and
-    rodata, -z noseparate-code), so a text address is its file offset."""
-    with open(SIM, "rb") as f:
-        f.seek(link_addrs()[sym])
-        return f.read(1)[0]
-
-
-def gdb_threads(info):
-    """'info threads' output -> {name: gdb thread number}."""
-    return {m.group(2): int(m.group(1))
-            for m in re.finditer(r'^\*?\s+(\d+)\s+Thread \d+ "([^"]+)"', info, re.M)}
-
-
-def per_thread(out):
-    """'thread apply all p/x $sp' output -> {thread name: value}."""
-    return {m.group(1): int(m.group(2), 16) for m in re.finditer(
-        r'^Thread \d+ \(Thread \d+ "([^"]+)"[^\n]*\):\n\$\d+ = (0x[0-9a-f]+)', out, re.M)}
-
-
-def expect_distinct_sps(out, names):
-    sps = per_thread(out)
-    missing = [n for n in names if n not in sps]
-    if missing or len(set(sps.values())) != len(sps):
-        raise AssertionError(f"every thread needs its own stack pointer "
-                             f"(missing {missing}): {sps}\n{out}")
 
 
 @scenario
@@ -231,16 +184,6 @@ def hbreak_twice(sim_log):
         expect(out, r'\$1 = 0x[0-9a-f]+ "/hb/one"')
         expect(out, r'\$2 = 0x[0-9a-f]+ "/hb/two"')
         sim.out.wait_for(r"mkdir: created /hb/two")
-
-
-def reg(rsp, n):
-    """Register n of the current thread, from a p packet (little-endian)."""
-    hexval = rsp.ask(f"p{n:x}")
-    return int.from_bytes(bytes.fromhex(hexval), "little")
-
-
-def c_string(rsp, addr, n=16):
-    return bytes.fromhex(rsp.ask(f"m{addr:x},{n:x}")).split(b"\0")[0].decode()
 
 
 @scenario
@@ -400,18 +343,6 @@ def baud_limit_paces(sim_log):
                                  f"allows ({floor:.2f} s)")
 
 
-@functools.lru_cache(maxsize=None)
-def bench_bytes(n):
-    """bench_area's first n bytes, computed here as workload_init does."""
-    x, out, mask = 0x9e3779b97f4a7c15, bytearray(), (1 << 64) - 1
-    for _ in range(n):
-        x ^= (x << 13) & mask
-        x ^= x >> 7
-        x ^= (x << 17) & mask
-        out.append(x & 0xff)
-    return bytes(out)
-
-
 @scenario
 def panic_backtrace(sim_log):
     with Sim("--wait", "--run", "ktrace -c") as sim:
@@ -475,26 +406,6 @@ def console_commands(sim_log):
         sim.err.wait_for(r"kstub-sim: halted")
         if sim.proc.wait(timeout=10) != 0:
             raise AssertionError(f"halt: exit status {sim.proc.returncode}")
-
-
-def expect_pristine(sim, sym):
-    """sym's first byte in the kernel is the file's, not a left-over int3."""
-    want = file_byte(sym)
-    if want == 0xcc:
-        raise AssertionError(f"{sym} starts with 0xcc in the file: the check proves nothing")
-    out = gdb_batch(sim, [f"x/1xb {sym}", "detach"], name="pristine")
-    expect(out, rf"<{sym}>:\s+0x{want:02x}$", f"{sym}'s byte 0x{want:02x} back in place")
-
-
-def hit_mkdir_once(sim, gdb, path):
-    """break sys_mkdir and run into it: the int3 is really in the text."""
-    expect(gdb.cmd(f"target remote {sim.target}"), r"Remote debugging using")
-    expect(gdb.cmd("break sys_mkdir"), r"Breakpoint 1 at")
-    gdb.send("continue")
-    gdb.expect("Continuing.")
-    sim.console(f"mkdir {path}")
-    gdb.expect(rf'Breakpoint 1, sys_mkdir \(path=0x[0-9a-f]+ "{re.escape(path)}"')
-    gdb.expect(r"\(gdb\) ")
 
 
 @scenario
@@ -644,7 +555,8 @@ def main():
     args = ap.parse_args()
     todo = [s for s in SCENARIOS if (not args.k or args.k in s.__name__) and
             (not args.names or s.__name__ in args.names)]
-    todo.sort(key=lambda s: s.__name__ not in SLOW_FIRST)
+    todo.sort(key=lambda s: SLOW_FIRST.index(s.__name__) if s.__name__ in SLOW_FIRST
+              else len(SLOW_FIRST))
     failed = 0
     with concurrent.futures.ThreadPoolExecutor(args.j) as pool:
         for name, ok, secs, detail in pool.map(run_one, todo):
