@@ -1,8 +1,9 @@
 # hostsim: build/kstub-sim, the simulated kernel that hosts the stub.
-# Kernel objects (the workload and the kernel threads) are linked into one
-# page-aligned relocatable object with hostsim/kern.ld; the simulator and
-# the (sanitized) stub into another with their sections renamed
-# (hostsim/sim.ld), so gdb relocates the kernel's symbols by qOffsets.
+# Kernel objects (the workload, the kernel threads, the kernel's console
+# and API) are linked into one page-aligned relocatable object with
+# hostsim/kern.ld, whose text alone is the kernel text breakpoints patch;
+# the simulator and the (sanitized) stub into another with their
+# sections renamed (hostsim/sim.ld). gdb relocates both by qOffsets.
 HOSTSIM_KERN_SRCS := workload/workload.c workload/shell.c hostsim/kthread.c \
 	hostsim/kconsole.c
 HOSTSIM_SIM_SRCS := hostsim/main.c hostsim/cpu.c hostsim/drmodel.c \
