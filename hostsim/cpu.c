@@ -134,7 +134,8 @@ static void trap_handler(int sig, siginfo_t *si, void *ucv)
 	struct kstub_trap why = { 0 };
 	int r;
 
-	if (c && sig == SIGSEGV && c->nofault)
+	/* A fault-safe copy: an unmapped page, or a mapping with no backing. */
+	if (c && (sig == SIGSEGV || sig == SIGBUS) && c->nofault)
 		siglongjmp(c->nofault_env, 1);
 	if (!c) {
 		/* A host thread (I/O, console): a simulator bug, not a trap. */
@@ -255,6 +256,8 @@ static void *cpu_main(void *arg)
 
 	cur_cpu = c;
 	c->thread = pthread_self();
+	if (c->index == 0)
+		sim_attach_irq();
 	ss.ss_sp = malloc(ALTSTACK_SIZE);
 	ss.ss_size = ALTSTACK_SIZE;
 	ss.ss_flags = 0;

@@ -27,6 +27,7 @@ static struct {
 	uint64_t dr7;
 	uint8_t exec_orig[4];	/* bytes under the hidden int3s */
 	uint8_t exec_armed;	/* bit n: slot n's int3 is in the text */
+	uint8_t exec_unarmed;	/* bit n: slot n could not be armed */
 	uint64_t pages[MAX_PAGES];	/* protected pages */
 	int prot[MAX_PAGES];
 	unsigned npages;
@@ -75,6 +76,15 @@ static unsigned len(uint64_t dr7, unsigned i)
 	return lens[(dr7 >> (18 + 4 * i)) & 3];
 }
 
+/*
+ * The range slot i watches: the CPU ignores the address bits below the
+ * length (SDM vol. 3 18.2.5), so DR0 = 0x1003 with LEN 4 is 0x1000-3.
+ */
+static uint64_t lo_addr(unsigned i)
+{
+	return m.addr[i] & ~(uint64_t)(len(m.dr7, i) - 1);
+}
+
 static void unprotect_all(void)
 {
 	unsigned i;
@@ -115,8 +125,8 @@ static void protect_all(void)
 	for (i = 0; i < 4; i++) {
 		if (!enabled(m.dr7, i) || rw(m.dr7, i) == 0)
 			continue;
-		a = m.addr[i] & ~(PAGE - 1);
-		end = m.addr[i] + len(m.dr7, i) - 1;
+		a = lo_addr(i) & ~(PAGE - 1);
+		end = lo_addr(i) + len(m.dr7, i) - 1;
 		for (; a <= end; a += PAGE)
 			protect_page(a, rw(m.dr7, i) == 1 ? PROT_READ
 							  : PROT_NONE);
@@ -133,19 +143,49 @@ static void disarm_exec(void)
 	m.exec_armed = 0;
 }
 
+/*
+ * An exec slot is a hidden int3, which only kernel text can take: the
+ * simulator's own code (and libc) also runs where no CPU can trap. Such
+ * a slot would never fire, so say so on the machine's console (stderr)
+ * rather than let gdb wait for it; dr_model_unarmed() tells the tests.
+ * write(2) only: this runs in trap context, other CPUs parked anywhere.
+ */
+static void report_unarmable(unsigned i, uint64_t addr)
+{
+	char msg[160];
+	int n = snprintf(msg, sizeof(msg),
+			 "kstub-sim: DR%u: exec breakpoint at 0x%llx is "
+			 "outside kernel text: not armed, it will not fire\n",
+			 i, (unsigned long long)addr);
+
+	if (n > 0 && write(2, msg, (size_t)n) < 0)
+		return;
+}
+
 static void arm_exec(void)
 {
 	static const uint8_t int3 = 0xcc;
 	unsigned i;
 
+	m.exec_unarmed = 0;
 	for (i = 0; i < 4; i++) {
-		if (!enabled(m.dr7, i) || rw(m.dr7, i) != 0 ||
-		    !sim_text_contains(m.addr[i], 1))
+		if (!enabled(m.dr7, i) || rw(m.dr7, i) != 0)
 			continue;
-		m.exec_orig[i] = *(volatile uint8_t *)m.addr[i];
-		if (sim_text_patch(m.addr[i], &int3, 1) == 0)
-			m.exec_armed |= 1u << i;
+		if (sim_text_contains(m.addr[i], 1)) {
+			m.exec_orig[i] = *(volatile uint8_t *)m.addr[i];
+			if (sim_text_patch(m.addr[i], &int3, 1) == 0) {
+				m.exec_armed |= 1u << i;
+				continue;
+			}
+		}
+		m.exec_unarmed |= 1u << i;
+		report_unarmable(i, m.addr[i]);
 	}
+}
+
+unsigned dr_model_unarmed(void)
+{
+	return m.exec_unarmed;
 }
 
 uint64_t dr_model_get(struct cpu *c, unsigned n)
@@ -264,7 +304,7 @@ bool dr_model_sigsegv(struct cpu *c, ucontext_t *uc, const siginfo_t *si)
 	size = insn_access_size((const uint8_t *)uc->uc_mcontext.gregs[REG_RIP],
 				15);
 	for (i = 0; i < 4; i++) {
-		uint64_t lo = m.addr[i], hi = lo + len(m.dr7, i);
+		uint64_t lo = lo_addr(i), hi = lo + len(m.dr7, i);
 
 		if (!enabled(m.dr7, i) || rw(m.dr7, i) == 0)
 			continue;

@@ -1,9 +1,11 @@
 # hostsim: build/kstub-sim, the simulated kernel that hosts the stub.
-# Kernel objects (the workload and the kernel threads) are linked into one
-# page-aligned relocatable object with hostsim/kern.ld; the simulator and
-# the (sanitized) stub into another with their sections renamed
-# (hostsim/sim.ld), so gdb relocates the kernel's symbols by qOffsets.
-HOSTSIM_KERN_SRCS := workload/workload.c workload/shell.c hostsim/kthread.c
+# Kernel objects (the workload, the kernel threads, the kernel's console
+# and API) are linked into one page-aligned relocatable object with
+# hostsim/kern.ld, whose text alone is the kernel text breakpoints patch;
+# the simulator and the (sanitized) stub into another with their
+# sections renamed (hostsim/sim.ld). gdb relocates both by qOffsets.
+HOSTSIM_KERN_SRCS := workload/workload.c workload/shell.c hostsim/kthread.c \
+	hostsim/kconsole.c
 HOSTSIM_SIM_SRCS := hostsim/main.c hostsim/cpu.c hostsim/drmodel.c \
 	hostsim/port.c hostsim/uart.c hostsim/uart_io.c hostsim/uart_far.c \
 	hostsim/linkfault.c
@@ -30,5 +32,9 @@ $(BUILD)/hostsim/sim.o: $(HOSTSIM_SIM_OBJS) $(BUILD)/libkstub.a hostsim/sim.ld
 	$(LD) -r -T hostsim/sim.ld $(HOSTSIM_SIM_OBJS) \
 		--whole-archive $(BUILD)/libkstub.a --no-whole-archive -o $@
 
+# noseparate-code: two LOAD segments (text+rodata, data+bss). gdb then
+# applies qOffsets' Text/Data to whole segments; with the four that
+# separate-code gives, it relocates only .text, .data and .bss by name,
+# and sim_*, .rodata and every other section keep their link addresses.
 $(BUILD)/kstub-sim: $(BUILD)/hostsim/sim.o $(BUILD)/hostsim/kern.o
-	$(CC) -pie $(SAN) -pthread $^ -lrt -o $@
+	$(CC) -pie -Wl,-z,noseparate-code $(SAN) -pthread $^ -lrt -o $@

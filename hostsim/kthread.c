@@ -178,37 +178,70 @@ static void cpu_halt(void)
 	(void)ret;
 }
 
+/* Run one runnable thread until it gives the CPU back; false if none. */
+bool kthread_run_one(struct cpu *c)
+{
+	struct kthread *t = pick();
+
+	if (!t)
+		return false;
+	t->cpu = c->index;
+	__atomic_store_n(&t->on_cpu, 1, __ATOMIC_RELEASE);
+	c->cur = t;
+	__atomic_store_n(&c->idle->on_cpu, 0, __ATOMIC_RELEASE);
+	sim_switch(&c->idle->saved_rsp, t->saved_rsp);
+	__atomic_store_n(&c->idle->on_cpu, 1, __ATOMIC_RELEASE);
+	c->cur = c->idle;
+	t->cpu = -1;
+	__atomic_store_n(&t->on_cpu, 0, __ATOMIC_RELEASE);
+	return true;
+}
+
 void cpu_idle_loop(struct cpu *c)
 {
-	struct kthread *t;
-
-	for (;;) {
-		t = pick();
-		if (!t) {
+	for (;;)
+		if (!kthread_run_one(c))
 			cpu_halt();
-			continue;
-		}
-		t->cpu = c->index;
-		__atomic_store_n(&t->on_cpu, 1, __ATOMIC_RELEASE);
-		c->cur = t;
-		__atomic_store_n(&c->idle->on_cpu, 0, __ATOMIC_RELEASE);
-		sim_switch(&c->idle->saved_rsp, t->saved_rsp);
-		__atomic_store_n(&c->idle->on_cpu, 1, __ATOMIC_RELEASE);
-		c->cur = c->idle;
-		t->cpu = -1;
-		__atomic_store_n(&t->on_cpu, 0, __ATOMIC_RELEASE);
-	}
+}
+
+/*
+ * Mark the thread asleep on chan before anything else: from then on a
+ * wakeup(chan) makes it runnable, even while it still runs here (pick()
+ * leaves it alone until it is off the CPU, and to_idle() then merely
+ * yields).
+ */
+static struct kthread *sleep_mark(const void *chan, const char *wmesg)
+{
+	struct kthread *t = this_cpu()->cur;
+
+	__atomic_store_n(&t->wchan, chan, __ATOMIC_RELAXED);
+	t->wmesg = wmesg;
+	__atomic_store_n(&t->state, KT_SLEEPING, __ATOMIC_SEQ_CST);
+	return t;
 }
 
 void tsleep(const void *chan, const char *wmesg)
 {
-	struct kthread *t = this_cpu()->cur;
+	struct kthread *t = sleep_mark(chan, wmesg);
 
-	t->wchan = chan;
-	t->wmesg = wmesg;
-	__atomic_store_n(&t->state, KT_SLEEPING, __ATOMIC_RELEASE);
 	to_idle();
 	t->wmesg = NULL;
+}
+
+bool tsleep_unless(const void *chan, const char *wmesg,
+		   const uint32_t *word, uint32_t seen)
+{
+	struct kthread *t = sleep_mark(chan, wmesg);
+
+	/* Paired with the waker's store to *word before its wakeup(). */
+	if (__atomic_load_n(word, __ATOMIC_SEQ_CST) != seen) {
+		__atomic_store_n(&t->state, KT_RUNNING, __ATOMIC_RELEASE);
+		t->wmesg = NULL;
+		return false;
+	}
+	to_idle();
+	t->wmesg = NULL;
+	return true;
 }
 
 void wakeup(const void *chan)
@@ -217,9 +250,11 @@ void wakeup(const void *chan)
 
 	for (i = 0; i < n && i < SIM_KTHREADS_MAX; i++) {
 		struct kthread *t = &sim_kthreads[i];
-		uint32_t st = KT_SLEEPING;
+		uint32_t st = __atomic_load_n(&t->state, __ATOMIC_SEQ_CST);
 
-		if (t->wchan == chan)
+		/* wchan is written before the SLEEPING store that we saw. */
+		if (st == KT_SLEEPING &&
+		    __atomic_load_n(&t->wchan, __ATOMIC_RELAXED) == chan)
 			__atomic_compare_exchange_n(&t->state, &st, KT_RUNNABLE,
 						    false, __ATOMIC_ACQ_REL,
 						    __ATOMIC_ACQUIRE);

@@ -1,17 +1,17 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * kstub-sim: a userland machine that hosts the stub the way a kernel
- * does (see hostsim/README). Boot: the link, the stub, the kernel
+ * does (see the hostsim section of README). Boot: the link, the stub, the kernel
  * threads, the CPUs; then the console: stdin lines go to the shell.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "kstub_serial.h"
@@ -26,14 +26,8 @@ const char *sim_pty_link;
 
 static struct hs_uart *uart;
 static struct kstub_serial serial;
+static bool uart_paced;
 static uint8_t rx_buf[KSTUB_BUF_LEN_DEFAULT], tx_buf[KSTUB_BUF_LEN_DEFAULT];
-
-/* Console input: lines from stdin and --run, for the shell thread. */
-#define CONS_LINES 64
-#define CONS_LINE_MAX 128
-static char cons[CONS_LINES][CONS_LINE_MAX];
-static uint32_t cons_head, cons_tail;
-static int cons_chan;
 
 /* The sanitizers must leave the machine's trap signals to it. */
 const char *__asan_default_options(void);
@@ -64,10 +58,8 @@ void sim_exit(int status)
 	_exit(status);
 }
 
-void sim_console_out(const char *s, size_t n)
+static void stdout_write(const char *s, size_t n)
 {
-	if (sim_console_to_gdb && kstub_console_write(&sim_ks, s, n) == 0)
-		return;
 	while (n > 0) {
 		ssize_t w = write(1, s, n);
 
@@ -78,59 +70,36 @@ void sim_console_out(const char *s, size_t n)
 	}
 }
 
-void kprintf(const char *fmt, ...)
-{
-	char buf[512];
-	va_list ap;
-	int n;
+/*
+ * With --console-to-gdb, the text goes to gdb while it waits for the
+ * kernel. The stub is busy for a moment at times (a timer tick polling
+ * the link, CPUs on their way out of a session): wait that out, for a
+ * bounded time, rather than print on the wrong terminal. A CPU the stub
+ * wants parked takes the IPI during the nap and parks.
+ */
+#define CONSOLE_BUSY_NAP_NS 100000
+#define CONSOLE_BUSY_TRIES 5000	/* half a second */
 
-	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	sim_console_out(buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
+void sim_console_out(const char *s, size_t n)
+{
+	struct timespec nap = { 0, CONSOLE_BUSY_NAP_NS };
+	int tries, err;
+
+	for (tries = 0; sim_console_to_gdb; tries++) {
+		err = kstub_console_write(&sim_ks, s, n);
+		if (err == 0)
+			return;
+		if (err != KSTUB_EBUSY || tries == CONSOLE_BUSY_TRIES)
+			break;
+		nanosleep(&nap, NULL);
+	}
+	stdout_write(s, n);
 }
 
-void kdb_enter(const char *why)
-{
-	kprintf("kdb_enter: %s\n", why);
-	kstub_breakpoint();
-}
-
-void machine_halt(void)
+void sim_halt(void)
 {
 	fprintf(stderr, "kstub-sim: halted\n");
 	sim_exit(0);
-}
-
-static void cons_push(const char *line)
-{
-	uint32_t h = __atomic_load_n(&cons_head, __ATOMIC_ACQUIRE);
-
-	if (h - __atomic_load_n(&cons_tail, __ATOMIC_ACQUIRE) >= CONS_LINES)
-		return;	/* a full tty drops input, as a real one does */
-	snprintf(cons[h % CONS_LINES], CONS_LINE_MAX, "%s", line);
-	__atomic_store_n(&cons_head, h + 1, __ATOMIC_RELEASE);
-	wakeup(&cons_chan);
-}
-
-static void sh_main(void *arg)
-{
-	char line[CONS_LINE_MAX];
-	uint32_t t;
-
-	(void)arg;
-	for (;;) {
-		t = __atomic_load_n(&cons_tail, __ATOMIC_ACQUIRE);
-		if (t == __atomic_load_n(&cons_head, __ATOMIC_ACQUIRE)) {
-			tsleep(&cons_chan, "ttyin");
-			continue;
-		}
-		memcpy(line, cons[t % CONS_LINES], sizeof(line));
-		__atomic_store_n(&cons_tail, t + 1, __ATOMIC_RELEASE);
-		shell_exec(line);
-	}
 }
 
 static void *stop_thread(void *arg)
@@ -184,16 +153,18 @@ static const struct kstub_transport_ops *link_ops(void)
 	return trace_fd < 0 ? &kstub_serial_ops : &trace_ops;
 }
 
-static void usage(void)
+static __attribute__((noreturn)) void usage(int status)
 {
-	fprintf(stderr,
+	fprintf(status ? stderr : stdout,
 		"usage: kstub-sim [--cpus N] [--serial PATH|tcp:HOST:PORT] "
-		"[--baud-limit] [--wait]\n"
-		"                 [--run \"CMD; CMD\"] [--console-to-gdb] "
-		"[--idle-timeout MS] [--resume-on-hangup]\n"
-		"                 [--link-faults [dir=to-kernel|from-kernel|both,]"
-		"corrupt=P,drop=P,dup=P,seed=N]\n");
-	exit(2);
+		"[--baud N] [--baud-limit]\n"
+		"                 [--wait] [--run \"CMD; CMD\"] [--console-to-gdb] "
+		"[--idle-timeout MS]\n"
+		"                 [--resume-on-hangup] [--link-faults "
+		"[dir=to-kernel|from-kernel|both,]corrupt=P,drop=P,dup=P,seed=N]\n"
+		"                 [--help]\n"
+		"See the hostsim section of README.\n");
+	exit(status);
 }
 
 /*
@@ -227,10 +198,36 @@ static int link_faults(struct hs_uart_config *ucfg, const char *spec)
 	return 0;
 }
 
+int sim_uart_describe(char *buf, size_t len)
+{
+	struct hs_uart_stats st;
+	int n;
+
+	hs_uart_get_stats(uart, &st);
+	n = snprintf(buf, len, "uart: %u baud%s, %llu bytes to the kernel, "
+		     "%llu from it\n", serial.baud,
+		     uart_paced ? " (paced)" : "",
+		     (unsigned long long)st.rx_bytes,
+		     (unsigned long long)st.tx_bytes);
+	return n < 0 ? 0 : n >= (int)len ? (int)len - 1 : n;
+}
+
 static void uart_irq(void *arg)
 {
 	(void)arg;
 	pthread_kill(sim_cpus[0].thread, SIG_IRQ);
+}
+
+/*
+ * The UART raises its interrupt on CPU 0, so the line is connected only
+ * once CPU 0's thread exists (cpu_main calls this): a debugger's byte
+ * that arrives during boot must not signal a thread not yet created.
+ * Until then the stub polls the link itself (--wait) or the first tick
+ * finds the bytes.
+ */
+void sim_attach_irq(void)
+{
+	hs_uart_set_irq(uart, uart_irq, NULL);
 }
 
 int main(int argc, char **argv)
@@ -245,6 +242,8 @@ int main(int argc, char **argv)
 		{ "idle-timeout", required_argument, NULL, 'i' },
 		{ "resume-on-hangup", no_argument, NULL, 'h' },
 		{ "link-faults", required_argument, NULL, 'f' },
+		{ "baud", required_argument, NULL, 'B' },
+		{ "help", no_argument, NULL, '?' + 256 },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct hs_uart_config ucfg = { .spec = "tcp:127.0.0.1:0" };
@@ -253,7 +252,8 @@ int main(int argc, char **argv)
 	const char *run = NULL, *where;
 	bool wait = false;
 	int ncpus = 2, opt, err;
-	char msg[256], line[CONS_LINE_MAX];
+	unsigned long baud = 115200;
+	char msg[256], line[SIM_CONS_LINE_MAX];
 	sigset_t stop;
 	pthread_t stopper;
 
@@ -262,14 +262,25 @@ int main(int argc, char **argv)
 		case 'c':
 			ncpus = atoi(optarg);
 			if (ncpus < 1 || ncpus > SIM_CPUS_MAX)
-				usage();
+				usage(2);
 			break;
 		case 's':
 			ucfg.spec = optarg;
 			break;
 		case 'b':
-			ucfg.pace_baud = 115200;
+			/* A 1.8432 MHz clock: 115200 at divisor 1. */
+			ucfg.pace_baud = KSTUB_UART_CLOCK_BAUD;
 			break;
+		case 'B':
+			baud = strtoul(optarg, NULL, 10);
+			if (baud == 0 || KSTUB_UART_CLOCK_BAUD % baud != 0) {
+				fprintf(stderr, "kstub-sim: --baud must divide "
+					"%u\n", KSTUB_UART_CLOCK_BAUD);
+				usage(2);
+			}
+			break;
+		case '?' + 256:
+			usage(0);
 		case 'w':
 			wait = true;
 			break;
@@ -287,14 +298,14 @@ int main(int argc, char **argv)
 			break;
 		case 'f':
 			if (link_faults(&ucfg, optarg))
-				usage();
+				usage(2);
 			break;
 		default:
-			usage();
+			usage(2);
 		}
 	}
 	if (optind != argc)
-		usage();
+		usage(2);
 
 	/* SIGTERM/SIGINT end the machine cleanly, from one thread. */
 	sigemptyset(&stop);
@@ -303,6 +314,7 @@ int main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	pthread_create(&stopper, NULL, stop_thread, &stop);
 
+	uart_paced = ucfg.pace_baud != 0;
 	if (hs_uart_open_cfg(&uart, &ucfg, msg, sizeof(msg))) {
 		fprintf(stderr, "kstub-sim: %s\n", msg);
 		return 2;
@@ -312,7 +324,8 @@ int main(int argc, char **argv)
 	io.in = hs_uart_in;
 	io.out = hs_uart_out;
 	io.ctx = uart;
-	err = kstub_serial_init(&serial, &io, 115200, KSTUB_SERIAL_CARRIER);
+	err = kstub_serial_init(&serial, &io, (uint32_t)baud,
+				KSTUB_SERIAL_CARRIER);
 	cfg.link = link_ops();
 	cfg.link_ctx = &serial;
 	cfg.port = &sim_port_ops;
@@ -331,6 +344,7 @@ int main(int argc, char **argv)
 		sim_pty_link ? "" : "tcp:", where);
 
 	cpu_install_handlers();
+	sim_mem_init();
 	workload_init();
 	kthread_create("sh", sh_main, NULL);
 	if (run) {
@@ -342,7 +356,6 @@ int main(int argc, char **argv)
 		free(copy);
 	}
 	fprintf(stderr, "kstub-sim: booted, %d cpus\n", ncpus);
-	hs_uart_set_irq(uart, uart_irq, NULL);
 	cpu_start_all(ncpus, wait);
 
 	/* The console: this thread is the terminal's keyboard. */

@@ -46,6 +46,30 @@ int sim_text_patch(uint64_t addr, const void *src, size_t len)
 }
 
 /*
+ * A window of "device memory" whose device has gone: a shared-memory
+ * file mapped one page longer than it is, so an access past its end
+ * takes SIGBUS rather than SIGSEGV (as DMA memory does when its backing
+ * file shrinks). gdb may be pointed at it; the copy below must survive.
+ */
+volatile uint8_t *sim_bus_hole;
+
+void sim_mem_init(void)
+{
+	int fd = memfd_create("kstub-sim-dma", MFD_CLOEXEC);
+	uint8_t *p;
+
+	if (fd < 0)
+		return;
+	if (ftruncate(fd, (off_t)PAGE) == 0) {
+		p = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED,
+			 fd, 0);
+		if (p != MAP_FAILED)
+			sim_bus_hole = p + PAGE;
+	}
+	close(fd);
+}
+
+/*
  * Byte by byte, so a fault says exactly how far the copy got. Not
  * instrumented: the addresses come from gdb and may be anything.
  */
@@ -190,7 +214,8 @@ static uint64_t now_us(void *ctx)
 static void reboot(void *ctx)
 {
 	(void)ctx;
-	sim_console_out("kstub-sim: reboot requested by the debugger\n", 44);
+	/* The stub holds the link: straight to the terminal. */
+	fputs("kstub-sim: reboot requested by the debugger\n", stdout);
 	sim_exit(0);
 }
 
@@ -251,8 +276,21 @@ static int mon_ticks(struct kstub *ks, void *ctx, const char *args,
 	return kstub_monitor_write(ks, line, (size_t)n);
 }
 
+static int mon_uart(struct kstub *ks, void *ctx, const char *args,
+		    size_t len)
+{
+	char line[160];
+	int n = sim_uart_describe(line, sizeof(line));
+
+	(void)ctx;
+	(void)args;
+	(void)len;
+	return kstub_monitor_write(ks, line, (size_t)n);
+}
+
 const struct kstub_monitor_cmd sim_monitor[] = {
 	{ "ps", "kernel threads and what they wait for", mon_ps },
 	{ "ticks", "the clock's tick count", mon_ticks },
+	{ "uart", "the serial line: rate and bytes each way", mon_uart },
 };
 const size_t sim_monitor_count = sizeof(sim_monitor) / sizeof(sim_monitor[0]);

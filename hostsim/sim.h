@@ -75,7 +75,15 @@ void frame_to_uc(const struct kstub_frame *f, ucontext_t *uc);
 
 /* kthread.c */
 struct kthread *kthread_alloc(const char *name, bool idle);
+bool kthread_run_one(struct cpu *c);
 void cpu_idle_loop(struct cpu *c) __attribute__((noreturn));
+/*
+ * tsleep(), unless *word no longer equals seen once the thread is marked
+ * asleep: a waker that changes *word and then calls wakeup(chan) is
+ * never missed. Returns true if it slept.
+ */
+bool tsleep_unless(const void *chan, const char *wmesg,
+		   const uint32_t *word, uint32_t seen);
 int kthread_saved_regs(const struct kthread *t, struct kstub_frame *f);
 
 /* drmodel.c */
@@ -87,17 +95,31 @@ int dr_model_sigtrap(struct cpu *c, ucontext_t *uc, const siginfo_t *si);
 bool dr_model_sigsegv(struct cpu *c, ucontext_t *uc, const siginfo_t *si);
 /* After the stub returned a frame: RF over an exec breakpoint. */
 void dr_model_resume(struct cpu *c, ucontext_t *uc);
+/* Bit n: exec slot n is enabled but outside kernel text (not armed). */
+unsigned dr_model_unarmed(void);
 unsigned insn_access_size(const uint8_t *insn, size_t n);
 
 /* port.c */
 extern const struct kstub_port_ops sim_port_ops;
 extern const struct kstub_monitor_cmd sim_monitor[];
 extern const size_t sim_monitor_count;
+extern volatile uint8_t *sim_bus_hole;
+void sim_mem_init(void);
 bool sim_text_contains(uint64_t addr, size_t len);
 int sim_text_patch(uint64_t addr, const void *src, size_t len);
+
+/* kconsole.c: the kernel's side of the console (kernel text). */
+#define SIM_CONS_LINE_MAX 128
+void cons_push(const char *line);
+void sh_main(void *arg);
 
 /* main.c */
 void sim_console_out(const char *s, size_t n);
 void sim_exit(int status) __attribute__((noreturn));
+void sim_halt(void) __attribute__((noreturn));
+/* One line on the debug UART: its rate, pacing and byte counts. */
+int sim_uart_describe(char *buf, size_t len);
+/* CPU 0 exists: the UART's interrupt line may now be raised on it. */
+void sim_attach_irq(void);
 
 #endif /* HOSTSIM_SIM_H */

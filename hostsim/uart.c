@@ -118,7 +118,7 @@ unsigned hs_uart_tx_level(struct hs_uart *u)
 static bool tx_put(struct hs_uart *u, uint8_t b)
 {
 	/* 16450 mode (FIFOs off) has a single holding register. */
-	unsigned depth = u->byte_ns && !atomic_load(&u->fcr_on) ? 1
+	unsigned depth = u->clock_baud && !atomic_load(&u->fcr_on) ? 1
 								  : u->tx_depth;
 
 	if (depth < HS_TX_RING && hs_uart_tx_level(u) >= depth)
@@ -214,7 +214,7 @@ static void poll_backoff(struct hs_uart *u)
 {
 	int saved;
 
-	if (u->byte_ns || atomic_fetch_add_explicit(&u->idle_polls, 1,
+	if (u->clock_baud || atomic_fetch_add_explicit(&u->idle_polls, 1,
 						    memory_order_relaxed) < 64)
 		return;
 	saved = errno;
@@ -254,9 +254,9 @@ static uint8_t read_lsr(struct hs_uart *u)
 	}
 	level = hs_uart_tx_level(u);
 	/* Paced: the FIFO is empty. Unpaced: room for a FIFO load. */
-	if (u->byte_ns ? level == 0 : level <= HS_TX_RING - HS_FIFO)
+	if (u->clock_baud ? level == 0 : level <= HS_TX_RING - HS_FIFO)
 		lsr |= LSR_THRE;
-	if (level == 0 && (!u->byte_ns || hs_uart_now_ns() >=
+	if (level == 0 && (!u->clock_baud || hs_uart_now_ns() >=
 						  atomic_load(&u->tx_busy_until)))
 		lsr |= LSR_TEMT;
 	if (level)

@@ -7,9 +7,12 @@
  *
  * Register semantics follow a real 16550A: DLAB, divisor latch, 16-byte
  * RX and TX FIFOs, LSR DR/THRE/TEMT, MSR.DCD = a peer is connected. With
- * a pace_baud the model moves bytes at the 8N1 rate of that baud (one
- * byte per 10 bit times each way), as a real cable does; without it, it
- * moves them as fast as both sides go (as QEMU's 16550 does).
+ * a pace_baud the model moves bytes at the rate the kernel programmed,
+ * as a real cable does: pace_baud is the rate at divisor 1 (115200 for
+ * a PC's 1.8432 MHz clock), and a character takes its start, data,
+ * parity and stop bits (LCR) at pace_baud / divisor each way. The port
+ * starts at divisor 1 and 8N1, as firmware leaves it. Without pace_baud
+ * it moves bytes as fast as both sides go (as QEMU's 16550 does).
  *
  * Unpaced, both FIFOs are elastic: THRE means "room for 16 more" (a
  * 4 KiB ring behind it) and RX holds what the kernel has not read, so a
@@ -32,7 +35,8 @@ struct hs_uart;
 /*
  * Open the far end. spec is "PATH" (make a pty, raw mode, symlink at
  * PATH, replacing a stale symlink) or "tcp:HOST:PORT" (listen; PORT 0
- * picks a free port). pace_baud 0 = unpaced. Starts the I/O thread.
+ * picks a free port). pace_baud 0 = unpaced (see above). Starts the I/O
+ * thread.
  * Returns 0, or -1 with a message in err.
  */
 int hs_uart_open(struct hs_uart **out, const char *spec, uint32_t pace_baud,
@@ -57,7 +61,7 @@ int hs_uart_open(struct hs_uart **out, const char *spec, uint32_t pace_baud,
 /* Everything hs_uart_open() takes, and more; zero means the default. */
 struct hs_uart_config {
 	const char *spec;		/* as for hs_uart_open(); required */
-	uint32_t pace_baud;		/* 0: unpaced */
+	uint32_t pace_baud;		/* rate at divisor 1; 0: unpaced */
 	unsigned flags;			/* HS_UART_* */
 	size_t cable_len;		/* bytes buffered each way; 0: 64 KiB */
 	struct hs_linkfault_cfg rx_fault;	/* far end -> kernel */

@@ -78,7 +78,7 @@ struct hs_uart {
 	_Atomic uint64_t st_conn, st_refused, st_rxf, st_txf;
 
 	/* ---- configuration: fixed after open ---- */
-	uint64_t byte_ns;		/* 0: unpaced */
+	uint32_t clock_baud;		/* paced: the rate at divisor 1; 0: unpaced */
 	unsigned tx_depth;		/* HS_FIFO paced, HS_TX_RING unpaced */
 	unsigned flags;
 	enum hs_far_kind kind;
@@ -113,6 +113,8 @@ unsigned hs_uart_tx_level(struct hs_uart *u);
 uint32_t hs_uart_rx_count(struct hs_uart *u);
 void hs_uart_wake(struct hs_uart *u);
 uint64_t hs_uart_now_ns(void);
+/* Paced: one character's time on the line, from DLL/DLM and LCR now. */
+uint64_t hs_uart_byte_ns(const struct hs_uart *u);
 
 /* uart_far.c: the far end of the cable. */
 int hs_far_open(struct hs_uart *u, const char *spec, char *err,

@@ -59,7 +59,29 @@ void hs_uart_set_carrier(struct hs_uart *u, bool on)
 
 static bool paced(const struct hs_uart *u)
 {
-	return u->byte_ns != 0;
+	return u->clock_baud != 0;
+}
+
+/*
+ * A character is a start bit, 5-8 data bits, an optional parity bit and
+ * 1, 1.5 (5-bit words) or 2 stop bits (LCR, 16550A data sheet), each
+ * lasting divisor / clock_baud seconds. Counted in half bits. A divisor
+ * of 0 (between the two latch writes of a reprogramming) counts as 1.
+ * Unpaced, 0.
+ */
+uint64_t hs_uart_byte_ns(const struct hs_uart *u)
+{
+	uint8_t lcr = atomic_load(&u->lcr);
+	uint64_t div = (uint64_t)atomic_load(&u->dlm) << 8 | atomic_load(&u->dll);
+	unsigned word = 5 + (lcr & 3u), half_bits;
+
+	half_bits = 2 * (1 + word + ((lcr & 0x08u) ? 1 : 0));
+	half_bits += !(lcr & 0x04u) ? 2 : word == 5 ? 3 : 4;
+	if (div == 0)
+		div = 1;
+	if (!u->clock_baud)
+		return 0;
+	return half_bits * div * 500000000ull / u->clock_baud;
 }
 
 static bool looped(struct hs_uart *u)
@@ -134,7 +156,7 @@ static size_t tx_room(struct hs_uart *u)
  */
 static uint64_t tx_idle_at(const struct hs_uart *u)
 {
-	uint64_t t = u->tx_empty_at + u->byte_ns;
+	uint64_t t = u->tx_empty_at + hs_uart_byte_ns(u);
 
 	return t > u->tx_line_free ? t : u->tx_line_free;
 }
@@ -176,7 +198,7 @@ static unsigned tx_pump(struct hs_uart *u, uint64_t now)
 				atomic_fetch_add_explicit(&u->st_idle_starts, 1,
 							  memory_order_relaxed);
 			u->tx_idle = u->tx_stalled = false;
-			u->tx_line_free = start + u->byte_ns;
+			u->tx_line_free = start + hs_uart_byte_ns(u);
 		}
 		got[n++] = (uint8_t)b;
 	}
@@ -243,7 +265,7 @@ static unsigned rx_pump(struct hs_uart *u, uint64_t now)
 		u->rx_idle = false;
 	}
 	while (u->stage_len) {
-		if (paced(u) && u->rx_line_free + u->byte_ns > now)
+		if (paced(u) && u->rx_line_free + hs_uart_byte_ns(u) > now)
 			break; /* its stop bit is still on the way */
 		if (!rx_deliver(u, u->stage[u->stage_off])) {
 			u->rx_stalled = true; /* lossless: kernel reads first */
@@ -251,7 +273,7 @@ static unsigned rx_pump(struct hs_uart *u, uint64_t now)
 		}
 		/* After a stall the far end resumes at the line rate. */
 		u->rx_line_free = u->rx_stalled ? now
-						: u->rx_line_free + u->byte_ns;
+						: u->rx_line_free + hs_uart_byte_ns(u);
 		u->rx_stalled = false;
 		u->stage_off++;
 		u->stage_len--;
@@ -359,7 +381,7 @@ static void wait_events(struct hs_uart *u, uint64_t now, bool busy)
 						    : tx_idle_at(u),
 				now);
 	if (paced(u) && u->stage_len && !looped(u) && !u->rx_stalled) {
-		int64_t d = until(u->rx_line_free + u->byte_ns, now);
+		int64_t d = until(u->rx_line_free + hs_uart_byte_ns(u), now);
 
 		if (d < wait_ns)
 			wait_ns = d;
@@ -506,8 +528,7 @@ int hs_uart_open_cfg(struct hs_uart **out, const struct hs_uart_config *cfg,
 		return fail(err, errlen, "out of memory");
 	u->wake_fd = u->far_fd = u->peer_fd = u->ino_fd = -1;
 	u->flags = cfg->flags;
-	if (cfg->pace_baud)
-		u->byte_ns = 10000000000ull / cfg->pace_baud;
+	u->clock_baud = cfg->pace_baud;
 	rx = ring_size(cable);
 	u->rx_mask = rx - 1;
 	u->rx_slot = calloc(rx, sizeof(*u->rx_slot));
@@ -524,8 +545,10 @@ int hs_uart_open_cfg(struct hs_uart **out, const struct hs_uart_config *cfg,
 	}
 	for (unsigned i = 0; i < HS_TX_RING; i++)
 		atomic_init(&u->tx_slot[i], TX_EMPTY(i));
-	u->tx_depth = u->byte_ns ? HS_FIFO : HS_TX_RING;
-	atomic_init(&u->dll, 1); /* 115200 until the kernel says otherwise */
+	u->tx_depth = u->clock_baud ? HS_FIFO : HS_TX_RING;
+	/* As firmware leaves a PC's COM port: divisor 1, 8N1. */
+	atomic_init(&u->dll, 1);
+	atomic_init(&u->lcr, 0x03);
 	u->rx_idle = u->tx_idle = true;
 	hs_linkfault_init(&u->rxf, &cfg->rx_fault);
 	hs_linkfault_init(&u->txf, &cfg->tx_fault);

@@ -18,12 +18,11 @@ mkfifo "$dir/keyboard"
 	<"$dir/keyboard" >"$dir/console" 2>"$dir/sim.err" &
 simpid=$!
 exec 3>"$dir/keyboard"	# the console's keyboard, typed into below
-# The readiness line says the link is up: wait for it, not for a time.
-until grep -q "booted" "$dir/sim.err" 2>/dev/null; do
-	kill -0 "$simpid" || { cat "$dir/sim.err"; exit 1; }
-	read -r _ < /dev/null || true
-done
+# The readiness line says the link is up: block on the machine's stderr
+# until it comes (or the machine dies), not for a time and not in a loop.
+booted=$(tail -n +1 -f --pid="$simpid" "$dir/sim.err" | grep -m1 "booted" || true)
 cat "$dir/sim.err"
+[ -n "$booted" ] || exit 1
 
 cat >"$dir/session.gdb" <<GDB
 set pagination off
@@ -62,7 +61,7 @@ cat <<EOF2
 
 == to do this by hand, in two terminals:
    $sim --wait --serial /tmp/kstub-tty          # the machine; type shell commands here
-   gdb $sim -ex 'target remote /tmp/kstub-tty'   # the debugger
+   gdb $sim -ex 'set serial baud 115200' -ex 'target remote /tmp/kstub-tty'
    (or --serial tcp:127.0.0.1:5555 and: target remote tcp:127.0.0.1:5555)
-   console commands: mkdir PATH, ktrace -c, ps, break, halt
+   console commands: mkdir PATH, ktrace -c, ps, break, halt, trap fpe|ill
 EOF2

@@ -4,6 +4,10 @@
 
 #include "kern.h"
 
+/* In .rodata, where tests look for a known kernel string. */
+static const char shell_usage[] =
+	"mkdir PATH, ktrace -c, ps, break, halt, trap fpe|ill";
+
 static int word(const char *line, const char *w, const char **rest)
 {
 	while (*w && *line == *w) {
@@ -49,8 +53,13 @@ void shell_exec(const char *line)
 		kdb_enter("console break");
 	} else if (word(line, "halt", &rest)) {
 		machine_halt();
+	} else if (word(line, "trap", &rest) && word(rest, "fpe", &rest)) {
+		kprintf("trap: divide by zero\n");
+		kprintf("trap: %d\n", trap_divide(1));
+	} else if (word(line, "trap", &rest) && word(rest, "ill", &rest)) {
+		kprintf("trap: invalid opcode\n");
+		trap_illegal();
 	} else {
-		kprintf("sh: %s: unknown command (mkdir PATH, ktrace -c, ps, "
-			"break, halt)\n", line);
+		kprintf("sh: %s: unknown command (%s)\n", line, shell_usage);
 	}
 }

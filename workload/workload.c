@@ -125,6 +125,19 @@ int allproc_scan(int (*callback)(struct proc *, void *), void *arg)
 	return 0;
 }
 
+/* The faults of "trap fpe" and "trap ill": #DE and #UD in kernel code. */
+int trap_divide(int n)
+{
+	volatile int zero = 0;
+
+	return n / zero;
+}
+
+void trap_illegal(void)
+{
+	__asm__ volatile("ud2");
+}
+
 int sys_ktrace(int ops)
 {
 	(void)ops;

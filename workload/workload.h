@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The simulated kernels' work, with the names tests and users rely on:
- * ticks, sys_mkdir, allproc, and the ktrace -c bug (a NULL tracenode
- * dereferenced in ktrace_clear_callback, as in DragonFly's seed 003).
+ * ticks, sys_mkdir, allproc, trap_divide and trap_illegal, and the
+ * ktrace -c bug (a NULL tracenode dereferenced in ktrace_clear_callback,
+ * as in DragonFly's seed 003).
  */
 #ifndef WORKLOAD_H
 #define WORKLOAD_H
@@ -35,6 +36,8 @@ void shell_exec(const char *line);
 
 int sys_mkdir(const char *path, int mode);
 int sys_ktrace(int ops);
+int trap_divide(int n);
+void trap_illegal(void);
 int allproc_scan(int (*callback)(struct proc *, void *), void *arg);
 
 #endif /* WORKLOAD_H */

@@ -2,11 +2,13 @@
 
 Every process is started by a context manager that stops it, and every
 wait is on output (a line, a prompt) with a deadline, never a sleep."""
+import itertools
 import os
 import queue
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import threading
@@ -15,6 +17,13 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 SIM = os.path.join(ROOT, "build", "kstub-sim")
 LLDB_ENV = dict(os.environ, PYTHONPATH="/usr/lib/llvm-14/lib/python3.11/dist-packages")
 RECORD_DIR = os.environ.get("KSTUB_E2E_RECORD")
+_record_seq = itertools.count(1)
+
+
+def record_path(name):
+    """A packet log of its own per session: scenarios run in parallel."""
+    os.makedirs(RECORD_DIR, exist_ok=True)
+    return os.path.join(RECORD_DIR, f"{name}-{os.getpid()}-{next(_record_seq)}.log")
 
 
 class Lines:
@@ -60,10 +69,16 @@ class Sim:
         self.proc = subprocess.Popen([SIM, "--serial", serial, *args],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, text=True)
-        self.out = Lines(self.proc.stdout)
-        self.err = Lines(self.proc.stderr)
-        self.target = self.err.wait_for(r"kstub-sim: gdb: target remote (\S+)").group(1)
-        self.err.wait_for(r"kstub-sim: booted")
+        # Nothing has a reference to us until __init__ returns: a failed
+        # boot must stop the process here, or it outlives the test.
+        try:
+            self.out = Lines(self.proc.stdout)
+            self.err = Lines(self.proc.stderr)
+            self.target = self.err.wait_for(r"kstub-sim: gdb: target remote (\S+)").group(1)
+            self.err.wait_for(r"kstub-sim: booted")
+        except BaseException:
+            self.stop()
+            raise
 
     @property
     def port(self):
@@ -103,8 +118,7 @@ def gdb_batch(sim, cmds, timeout=60, pre=(), name="gdb"):
     args = ["gdb", "-nx", "-batch", "-ex", "set pagination off", "-ex", "set confirm off",
             "-ex", "set width 0", "-ex", "set remotetimeout 10"]
     if RECORD_DIR:
-        os.makedirs(RECORD_DIR, exist_ok=True)
-        args += ["-ex", f"set remotelogfile {RECORD_DIR}/{name}.log"]
+        args += ["-ex", f"set remotelogfile {record_path(name)}"]
     for c in pre:
         args += ["-ex", c]
     args += ["-ex", f"target remote {sim.target}"]
@@ -127,9 +141,14 @@ class Gdb:
         self.q = queue.Queue()
         self.buf = ""
         self.all = ""
-        threading.Thread(target=self._pump, daemon=True).start()
-        self.cmd("set pagination off")
-        self.cmd("set confirm off")
+        try:
+            threading.Thread(target=self._pump, daemon=True).start()
+            self.cmd("set pagination off")
+            self.cmd("set confirm off")
+            self.cmd("set width 0")
+        except BaseException:
+            self.close()
+            raise
 
     def _pump(self):
         while True:
@@ -172,6 +191,11 @@ class Gdb:
                 self.proc.kill()
                 self.proc.wait()
 
+    def kill(self):
+        """Pull the cable: no detach, no goodbye."""
+        self.proc.kill()
+        self.proc.wait()
+
     def __enter__(self):
         self.expect(re.escape(self.PROMPT))
         return self
@@ -183,9 +207,96 @@ class Gdb:
 def lldb_batch(sim, cmds, timeout=90):
     args = ["lldb", "-b", "-o", f"target create {SIM}"]
     if RECORD_DIR:
-        args += ["-o", f"log enable -f {RECORD_DIR}/lldb.log gdb-remote packets"]
+        args += ["-o", f"log enable -f {record_path('lldb')} gdb-remote packets"]
     args += ["-o", f"gdb-remote {sim.target.replace('tcp:', '')}"]
     for c in cmds:
         args += ["-o", c]
     p = subprocess.run(args, capture_output=True, text=True, timeout=timeout, env=LLDB_ENV)
     return p.stdout + p.stderr
+
+
+class Rsp:
+    """A bare remote-protocol client over tcp, for what gdb will not do
+    on its own (resume from a hardware breakpoint it leaves inserted).
+    Ack mode throughout; replies are checked and run-length decoded."""
+
+    def __init__(self, sim, timeout=20):
+        host, port = sim.target.replace("tcp:", "").rsplit(":", 1)
+        self.sock = socket.create_connection((host, int(port)), timeout=timeout)
+        # An ack and the next packet are two small writes: without this
+        # the second waits for the first's delayed ACK (40 ms), as gdb's
+        # own tcp: target avoids with the same option.
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.buf = b""
+        self.received = 0	# bytes off the wire, framing and acks included
+
+    def _byte(self):
+        while not self.buf:
+            chunk = self.sock.recv(4096)
+            if not chunk:
+                raise AssertionError("the stub closed the connection")
+            self.received += len(chunk)
+            self.buf += chunk
+        b, self.buf = self.buf[:1], self.buf[1:]
+        return b
+
+    def send(self, body):
+        data = body.encode()
+        frame = b"$" + data + b"#%02x" % (sum(data) & 0xff)
+        while True:
+            self.sock.sendall(frame)
+            ack = self._byte()
+            while ack not in (b"+", b"-"):
+                ack = self._byte()
+            if ack == b"+":
+                return
+
+    def recv(self):
+        """The next packet, O (console) packets included."""
+        while self._byte() != b"$":
+            pass
+        raw = b""
+        while (b := self._byte()) != b"#":
+            raw += b
+        csum = int(self._byte() + self._byte(), 16)
+        if sum(raw) & 0xff != csum:
+            self.sock.sendall(b"-")
+            return self.recv()
+        self.sock.sendall(b"+")
+        out = bytearray()
+        i = 0
+        while i < len(raw):
+            if raw[i:i + 1] == b"*":
+                out += out[-1:] * (raw[i + 1] - 29)
+                i += 2
+            else:
+                out += raw[i:i + 1]
+                i += 1
+        return out.decode("latin-1")
+
+    def ask(self, body):
+        """Send a packet and return the reply, skipping console output."""
+        self.send(body)
+        while True:
+            reply = self.recv()
+            if not (reply.startswith("O") and reply != "OK"):
+                return reply
+
+    def monitor(self, cmd):
+        """qRcmd: what the command printed (its O packets)."""
+        self.send("qRcmd," + cmd.encode().hex())
+        text = ""
+        while (reply := self.recv()) != "OK":
+            if not reply.startswith("O"):
+                raise AssertionError(f"monitor {cmd}: {reply}")
+            text += bytes.fromhex(reply[1:]).decode()
+        return text
+
+    def close(self):
+        self.sock.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()

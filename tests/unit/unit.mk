@@ -26,11 +26,19 @@ UNIT_HOSTSIM_SRCS := hostsim/uart.c hostsim/uart_io.c hostsim/uart_far.c \
 
 UNIT_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(UNIT_SRCS) $(UNIT_FAKE_SRCS))
 UNIT_OBJS += $(patsubst %.c,$(BUILD)/obj/unit-hostsim/%.o,$(UNIT_HOSTSIM_SRCS))
+# hostsim's debug-register model, against a fake kernel text.
+UNIT_OBJS += $(BUILD)/obj/tests/unit/hostsim/test_drmodel.o \
+	$(BUILD)/obj/unit-hostsim-dr/hostsim/drmodel.o
 UNIT_INC := $(TARGET_INC) -Itests/fakes -Itests/unit -Istub/src -Ihostsim
 
 $(BUILD)/obj/unit-hostsim/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(HOSTED) $(SAN) -D_GNU_SOURCE -pthread -Ihostsim \
+		-MMD -MP -c $< -o $@
+
+$(BUILD)/obj/unit-hostsim-dr/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(HOSTED) $(SAN) -D_GNU_SOURCE -pthread $(TARGET_INC) -Ihostsim \
 		-MMD -MP -c $< -o $@
 
 $(BUILD)/obj/tests/%.o: tests/%.c
