@@ -378,3 +378,19 @@ const char *fx_reply(struct fx *fx, unsigned i)
 	ck_assert_msg(i < fx->nreplies, "reply %u of %u", i, fx->nreplies);
 	return fx->reply[i];
 }
+
+char *fx_g_image(void)
+{
+	struct fx *fx = fx_new(NULL);
+	char *g;
+
+	fx_cmd(fx, "g");
+	fx_pkt(fx, "c");
+	fx_trap(fx, KSTUB_TRAP_BREAKIN);
+	fx_parse(fx);
+	g = malloc(strlen(fx_reply(fx, 0)) + 2);
+	ck_assert_ptr_nonnull(g);
+	sprintf(g, "G%s", fx_reply(fx, 0));
+	fx_free(fx);
+	return g;
+}

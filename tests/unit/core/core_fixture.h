@@ -78,6 +78,14 @@ unsigned fx_parse(struct fx *fx);
 /* Run one session of commands ending in "c"; reply i of the session. */
 const char *fx_reply(struct fx *fx, unsigned i);
 
+/*
+ * "G" and a fresh fixture's g reply (malloc'd): a G that writes every
+ * register back as it is, for tests to edit. Offsets in its text:
+ */
+char *fx_g_image(void);
+#define FX_G_CS (1 + 17 * 16 + 8)	/* 17 regs of 16 digits, eflags */
+#define FX_G_DS (FX_G_CS + 16)
+
 /* The manual's rules: "c*N" = N-29 more c; then "}x" = x ^ 0x20. */
 size_t fx_rle_decode(const char *in, size_t n, char *out, size_t max);
 size_t fx_unescape(const char *in, size_t n, uint8_t *out, size_t max);

@@ -225,30 +225,10 @@ END_TEST
 
 /* ---- registers the port or the CPU cannot take back ---- */
 
-/* The g reply of a fresh fixture, as "G..." with room to edit. */
-static char *g_image(void)
-{
-	struct fx *fx = fx_new(NULL);
-	char *g;
-
-	fx_cmd(fx, "g");
-	fx_pkt(fx, "c");
-	fx_trap(fx, KSTUB_TRAP_BREAKIN);
-	fx_parse(fx);
-	g = malloc(strlen(fx_reply(fx, 0)) + 2);
-	sprintf(g, "G%s", fx_reply(fx, 0));
-	fx_free(fx);
-	return g;
-}
-
-/* Offsets of registers in G's text: 17 of 16 digits, then 32-bit ones. */
-#define G_CS (1 + 17 * 16 + 8)
-#define G_DS (G_CS + 16)
-
 START_TEST(read_only_registers)
 {
 	struct fx *fx = fx_new(NULL);
-	char *same = g_image(), *cs = g_image(), *ds = g_image();
+	char *same = fx_g_image(), *cs = fx_g_image(), *ds = fx_g_image();
 	struct row rows[] = {
 		{ NULL, "OK" },			/* G, all values unchanged */
 		{ NULL, "E01" },		/* G changing cs */
@@ -262,8 +242,8 @@ START_TEST(read_only_registers)
 		{ "p15", "18000000" },
 	};
 
-	memcpy(cs + G_CS, "08000000", 8);
-	memcpy(ds + G_DS, "18000000", 8);
+	memcpy(cs + FX_G_CS, "08000000", 8);
+	memcpy(ds + FX_G_DS, "18000000", 8);
 	rows[0].send = same;
 	rows[1].send = cs;
 	rows[2].send = ds;
@@ -284,7 +264,7 @@ START_TEST(g_bad_hex_and_sleeping_thread)
 {
 	struct fx_opts o = { .threads = true };
 	struct fx *fx = fx_new(&o);
-	char *g = g_image();
+	char *g = fx_g_image();
 	struct row rows[] = {
 		{ NULL, "E4a" },		/* rbx's digits are not hex */
 		{ "Hg11", "OK" },
