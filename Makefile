@@ -90,6 +90,7 @@ check: deps
 	$(MAKE) freestanding
 	$(MAKE) size
 	$(MAKE) unit
+	$(MAKE) check-tdesc
 	$(MAKE) fuzz-smoke
 	$(MAKE) e2e
 	$(MAKE) e2e-qemu

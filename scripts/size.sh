@@ -1,9 +1,23 @@
 #!/bin/sh
 # make size: what the stub costs a kernel. Code and data of the core and
 # of each transport, and the deepest stack any entry point can reach.
+# Fails (exit 1) when the core's text passes TEXT_BUDGET or the stack
+# high-water mark passes STACK_BUDGET (STYLE.md: 32 KiB and 2 KiB).
 set -eu
 fbuild=${1:-build/freestanding}
+TEXT_BUDGET=${TEXT_BUDGET:-32768}
+STACK_BUDGET=${STACK_BUDGET:-2048}
 echo "== size (freestanding, -Os, no unwind tables) =="
 size "$fbuild"/kstub.o "$fbuild"/kstub-*.o
+text=$(size "$fbuild"/kstub.o | awk 'NR == 2 { print $1 }')
 echo "== stack (gcc -fstack-usage call graph, port hooks excluded) =="
-python3 "$(dirname "$0")"/stack_depth.py "$fbuild"/stub
+status=0
+python3 "$(dirname "$0")"/stack_depth.py --budget "$STACK_BUDGET" \
+	"$fbuild"/stub || status=1
+if [ "$text" -gt "$TEXT_BUDGET" ]; then
+	echo "FAIL: kstub.o text $text > budget $TEXT_BUDGET bytes"
+	status=1
+else
+	echo "kstub.o text $text of $TEXT_BUDGET bytes"
+fi
+exit $status

@@ -2,9 +2,14 @@
 """Worst-case stack depth of the stub's entry points, from gcc's
 -fcallgraph-info=su output (.ci files). Calls through function pointers
 are resolved by the rules below: the dispatcher may call any command
-handler and the target.xml generator calls the qXfer emitter; every
-other indirect call is a port or link hook, whose stack is the port's.
-Usage: stack_depth.py DIR..."""
+handler, the target.xml generator calls the qXfer emitter, and qRcmd
+calls a port's monitor command (cfg.monitor[i].fn), which writes its
+output with kstub_monitor_write(); every other indirect call is a port
+or link hook, whose stack is the port's (so is the monitor command's own
+frame: what is counted is the stub's stack below it).
+Usage: stack_depth.py [--budget BYTES] DIR...
+Exits 1 if a function uses dynamic stack or the deepest entry point
+needs more than BYTES."""
 import re
 import sys
 from pathlib import Path
@@ -16,6 +21,7 @@ ENTRIES = ["kstub_trap", "kstub_cpu_park", "kstub_poll_break",
 INDIRECT = {
     "kstub_dispatch": lambda name: name.startswith("kstub_cmd_"),
     "kstub_arch_target_xml": lambda name: name.endswith("xfer.c:emit"),
+    "kstub_cmd_rcmd": lambda name: name == "kstub_monitor_write",
 }
 
 
@@ -58,7 +64,10 @@ def deepest(fn, stack, calls, memo, path):
 
 
 def main():
-    stack, calls, dynamic = load(sys.argv[1:])
+    args, budget = sys.argv[1:], None
+    if args[:1] == ["--budget"]:
+        budget, args = int(args[1]), args[2:]
+    stack, calls, dynamic = load(args)
     if dynamic:
         print("functions with dynamic stack use:", ", ".join(sorted(dynamic)))
     memo, worst = {}, (0, [])
@@ -69,6 +78,9 @@ def main():
         print(f"  {entry:22} {depth:5} bytes  via {' > '.join(chain)}")
         worst = max(worst, (depth, chain))
     print(f"stack high-water mark: {worst[0]} bytes (deepest: {worst[1][0]})")
+    if budget is not None and worst[0] > budget:
+        print(f"FAIL: stack high-water mark {worst[0]} > budget {budget} bytes")
+        return 1
     return 1 if dynamic else 0
 
 

@@ -146,6 +146,11 @@ static void frame_from_tf(struct kstub_frame *f,
 	f->valid[0] = KSTUB_VALID_GPRS | KSTUB_VALID_SEGS | KSTUB_VALID_FPU;
 	for (n = KSTUB_REG_FS_BASE; n <= KSTUB_REG_EFER; n++)
 		kstub_frame_set_valid(f, n);
+	/* frame_to_tf() loads none of these back: refuse gdb's writes. */
+	for (n = KSTUB_REG_DS; n <= KSTUB_REG_GS; n++)
+		kstub_frame_set_ro(f, n);
+	kstub_frame_set_ro(f, KSTUB_REG_FS_BASE);
+	kstub_frame_set_ro(f, KSTUB_REG_GS_BASE);
 }
 
 /* The flags gdb may change; IOPL, VM and the virtual-interrupt bits stay. */

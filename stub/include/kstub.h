@@ -50,6 +50,17 @@ struct kstub_monitor_cmd {
 
 /* struct kstub_config.flags */
 #define KSTUB_CFG_RESUME_ON_HANGUP 0x1u	/* gdb gone: resume the kernel instead of waiting */
+/*
+ * By default, while one CPU takes a single step (gdb's "vCont;s:N;c" for
+ * stepi, or "s"), every other CPU stays stopped, as Linux kgdb does: one
+ * instruction gives them no progress anyone could observe, and releasing
+ * and rounding them up again costs an NMI roundup per step (about 5 ms
+ * under QEMU with two CPUs). Only a continue releases them. The price: a
+ * stepped spin-wait on a lock that a stopped CPU holds never ends (use
+ * continue or a breakpoint past it; ^C still stops the stepping CPU).
+ * With this flag the other CPUs run during each step, as gdb asked.
+ */
+#define KSTUB_CFG_STEP_RUNS_OTHERS 0x2u
 
 /* Zero it, fill it in; zero fields take the default named beside them. */
 struct kstub_config {
@@ -60,9 +71,10 @@ struct kstub_config {
 
 	/*
 	 * Two port-owned buffers of buf_len bytes each (at least
-	 * KSTUB_BUF_LEN_MIN; KSTUB_BUF_LEN_DEFAULT recommended). rx_buf holds
-	 * one received packet, tx_buf one framed reply kept for
-	 * retransmission. buf_len is advertised to gdb as PacketSize.
+	 * KSTUB_BUF_LEN_MIN). buf_len 0 means KSTUB_BUF_LEN_DEFAULT, and
+	 * then both buffers must be that large. rx_buf holds one received
+	 * packet, tx_buf one framed reply kept for retransmission. buf_len
+	 * less 4 is advertised to gdb as PacketSize.
 	 */
 	uint8_t *rx_buf;
 	uint8_t *tx_buf;
@@ -82,7 +94,7 @@ struct kstub_config {
 /*
  * Check cfg and make ks ready. Call once, before the first trap.
  * Returns 0, or KSTUB_EINVAL for a missing required hook, a buffer
- * smaller than KSTUB_BUF_LEN_MIN or too many CPUs.
+ * smaller than KSTUB_BUF_LEN_MIN (or larger than 16 MiB) or too many CPUs.
  */
 int kstub_init(struct kstub *ks, const struct kstub_config *cfg);
 

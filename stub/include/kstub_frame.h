@@ -8,6 +8,14 @@
  * copies back what the stub may have changed on exit, so the stub never
  * sees a kernel structure. Registers the port cannot supply are left out
  * of .valid and are reported to gdb as unavailable ("xx"), never invented.
+ * Registers the port supplies but cannot load back on the way out go in
+ * .ro, so gdb is refused (E01) instead of seeing a write that never
+ * happens.
+ *
+ * Initialise a frame by zeroing all of it (memset, "= { 0 }", calloc)
+ * and then setting what the port fills in: a zero .ro means every valid
+ * register is written back, the right default for a port that copies
+ * the whole frame back.
  */
 #ifndef KSTUB_FRAME_H
 #define KSTUB_FRAME_H
@@ -74,11 +82,33 @@ struct kstub_frame {
 	uint64_t cr0, cr2, cr3, cr4, cr8, efer;
 	uint8_t fxsave[KSTUB_FXSAVE_SIZE] __attribute__((aligned(16)));
 	uint64_t valid[KSTUB_VALID_WORDS];	/* bit n: register n is real */
+	/*
+	 * Bit n: the port cannot write register n back (hostsim cannot set
+	 * a host thread's fs_base or segment selectors; a port that copies
+	 * only the iretq frame back cannot load ds). Same layout as .valid.
+	 * P of such a register gets E01; G gets E01 if it carries a value
+	 * that differs from the current one, and is accepted if the value
+	 * is identical (gdb sends back every register it read). cs and ss
+	 * are always read-only (stub/arch/x86_64/regs.c), as are cr*, efer,
+	 * k_gs_base and dr*, whatever this mask says.
+	 */
+	uint64_t ro[KSTUB_VALID_WORDS];
 };
 
 static inline void kstub_frame_set_valid(struct kstub_frame *f, unsigned n)
 {
 	f->valid[KSTUB_VALID_WORD(n)] |= KSTUB_VALID_BIT(n);
+}
+
+static inline void kstub_frame_set_ro(struct kstub_frame *f, unsigned n)
+{
+	f->ro[KSTUB_VALID_WORD(n)] |= KSTUB_VALID_BIT(n);
+}
+
+static inline bool kstub_frame_is_ro(const struct kstub_frame *f, unsigned n)
+{
+	return n < KSTUB_NREGS &&
+	       (f->ro[KSTUB_VALID_WORD(n)] & KSTUB_VALID_BIT(n)) != 0;
 }
 
 static inline bool kstub_frame_is_valid(const struct kstub_frame *f,

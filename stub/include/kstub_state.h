@@ -97,6 +97,7 @@ struct kstub {
 	uint8_t peer_hwbreak;
 	uint8_t g_nregs;	/* registers a g reply carries; only shrinks */
 	uint8_t unconfirmed;	/* the last reply's ack was garbled, not seen */
+	uint8_t greeted;	/* this debugger sent qSupported */
 	uint32_t reply_cap;	/* data bytes a reply that may be short carries */
 	uint32_t clean_bytes;	/* sent and acked at once since the last fault */
 	uint32_t fault_gap;	/* average clean_bytes between faults, 0: none */

@@ -109,7 +109,7 @@ void kstub_bp_remove_all(struct kstub *ks)
 		if (ks->swbp[i].in_use)
 			swbp_restore(ks, &ks->swbp[i]);
 	for (i = 0; i < KSTUB_DR_SLOTS; i++)
-		ks->dr.slot[i].refs = 0;
+		ks->dr.slot[i].in_use = 0;
 }
 
 static uint64_t read_value(struct kstub *ks, uint64_t addr, unsigned len)
@@ -135,7 +135,7 @@ void kstub_dr_refresh_shadows(struct kstub *ks)
 	for (i = 0; i < KSTUB_DR_SLOTS; i++) {
 		struct kstub_hw_slot *s = &ks->dr.slot[i];
 
-		if (s->refs && s->kind == KSTUB_HW_READ)
+		if (s->in_use && s->kind == KSTUB_HW_READ)
 			s->shadow = read_value(ks, s->addr, s->len);
 	}
 }
@@ -158,7 +158,7 @@ void kstub_dr_view(struct kstub *ks, struct kstub_dr_view *v)
 
 	v->valid = kstub_have_dr(ks);
 	for (i = 0; i < KSTUB_DR_SLOTS; i++)
-		v->dr[i] = ks->dr.slot[i].refs ? ks->dr.slot[i].addr : 0;
+		v->dr[i] = ks->dr.slot[i].in_use ? ks->dr.slot[i].addr : 0;
 	v->dr6 = ks->master < ks->ncpus ? ks->cpu[ks->master].dr6 : 0;
 	v->dr7 = kstub_arch_dr7(&ks->dr);
 }
@@ -171,7 +171,7 @@ bool kstub_dr_exec_at(const struct kstub *ks, uint64_t rip)
 	for (i = 0; i < KSTUB_DR_SLOTS; i++) {
 		const struct kstub_hw_slot *s = &ks->dr.slot[i];
 
-		if (s->refs && s->kind == KSTUB_HW_EXEC && s->addr == rip)
+		if (s->in_use && s->kind == KSTUB_HW_EXEC && s->addr == rip)
 			return true;
 	}
 	return false;
@@ -187,7 +187,7 @@ void kstub_dr_load(struct kstub *ks)
 		return;
 	for (i = 0; i < KSTUB_DR_SLOTS; i++)
 		port->dr_set(ks->cfg.port_ctx, i,
-			     ks->dr.slot[i].refs ? ks->dr.slot[i].addr : 0);
+			     ks->dr.slot[i].in_use ? ks->dr.slot[i].addr : 0);
 	port->dr_set(ks->cfg.port_ctx, 7, kstub_arch_dr7(&ks->dr));
 }
 

@@ -51,7 +51,12 @@ static int parse_checked(struct kstub *ks, struct kstub_cur *a,
 {
 	int err = parse(a, type, addr, kind);
 
-	return err ? err : check(ks, *type, *kind);
+	if (!err)
+		err = check(ks, *type, *kind);
+	/* A range past 2^64 is E22, as for m and M, not "unaligned". */
+	if (!err && *kind != 0 && *addr + (*kind - 1) < *addr)
+		err = KSTUB_ERANGE;
+	return err;
 }
 
 int kstub_cmd_Z(struct kstub *ks, struct kstub_cur *a)

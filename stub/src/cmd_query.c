@@ -23,13 +23,17 @@ static bool peer_has(const struct kstub_cur *a, const char *feature)
 }
 
 /*
- * Advertise only what the port and link can back. A new qSupported
- * starts a new session, which always begins in ack mode.
+ * Advertise only what the port and link can back. A debugger sends
+ * qSupported once, first or (lldb) right after QStartNoAckMode, so ack
+ * mode is left as it is: only a hangup resets it. A second qSupported
+ * means a new debugger replaced one that vanished without the link
+ * noticing: the old one's breakpoints must not stay in the kernel.
  */
 int kstub_cmd_supported(struct kstub *ks, struct kstub_cur *a)
 {
-	ks->noack = 0;
-	ks->x_raw = 0;
+	if (ks->greeted)
+		kstub_forget(ks);
+	ks->greeted = 1;
 	kstub_link_fresh(ks);
 	ks->peer_swbreak = peer_has(a, "swbreak+");
 	ks->peer_hwbreak = peer_has(a, "hwbreak+");
@@ -68,13 +72,19 @@ int kstub_cmd_attached(struct kstub *ks, struct kstub_cur *a)
 	return 0;
 }
 
+/*
+ * Without a load_offset hook the reply is empty, not "Text=0": the stub
+ * does not know the slide, and gdb treats an empty reply as "relocate
+ * nothing", which is the same outcome without the false claim.
+ */
 int kstub_cmd_offsets(struct kstub *ks, struct kstub_cur *a)
 {
-	uint64_t off = 0;
+	uint64_t off;
 
 	(void)a;
-	if (ks->cfg.port->load_offset)
-		off = ks->cfg.port->load_offset(ks->cfg.port_ctx);
+	if (!ks->cfg.port->load_offset)
+		return KSTUB_ENOTSUP;
+	off = ks->cfg.port->load_offset(ks->cfg.port_ctx);
 	kstub_tx_str(ks, "Text=");
 	kstub_tx_hexnum(ks, off);
 	kstub_tx_str(ks, ";Data=");

@@ -96,10 +96,15 @@ static bool unavailable(const struct kstub_cur *a, unsigned size)
 	return true;
 }
 
-static int set_one(struct kstub_frame *f, unsigned n, struct kstub_cur *a,
-		   bool skip_ro)
+/*
+ * One register of G or P. A register the port or the CPU cannot take
+ * back is accepted only with the value it has (gdb's G sends back every
+ * register it read), so a change is refused rather than lost.
+ */
+static int set_one(struct kstub_frame *f, const struct kstub_dr_view *dv,
+		   unsigned n, struct kstub_cur *a)
 {
-	uint8_t buf[REG_MAX];
+	uint8_t buf[REG_MAX], cur[REG_MAX];
 	unsigned size = kstub_arch_reg_size(n);
 	int err;
 
@@ -112,9 +117,12 @@ static int set_one(struct kstub_frame *f, unsigned n, struct kstub_cur *a,
 	err = kstub_cur_hexbytes(a, buf, size);
 	if (err)
 		return err;
-	if (skip_ro && (kstub_arch_regs[n].flags & KSTUB_REG_RO))
+	if (kstub_arch_reg_writable(f, n))
+		return kstub_arch_reg_set(f, n, buf, size);
+	/* Unavailable: we never showed gdb a value it could have changed. */
+	if (kstub_arch_reg_get(f, dv, n, cur) != (long)size)
 		return 0;
-	return kstub_arch_reg_set(f, n, buf, size);
+	return kstub_memeq(cur, buf, size) ? 0 : KSTUB_EPERM;
 }
 
 /*
@@ -123,6 +131,7 @@ static int set_one(struct kstub_frame *f, unsigned n, struct kstub_cur *a,
  */
 int kstub_cmd_regs_G(struct kstub *ks, struct kstub_cur *a)
 {
+	struct kstub_dr_view dv;
 	struct kstub_frame *f;
 	bool ro;
 	unsigned n;
@@ -133,11 +142,12 @@ int kstub_cmd_regs_G(struct kstub *ks, struct kstub_cur *a)
 		return err;
 	if (ro)
 		return KSTUB_EPERM;
+	kstub_dr_view(ks, &dv);
 	ks->other_tid = 0;
 	ks->other = *f;
 	/* As many registers as our g replies carry now: they may be short. */
 	for (n = 0; n < KSTUB_NREGS && (n == 0 || !kstub_cur_eof(a)); n++) {
-		err = set_one(&ks->other, n, a, true);
+		err = set_one(&ks->other, &dv, n, a);
 		if (err)
 			return err;
 	}
@@ -163,13 +173,11 @@ int kstub_cmd_reg_P(struct kstub *ks, struct kstub_cur *a)
 	err = view(ks, &f, &ro);
 	if (err)
 		return err;
-	if (kstub_arch_regs[n].flags & KSTUB_REG_RO)
-		return KSTUB_EPERM;
-	if (ro)
+	if (ro || !kstub_arch_reg_writable(f, (unsigned)n))
 		return KSTUB_EPERM;
 	if ((size_t)(a->end - a->p) != 2 * kstub_arch_reg_size((unsigned)n))
 		return KSTUB_EINVAL;
-	err = set_one(f, (unsigned)n, a, false);
+	err = set_one(f, NULL, (unsigned)n, a);
 	if (err)
 		return err;
 	kstub_tx_str(ks, "OK");

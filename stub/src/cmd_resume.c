@@ -14,6 +14,59 @@ static void begin_resume(struct kstub *ks)
 	ks->waiting = 1;
 }
 
+/* A step done without resuming (over a hlt): stop there, as if trapped. */
+static int stop_in_place(struct kstub *ks, uint32_t cpu)
+{
+	struct kstub_stop *st = &ks->stop;
+
+	kstub_order_all(ks, KSTUB_GO_STAY);
+	st->cpu = cpu;
+	st->tid = kstub_cpu_tid(ks, cpu);
+	st->addr = 0;
+	st->reason = KSTUB_STOP_NONE;
+	st->signo = kstub_arch_signal(KSTUB_TRAP_DB);
+	st->fault = 0;
+	ks->g_tid = 0;
+	ks->c_tid = 0;
+	ks->other_tid = 0;
+	kstub_stop_reply(ks);
+	return 0;
+}
+
+/*
+ * Every CPU has its order: apply the stepping policy and resume. While a
+ * CPU takes one step the others stay stopped unless the port asked
+ * otherwise (kstub.h, KSTUB_CFG_STEP_RUNS_OTHERS): one instruction gives
+ * them no progress anybody could observe, and letting them run would
+ * cost an NMI roundup per step. Returns KSTUB_NOREPLY when the kernel
+ * resumes, or 0 with a reply written when nothing moves.
+ */
+static int start(struct kstub *ks)
+{
+	uint32_t cpu, halted;
+	bool step = false, moves = false;
+
+	for (cpu = 0; cpu < ks->ncpus; cpu++)
+		step |= ks->cpu[cpu].order == KSTUB_GO_STEP;
+	halted = kstub_step_skip_halts(ks);
+	if (halted != KSTUB_CPU_NONE ||
+	    (step && !(ks->cfg.flags & KSTUB_CFG_STEP_RUNS_OTHERS)))
+		for (cpu = 0; cpu < ks->ncpus; cpu++)
+			if (ks->cpu[cpu].order == KSTUB_GO_CONT)
+				ks->cpu[cpu].order = KSTUB_GO_STAY;
+	for (cpu = 0; cpu < ks->ncpus; cpu++)
+		moves |= ks->cpu[cpu].order != KSTUB_GO_STAY;
+	if (moves) {
+		begin_resume(ks);
+		return KSTUB_NOREPLY;
+	}
+	if (halted != KSTUB_CPU_NONE)
+		return stop_in_place(ks, halted);
+	/* Only "t": everything is stopped already. */
+	kstub_tx_str(ks, "OK");
+	return 0;
+}
+
 /* A signal for a fault stop hands the fault to the kernel (oops/panic). */
 static void pass_signal(struct kstub *ks, uint64_t sig)
 {
@@ -66,12 +119,14 @@ static int do_continue(struct kstub *ks, struct kstub_cur *a, uint64_t sig)
 		return err;
 	pass_signal(ks, sig);
 	kstub_order_all(ks, KSTUB_GO_CONT);
-	begin_resume(ks);
-	return KSTUB_NOREPLY;
+	return start(ks);
 }
 
-/* A plain s steps the Hc thread alone; the other CPUs stay stopped. */
-static int do_step(struct kstub *ks, struct kstub_cur *a)
+/*
+ * A plain s steps the Hc thread alone; the other CPUs stay stopped. S
+ * with a signal hands a fault back to the kernel, as C does.
+ */
+static int do_step(struct kstub *ks, struct kstub_cur *a, uint64_t sig)
 {
 	int err = resume_at(ks, a);
 
@@ -82,8 +137,8 @@ static int do_step(struct kstub *ks, struct kstub_cur *a)
 			      KSTUB_GO_STEP);
 	if (err)
 		return err;
-	begin_resume(ks);
-	return KSTUB_NOREPLY;
+	pass_signal(ks, sig);
+	return start(ks);
 }
 
 int kstub_cmd_c(struct kstub *ks, struct kstub_cur *a)
@@ -101,7 +156,7 @@ int kstub_cmd_C(struct kstub *ks, struct kstub_cur *a)
 
 int kstub_cmd_s(struct kstub *ks, struct kstub_cur *a)
 {
-	return do_step(ks, a);
+	return do_step(ks, a, 0);
 }
 
 int kstub_cmd_S(struct kstub *ks, struct kstub_cur *a)
@@ -109,7 +164,7 @@ int kstub_cmd_S(struct kstub *ks, struct kstub_cur *a)
 	uint64_t sig;
 	int err = parse_sig(a, &sig);
 
-	return err ? err : do_step(ks, a);
+	return err ? err : do_step(ks, a, sig);
 }
 
 int kstub_cmd_vcont_query(struct kstub *ks, struct kstub_cur *a)
@@ -149,7 +204,7 @@ int kstub_cmd_vcont(struct kstub *ks, struct kstub_cur *a)
 {
 	uint64_t sig, tid;
 	uint32_t cpu;
-	bool all, moves = false;
+	bool all;
 	uint8_t op, order;
 	int err;
 
@@ -164,6 +219,11 @@ int kstub_cmd_vcont(struct kstub *ks, struct kstub_cur *a)
 			err = kstub_cur_hex(a, &sig);
 			if (err)
 				goto fail;
+			/* The same limit as C and S: a GDB signal is a byte. */
+			if (sig > 0xff) {
+				err = KSTUB_EINVAL;
+				goto fail;
+			}
 		} else if (op != 'c' && op != 's' && op != 't') {
 			goto bad;
 		}
@@ -181,19 +241,10 @@ int kstub_cmd_vcont(struct kstub *ks, struct kstub_cur *a)
 		if (err)
 			goto fail;
 	}
-	for (cpu = 0; cpu < ks->ncpus; cpu++) {
+	for (cpu = 0; cpu < ks->ncpus; cpu++)
 		if (ks->cpu[cpu].order == ORDER_UNSET)
 			ks->cpu[cpu].order = KSTUB_GO_STAY;
-		if (ks->cpu[cpu].order != KSTUB_GO_STAY)
-			moves = true;
-	}
-	if (!moves) {
-		/* Only "t": everything is stopped already. */
-		kstub_tx_str(ks, "OK");
-		return 0;
-	}
-	begin_resume(ks);
-	return KSTUB_NOREPLY;
+	return start(ks);
 bad:
 	err = KSTUB_EBADMSG;
 fail:

@@ -110,6 +110,38 @@ static void read_insn(struct kstub *ks, uint64_t rip, uint8_t *buf,
 	kstub_swbp_hide(ks, rip, buf, *n);
 }
 
+/*
+ * hlt is never single-stepped. With IF clear for the step (step_begin),
+ * no interrupt would end the halt and the CPU would stay halted for
+ * good; with IF left set, the interrupt handler would run inside the
+ * step. A halt may end at any interrupt, so a kernel already copes with
+ * one that ends at once: the stub moves rip past the hlt, runs nothing,
+ * and the step is done. The CPU stays stopped. Returns the first CPU
+ * whose step was done this way, or KSTUB_CPU_NONE.
+ */
+uint32_t kstub_step_skip_halts(struct kstub *ks)
+{
+	uint32_t cpu, first = KSTUB_CPU_NONE;
+	uint8_t insn[15];
+	size_t n;
+
+	for (cpu = 0; cpu < ks->ncpus; cpu++) {
+		struct kstub_cpu_slot *s = &ks->cpu[cpu];
+
+		/* A CPU handing a fault back to the kernel steps nothing. */
+		if (s->order != KSTUB_GO_STEP || !s->frame || s->pass)
+			continue;
+		read_insn(ks, s->frame->rip, insn, &n);
+		if (kstub_arch_insn_classify(insn, n) != KSTUB_INSN_HLT)
+			continue;
+		s->frame->rip += kstub_arch_insn_opcode(insn, n) + 1;
+		s->order = KSTUB_GO_STAY;
+		if (first == KSTUB_CPU_NONE)
+			first = cpu;
+	}
+	return first;
+}
+
 /* Carry out this CPU's order on its frame and load the debug registers. */
 void kstub_cpu_leave(struct kstub *ks, uint32_t cpu)
 {
@@ -155,9 +187,18 @@ void kstub_release(struct kstub *ks, uint32_t self)
 			/* It claimed the request: it is parking right now. */
 			wait_state(s, KSTUB_CPU_PARKED);
 		}
-		if (kstub_load(&s->state) == KSTUB_CPU_PARKED &&
-		    s->order != KSTUB_GO_STAY)
-			kstub_store(&s->go, 1);
+		if (kstub_load(&s->state) != KSTUB_CPU_PARKED ||
+		    s->order == KSTUB_GO_STAY)
+			continue;
+		kstub_store(&s->go, 1);
+		/*
+		 * Wait until it has read its order and left: a trap right
+		 * after this one (a step is one instruction long) would
+		 * otherwise reset that order and count the CPU as parked
+		 * while it runs.
+		 */
+		while (kstub_load(&s->state) == KSTUB_CPU_PARKED)
+			kstub_arch_relax();
 	}
 	s = &ks->cpu[self];
 	if (s->order == KSTUB_GO_STAY) {
@@ -172,18 +213,30 @@ void kstub_release(struct kstub *ks, uint32_t self)
 }
 
 /*
- * The debugger is gone (or detached): nothing of it may stay in the
- * kernel, and the next debugger starts from scratch.
+ * Forget what a debugger set up: its breakpoints and watchpoints, thread
+ * selections and reply styles. The link state (ack mode, the packet
+ * being handled) is left alone.
  */
-void kstub_hangup(struct kstub *ks)
+void kstub_forget(struct kstub *ks)
 {
 	kstub_bp_remove_all(ks);
-	ks->noack = 0;
-	ks->attached = 0;
-	ks->waiting = 0;
 	ks->x_raw = 0;
 	ks->g_tid = 0;
 	ks->c_tid = 0;
+	ks->list_cursor = 0;
+	ks->greeted = 0;
+}
+
+/*
+ * The debugger is gone (or detached): nothing of it may stay in the
+ * kernel, and the next debugger starts from scratch, in ack mode.
+ */
+void kstub_hangup(struct kstub *ks)
+{
+	kstub_forget(ks);
+	ks->noack = 0;
+	ks->attached = 0;
+	ks->waiting = 0;
 	kstub_link_fresh(ks);
 	kstub_rx_reset(ks);
 	ks->pkt_ready = 0;

@@ -24,16 +24,18 @@ int kstub_init(struct kstub *ks, const struct kstub_config *cfg)
 {
 	uint8_t *p = (uint8_t *)ks;
 	uint32_t ncpus = cfg->ncpus ? cfg->ncpus : 1;
+	size_t buf_len = cfg->buf_len ? cfg->buf_len : KSTUB_BUF_LEN_DEFAULT;
 	size_t i;
 
 	if (!hooks_ok(cfg) || !cfg->rx_buf || !cfg->tx_buf ||
-	    cfg->buf_len < KSTUB_BUF_LEN_MIN || cfg->buf_len > (1u << 24) ||
+	    buf_len < KSTUB_BUF_LEN_MIN || buf_len > (1u << 24) ||
 	    ncpus > KSTUB_CPUS_MAX || (ncpus > 1 && !cfg->port->cpus_stop) ||
 	    (cfg->monitor_count && !cfg->monitor))
 		return KSTUB_EINVAL;
 	for (i = 0; i < sizeof(*ks); i++)
 		p[i] = 0;
 	ks->cfg = *cfg;
+	ks->cfg.buf_len = buf_len;
 	if (!ks->cfg.ack_timeout_ms)
 		ks->cfg.ack_timeout_ms = 1000;
 	if (!ks->cfg.ack_retries)
@@ -41,7 +43,7 @@ int kstub_init(struct kstub *ks, const struct kstub_config *cfg)
 	if (!ks->cfg.roundup_timeout_ms)
 		ks->cfg.roundup_timeout_ms = 1000;
 	ks->ncpus = ncpus;
-	ks->pkt_max = (uint32_t)cfg->buf_len - 4;
+	ks->pkt_max = (uint32_t)buf_len - 4;
 	kstub_link_fresh(ks);
 	ks->master = KSTUB_CPU_NONE;
 	return 0;

@@ -160,6 +160,8 @@ void kstub_release(struct kstub *ks, uint32_t self);
 void kstub_park_wait(struct kstub *ks, uint32_t cpu, struct kstub_frame *f,
 		     bool apply);
 void kstub_cpu_leave(struct kstub *ks, uint32_t cpu);
+uint32_t kstub_step_skip_halts(struct kstub *ks);
+void kstub_forget(struct kstub *ks);
 void kstub_hangup(struct kstub *ks);
 
 /* ---- monitor.c ---- */

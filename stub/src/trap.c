@@ -49,8 +49,28 @@ static int classify_bp(struct kstub *ks, struct kstub_frame *f, bool stepped)
 	return 1;
 }
 
+/*
+ * DR6 names slots the master has freed: this CPU hit one while gdb was
+ * removing it, before the new DR7 reached it. The hit is ours (the stub
+ * owns DR0-3), so resume quietly. Its DRn still holds the old address;
+ * if that is rip, it was an exec breakpoint (a fault: the instruction has
+ * not run) and RF is needed to get past it. A data hit is a trap after
+ * the access and must not get RF, or a breakpoint on the next
+ * instruction would be skipped.
+ */
+static int stale_hit(struct kstub *ks, struct kstub_frame *f, uint64_t dr6)
+{
+	unsigned i;
+
+	for (i = 0; i < KSTUB_DR_SLOTS; i++)
+		if ((dr6 & (1ull << i)) &&
+		    ks->cfg.port->dr_get(ks->cfg.port_ctx, i) == f->rip)
+			f->rflags |= KSTUB_RFLAGS_RF;
+	return 0;
+}
+
 static int classify_db(struct kstub *ks, struct kstub_cpu_slot *s,
-		       bool stepped)
+		       struct kstub_frame *f, bool stepped)
 {
 	struct kstub_dr_hits hits;
 	struct kstub_stop *st = &ks->stop;
@@ -84,7 +104,24 @@ static int classify_db(struct kstub *ks, struct kstub_cpu_slot *s,
 	if (found || stepped || hits.step)
 		return 1;
 	/* Only writes under a read watchpoint: nothing to tell gdb. */
-	return hits.slots ? 0 : KSTUB_EPASS;
+	if (hits.slots)
+		return 0;
+	if (s->dr6 & 0xfu)
+		return stale_hit(ks, f, s->dr6);
+	return KSTUB_EPASS;
+}
+
+/*
+ * Did the step end with its own trap? Only then did the instruction run
+ * (and a pushf push our flags). Without the port's DR hooks DR6 cannot
+ * be read, so a #DB during a step is taken to be the step's.
+ */
+static bool step_done(struct kstub *ks, struct kstub_cpu_slot *s,
+		      uint32_t vector)
+{
+	if (vector != KSTUB_TRAP_DB)
+		return false;
+	return !kstub_have_dr(ks) || (s->dr6 & KSTUB_DR6_BS) != 0;
 }
 
 /*
@@ -106,14 +143,15 @@ static int classify(struct kstub *ks, uint32_t cpu, struct kstub_frame *f,
 	st->signo = kstub_arch_signal(why->vector);
 	st->fault = is_fault(why->vector);
 	if (s->step.active) {
-		if (kstub_arch_step_end(&s->step, f, &fix))
+		if (kstub_arch_step_end(&s->step, f, &fix,
+					step_done(ks, s, why->vector)))
 			fix_pushed_flags(ks, s, fix);
 		stepped = true;
 	}
 	if (why->vector == KSTUB_TRAP_BP)
 		return classify_bp(ks, f, stepped);
 	if (why->vector == KSTUB_TRAP_DB)
-		return classify_db(ks, s, stepped);
+		return classify_db(ks, s, f, stepped);
 	return 1;
 }
 
@@ -269,6 +307,17 @@ int kstub_cpu_park(struct kstub *ks, uint32_t cpu, struct kstub_frame *f)
 		return 0;	/* already in the stub: the IPI is redundant */
 	if (kstub_cas(&s->want, 1, 0)) {
 		s->dr6 = kstub_dr_enter(ks);
+		/*
+		 * A step still in flight has not run its instruction: the
+		 * single-step trap outranks an NMI (SDM vol. 3 6.9), so had
+		 * it run we would be in kstub_trap. Undo it, so this CPU
+		 * does not leave with TF set and the kernel's IF lost.
+		 */
+		if (s->step.active) {
+			uint64_t fix;
+
+			kstub_arch_step_end(&s->step, f, &fix, false);
+		}
 		kstub_park_wait(ks, cpu, f, true);
 		return 0;
 	}

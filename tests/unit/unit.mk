@@ -15,6 +15,9 @@ UNIT_SRCS += tests/unit/core/core_fixture.c
 UNIT_SRCS += tests/unit/core/test_core_rsp.c
 UNIT_SRCS += tests/unit/core/test_core_cmds.c
 UNIT_SRCS += tests/unit/core/test_core_debug.c
+UNIT_SRCS += tests/unit/core/test_core_step.c
+UNIT_SRCS += tests/unit/core/test_core_session.c
+UNIT_SRCS += tests/unit/core/test_core_badinput.c
 
 UNIT_FAKE_SRCS :=
 UNIT_FAKE_SRCS += tests/fakes/fake_uart.c

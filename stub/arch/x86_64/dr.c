@@ -64,7 +64,7 @@ int kstub_arch_dr_check(enum kstub_hw_kind kind, uint64_t addr, unsigned len)
 static bool slot_matches(const struct kstub_hw_slot *sl,
 			 enum kstub_hw_kind kind, uint64_t addr, unsigned len)
 {
-	return sl->refs != 0 && sl->kind == (uint8_t)kind &&
+	return sl->in_use && sl->kind == (uint8_t)kind &&
 	       sl->addr == addr && sl->len == len;
 }
 
@@ -81,14 +81,14 @@ int kstub_arch_dr_insert(struct kstub_dr_state *s, enum kstub_hw_kind kind,
 		struct kstub_hw_slot *sl = &s->slot[i];
 
 		if (slot_matches(sl, kind, addr, len)) {
-			/* gdb re-inserts on every resume; share the slot. */
-			if (sl->refs == 0xff)
-				return KSTUB_ENOSPC;
-			sl->refs++;
+			/*
+			 * Z is idempotent (GDB manual, "Packets", Z type):
+			 * one z removes it however often it was inserted.
+			 */
 			*slot = i;
 			return 0;
 		}
-		if (sl->refs == 0 && free_sl == NULL) {
+		if (!sl->in_use && free_sl == NULL) {
 			free_sl = sl;
 			free_i = i;
 		}
@@ -99,7 +99,7 @@ int kstub_arch_dr_insert(struct kstub_dr_state *s, enum kstub_hw_kind kind,
 	free_sl->addr = addr;
 	free_sl->len = (uint8_t)len;
 	free_sl->kind = (uint8_t)kind;
-	free_sl->refs = 1;
+	free_sl->in_use = 1;
 	*slot = free_i;
 	return 0;
 }
@@ -114,8 +114,7 @@ int kstub_arch_dr_remove(struct kstub_dr_state *s, enum kstub_hw_kind kind,
 
 		if (!slot_matches(sl, kind, addr, len))
 			continue;
-		if (--sl->refs == 0)
-			__builtin_memset(sl, 0, sizeof(*sl));
+		__builtin_memset(sl, 0, sizeof(*sl));
 		return 0;
 	}
 	return KSTUB_ENOENT;
@@ -165,7 +164,7 @@ uint64_t kstub_arch_dr7(const struct kstub_dr_state *s)
 	unsigned i;
 
 	for (i = 0; i < KSTUB_DR_SLOTS; i++) {
-		if (s->slot[i].refs == 0)
+		if (!s->slot[i].in_use)
 			continue;
 		/* Inserted slots passed dr_check, so this cannot fail. */
 		if (kstub_arch_dr_encode(&s->slot[i], i, &dr7) == 0)
@@ -221,7 +220,7 @@ void kstub_arch_dr6_decode(const struct kstub_dr_state *s, uint64_t dr6,
 
 	out->slots = 0;
 	for (i = 0; i < KSTUB_DR_SLOTS; i++)
-		if (s->slot[i].refs != 0 && (dr6 & (1ull << i)) != 0)
+		if (s->slot[i].in_use && (dr6 & (1ull << i)) != 0)
 			out->slots |= (uint8_t)(1u << i);
 	out->step = (dr6 & KSTUB_DR6_BS) != 0;
 }

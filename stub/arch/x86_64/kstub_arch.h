@@ -66,12 +66,21 @@ long kstub_arch_reg_get(const struct kstub_frame *f,
 			uint8_t *out);
 
 /*
+ * Can gdb write register n of f? Not the KSTUB_REG_RO ones (k_gs_base,
+ * cr*, efer, dr*), not cs and ss (a different code or stack selector
+ * makes the port's iretq fault or return to another privilege level),
+ * and not those the port marked in f->ro. Pure.
+ */
+bool kstub_arch_reg_writable(const struct kstub_frame *f, unsigned n);
+
+/*
  * Write register n from len bytes (little endian) and mark it valid.
  * Returns 0; KSTUB_EINVAL if n is out of range or len is not its size,
  * or for a value the CPU would fault on when the port loads it back (a
  * non-canonical rip, fs_base or gs_base; an MXCSR bit outside the frame's
- * MXCSR_MASK); KSTUB_EPERM for a read-only register (k_gs_base, cr*,
- * efer, dr*), checked before len.
+ * MXCSR_MASK; a ds/es/fs/gs selector wider than 16 bits or whose RPL is
+ * not cs's); KSTUB_EPERM for a register kstub_arch_reg_writable() refuses,
+ * checked before len.
  */
 int kstub_arch_reg_set(struct kstub_frame *f, unsigned n, const uint8_t *in,
 		       size_t len);
@@ -103,7 +112,7 @@ struct kstub_hw_slot {
 	uint64_t shadow;	/* KSTUB_HW_READ: value when last checked */
 	uint8_t len;		/* 1, 2, 4 or 8 */
 	uint8_t kind;		/* enum kstub_hw_kind */
-	uint8_t refs;		/* 0: free; gdb may insert the same one twice */
+	uint8_t in_use;		/* 0: free */
 	uint8_t pad[5];
 };
 
@@ -121,14 +130,15 @@ int kstub_arch_dr_check(enum kstub_hw_kind kind, uint64_t addr,
 			unsigned len);
 
 /*
- * Take a slot for (kind, addr, len), or add a reference to an identical
- * one. Returns 0 and the slot index; KSTUB_EINVAL (see dr_check);
- * KSTUB_ENOSPC if all four slots are busy.
+ * Take a slot for (kind, addr, len). Inserting one that is already in
+ * place succeeds and changes nothing (Z is idempotent, so a single
+ * remove frees it). Returns 0 and the slot index; KSTUB_EINVAL (see
+ * dr_check); KSTUB_ENOSPC if all four slots are busy.
  */
 int kstub_arch_dr_insert(struct kstub_dr_state *s, enum kstub_hw_kind kind,
 			 uint64_t addr, unsigned len, unsigned *slot);
 
-/* Drop a reference to (kind, addr, len). Returns 0 or KSTUB_ENOENT. */
+/* Free the slot of (kind, addr, len). Returns 0 or KSTUB_ENOENT. */
 int kstub_arch_dr_remove(struct kstub_dr_state *s, enum kstub_hw_kind kind,
 			 uint64_t addr, unsigned len);
 
@@ -170,7 +180,15 @@ enum kstub_insn_class {
 	KSTUB_INSN_CLI,
 	KSTUB_INSN_STI,
 	KSTUB_INSN_IRET,	/* loads IF itself */
+	KSTUB_INSN_HLT,		/* never stepped: the core skips it (cpus.c) */
 };
+
+/*
+ * Index of the opcode byte of the instruction whose first n bytes are
+ * insn: the number of legacy and REX prefixes before it, or n (at most
+ * 15) if only prefixes were readable. Pure.
+ */
+size_t kstub_arch_insn_opcode(const uint8_t *insn, size_t n);
 
 /*
  * Classify the instruction whose first n bytes are insn (n may be less
@@ -198,12 +216,16 @@ void kstub_arch_step_begin(struct kstub_step *st, struct kstub_frame *f,
 /*
  * The step ended (f is the frame of the trap that ended it): clear TF,
  * restore IF unless the instruction set IF itself (popf, iret, cli, sti).
- * Returns true if the instruction was pushf: the flags it pushed (with our
- * TF and IF) sit at *fix_addr and the caller must rewrite their low two
- * bytes with kstub_arch_step_fix_pushed().
+ * completed is true only when the step trap itself ended it (#DB with
+ * DR6.BS); otherwise (a fault of the instruction, an exec breakpoint, an
+ * NMI before the step trap) the instruction did not run, IF is restored
+ * for every class and nothing was pushed.
+ * Returns true if a completed step was pushf: the flags it pushed (with
+ * our TF and IF) sit at *fix_addr and the caller must rewrite their low
+ * two bytes with kstub_arch_step_fix_pushed().
  */
 bool kstub_arch_step_end(struct kstub_step *st, struct kstub_frame *f,
-			 uint64_t *fix_addr);
+			 uint64_t *fix_addr, bool completed);
 
 /* The low 16 bits of a flags image pushed during the step, corrected. */
 uint16_t kstub_arch_step_fix_pushed(const struct kstub_step *st,

@@ -136,6 +136,24 @@ long kstub_arch_reg_get(const struct kstub_frame *f,
 	return size;
 }
 
+bool kstub_arch_reg_writable(const struct kstub_frame *f, unsigned n)
+{
+	return n < KSTUB_NREGS && !(kstub_arch_regs[n].flags & KSTUB_REG_RO) &&
+	       n != KSTUB_REG_CS && n != KSTUB_REG_SS && !kstub_frame_is_ro(f, n);
+}
+
+/*
+ * A data segment selector the port can load with mov without #GP in its
+ * trap exit path: 16 bits, and an RPL equal to the CPL (cs's RPL), which
+ * a ring-0 kernel's own selectors and the null selector have. Whether
+ * the index names a usable descriptor needs the GDT, which the stub
+ * never reads; such a selector is the port's to refuse with .ro.
+ */
+static bool seg_ok(const struct kstub_frame *f, uint64_t v)
+{
+	return v <= 0xffff && (v & 3) == (f->seg[0] & 3);
+}
+
 /*
  * Store a writable integer register. RIP and the FS/GS bases must stay
  * canonical: the port loads them back with IRETQ and WRMSR, which raise
@@ -147,7 +165,9 @@ static int frame_store(struct kstub_frame *f, unsigned n, uint64_t v)
 		f->gpr[n] = v;
 		return 0;
 	}
-	if (n >= KSTUB_REG_CS && n <= KSTUB_REG_GS) {
+	if (n >= KSTUB_REG_DS && n <= KSTUB_REG_GS) {
+		if (!seg_ok(f, v))
+			return KSTUB_EINVAL;
 		f->seg[n - KSTUB_REG_CS] = (uint32_t)v;
 		return 0;
 	}
@@ -182,7 +202,7 @@ int kstub_arch_reg_set(struct kstub_frame *f, unsigned n, const uint8_t *in,
 
 	if (size == 0)
 		return KSTUB_EINVAL;
-	if (kstub_arch_regs[n].flags & KSTUB_REG_RO)
+	if (!kstub_arch_reg_writable(f, n))
 		return KSTUB_EPERM;
 	if (len != size)
 		return KSTUB_EINVAL;

@@ -37,34 +37,41 @@ static bool is_legacy_prefix(uint8_t b)
  * prefix byte in any order finds the opcode either way. 66 9C (pushfw)
  * and 48 CF (iretq) keep their class: only the width changes.
  */
-enum kstub_insn_class kstub_arch_insn_classify(const uint8_t *insn, size_t n)
+size_t kstub_arch_insn_opcode(const uint8_t *insn, size_t n)
 {
 	size_t i;
 
 	if (n > INSN_MAX)
 		n = INSN_MAX;
-	for (i = 0; i < n; i++) {
-		uint8_t b = insn[i];
+	for (i = 0; i < n; i++)
+		if (!is_legacy_prefix(insn[i]) && (insn[i] & 0xf0u) != 0x40u)
+			return i;
+	return n;
+}
 
-		if (is_legacy_prefix(b) || (b & 0xf0u) == 0x40u)
-			continue;
-		switch (b) {
-		case 0x9c:
-			return KSTUB_INSN_PUSHF;
-		case 0x9d:
-			return KSTUB_INSN_POPF;
-		case 0xfa:
-			return KSTUB_INSN_CLI;
-		case 0xfb:
-			return KSTUB_INSN_STI;
-		case 0xcf:
-			return KSTUB_INSN_IRET;
-		default:
-			return KSTUB_INSN_OTHER;
-		}
-	}
+enum kstub_insn_class kstub_arch_insn_classify(const uint8_t *insn, size_t n)
+{
+	size_t i = kstub_arch_insn_opcode(insn, n);
+
 	/* Nothing but prefixes was readable: no opcode to judge. */
-	return KSTUB_INSN_OTHER;
+	if (i >= n || i >= INSN_MAX)
+		return KSTUB_INSN_OTHER;
+	switch (insn[i]) {
+	case 0x9c:
+		return KSTUB_INSN_PUSHF;
+	case 0x9d:
+		return KSTUB_INSN_POPF;
+	case 0xfa:
+		return KSTUB_INSN_CLI;
+	case 0xfb:
+		return KSTUB_INSN_STI;
+	case 0xcf:
+		return KSTUB_INSN_IRET;
+	case 0xf4:
+		return KSTUB_INSN_HLT;
+	default:
+		return KSTUB_INSN_OTHER;
+	}
 }
 
 /*
@@ -86,15 +93,20 @@ void kstub_arch_step_begin(struct kstub_step *st, struct kstub_frame *f,
 		f->rflags |= KSTUB_RFLAGS_RF;
 }
 
+/*
+ * A step that did not complete (a fault, an exec breakpoint or an NMI
+ * came first) ran nothing: IF goes back to what it was for every class,
+ * and nothing was pushed.
+ */
 bool kstub_arch_step_end(struct kstub_step *st, struct kstub_frame *f,
-			 uint64_t *fix_addr)
+			 uint64_t *fix_addr, bool completed)
 {
 	bool pushed = false;
 
 	if (!st->active)
 		return false;
 	f->rflags &= ~KSTUB_RFLAGS_TF;
-	switch (st->klass) {
+	switch (completed ? st->klass : KSTUB_INSN_OTHER) {
 	case KSTUB_INSN_POPF:
 	case KSTUB_INSN_IRET:
 	case KSTUB_INSN_CLI:

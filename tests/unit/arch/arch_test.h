@@ -18,7 +18,7 @@
 /*
  * Every byte of the frame distinct (mod 251) and nonzero, so a value read
  * from the wrong place, or a write that spills, shows up; every register
- * is marked valid.
+ * is marked valid and none read-only.
  */
 static inline void frame_pattern(struct kstub_frame *f)
 {
@@ -29,6 +29,8 @@ static inline void frame_pattern(struct kstub_frame *f)
 		p[i] = (unsigned char)(1 + i % 251);
 	f->valid[0] = ~0ull;
 	f->valid[1] = ~0ull;
+	f->ro[0] = 0;
+	f->ro[1] = 0;
 }
 
 #endif /* ARCH_TEST_H */

@@ -223,8 +223,9 @@ START_TEST(set_round_trip)
 	uint8_t val[16], out[16];
 	unsigned k;
 
-	if (l.src == IN_FTAG || want[_i].ro)
-		return;	/* ftag: test_arch_fpu.c; read-only: set_ro */
+	if (l.src == IN_FTAG || want[_i].ro || _i == KSTUB_REG_CS ||
+	    _i == KSTUB_REG_SS)
+		return;	/* ftag: test_arch_fpu.c; read-only: set_ro, segs */
 	frame_pattern(&f);
 	f.fxsave[28] = f.fxsave[29] = f.fxsave[30] = f.fxsave[31] = 0;
 	f.valid[0] = f.valid[1] = 0;
@@ -239,6 +240,11 @@ START_TEST(set_round_trip)
 	if (_i == KSTUB_REG_RIP || _i == KSTUB_REG_FS_BASE ||
 	    _i == KSTUB_REG_GS_BASE)
 		val[6] = val[7] = 0xff;	/* canonical */
+	if (_i >= KSTUB_REG_DS && _i <= KSTUB_REG_GS) {
+		/* A 16-bit selector with cs's RPL. */
+		val[0] = (uint8_t)((val[0] & ~3u) | (f.seg[0] & 3u));
+		val[2] = val[3] = 0;
+	}
 
 	expect = f;
 	memcpy((uint8_t *)loc_ptr(&expect, l), val, l.len);
@@ -324,6 +330,9 @@ START_TEST(bad_n_or_len)
 	for (n = 0; n < KSTUB_REG_K_GS_BASE; n++) {
 		unsigned size = kstub_arch_reg_size(n);
 
+		if (n == KSTUB_REG_CS || n == KSTUB_REG_SS)
+			continue;	/* read-only: EPERM comes first */
+
 		ck_assert_int_eq(kstub_arch_reg_set(&f, n, v, size - 1),
 				 KSTUB_EINVAL);
 		ck_assert_int_eq(kstub_arch_reg_set(&f, n, v, size + 1),
@@ -336,6 +345,75 @@ START_TEST(bad_n_or_len)
 END_TEST
 
 /* ---- values the CPU would fault on when the port loads them ---- */
+
+/*
+ * Segment selectors: cs and ss are never written (the port's iretq would
+ * fault or change privilege level); a data selector needs cs's RPL and
+ * 16 bits. cpl is cs's RPL in the frame.
+ */
+static const struct {
+	unsigned n;
+	unsigned cpl;
+	uint32_t v;
+	int rc;
+} seg_rows[] = {
+	{ KSTUB_REG_CS, 0, 0x10, KSTUB_EPERM },
+	{ KSTUB_REG_SS, 0, 0x18, KSTUB_EPERM },
+	{ KSTUB_REG_DS, 0, 0x18, 0 },
+	{ KSTUB_REG_DS, 0, 0, 0 },		/* null: always loadable */
+	{ KSTUB_REG_ES, 0, 0x1b, KSTUB_EINVAL },	/* RPL 3 in ring 0 */
+	{ KSTUB_REG_FS, 0, 0x10001, KSTUB_EINVAL },	/* > 16 bits */
+	{ KSTUB_REG_GS, 3, 0x2b, 0 },		/* user mode's own */
+	{ KSTUB_REG_GS, 3, 0x28, KSTUB_EINVAL },
+};
+
+START_TEST(seg_rule)
+{
+	struct kstub_frame f, before;
+	uint8_t v[4];
+
+	frame_pattern(&f);
+	f.seg[0] = 0x10 | seg_rows[_i].cpl;
+	before = f;
+	memcpy(v, &seg_rows[_i].v, 4);
+	ck_assert_int_eq(kstub_arch_reg_set(&f, seg_rows[_i].n, v, 4),
+			 seg_rows[_i].rc);
+	if (seg_rows[_i].rc) {
+		ck_assert_mem_eq(&f, &before, sizeof(f));
+		return;
+	}
+	ck_assert_uint_eq(f.seg[seg_rows[_i].n - KSTUB_REG_CS],
+			  seg_rows[_i].v);
+}
+END_TEST
+
+/* The port's .ro mask refuses exactly the registers it names. */
+START_TEST(port_ro_mask)
+{
+	struct kstub_frame f, before;
+	uint8_t v[16] = { 0 };
+	unsigned n;
+
+	frame_pattern(&f);
+	kstub_frame_set_ro(&f, KSTUB_REG_FS_BASE);
+	kstub_frame_set_ro(&f, KSTUB_REG_RAX);
+	kstub_frame_set_ro(&f, KSTUB_REG_XMM0);
+	before = f;
+	ck_assert_int_eq(kstub_arch_reg_set(&f, KSTUB_REG_FS_BASE, v, 8),
+			 KSTUB_EPERM);
+	ck_assert_int_eq(kstub_arch_reg_set(&f, KSTUB_REG_RAX, v, 8),
+			 KSTUB_EPERM);
+	ck_assert_int_eq(kstub_arch_reg_set(&f, KSTUB_REG_XMM0, v, 16),
+			 KSTUB_EPERM);
+	ck_assert_mem_eq(&f, &before, sizeof(f));
+	for (n = 0; n < KSTUB_NREGS; n++)
+		ck_assert_int_eq(kstub_arch_reg_writable(&f, n),
+				 n != KSTUB_REG_FS_BASE && n != KSTUB_REG_RAX &&
+				 n != KSTUB_REG_XMM0 && n != KSTUB_REG_CS &&
+				 n != KSTUB_REG_SS && !want[n].ro);
+	ck_assert_int_eq(kstub_arch_reg_set(&f, KSTUB_REG_RBX, v, 8), 0);
+}
+END_TEST
 
 static const struct {
 	unsigned n;
@@ -492,6 +570,8 @@ Suite *arch_regs_suite(void)
 	tcase_add_loop_test(tc, get_unavailable, 0, KSTUB_NREGS);
 	tcase_add_loop_test(tc, set_ro, KSTUB_REG_K_GS_BASE, KSTUB_NREGS);
 	tcase_add_test(tc, bad_n_or_len);
+	tcase_add_loop_test(tc, seg_rule, 0, NELEM(seg_rows));
+	tcase_add_test(tc, port_ro_mask);
 	tcase_add_loop_test(tc, canonical, 0, NELEM(canon_rows));
 	tcase_add_loop_test(tc, mxcsr_mask, 0, NELEM(mxcsr_rows));
 	suite_add_tcase(s, tc);

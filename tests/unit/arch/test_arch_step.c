@@ -44,6 +44,8 @@ static const struct {
 	/* 15 prefixes: the opcode would be byte 16, which cannot be. */
 	{ "\x66\x66\x66\x66\x66\x66\x66\x66\x66\x66\x66\x66\x66\x66\x66\x9c",
 	  16, KSTUB_INSN_OTHER },
+	{ "\xf4", 1, KSTUB_INSN_HLT },
+	{ "\x2e\x48\xf4", 3, KSTUB_INSN_HLT },
 	{ "\x90", 1, KSTUB_INSN_OTHER },
 	{ "\xf3\x90", 2, KSTUB_INSN_OTHER },	/* pause */
 	{ "\xcc", 1, KSTUB_INSN_OTHER },
@@ -70,6 +72,18 @@ START_TEST(classify_row)
 	ck_assert_int_eq(kstub_arch_insn_classify(buf, n),
 			 insn_rows[_i].klass);
 	free(buf);
+}
+END_TEST
+
+/* The opcode's index: what the core skips over a hlt. */
+START_TEST(opcode_index)
+{
+	ck_assert_uint_eq(kstub_arch_insn_opcode((const uint8_t *)"\xf4", 1), 0);
+	ck_assert_uint_eq(kstub_arch_insn_opcode((const uint8_t *)"\x2e\x48\xf4",
+						 3), 2);
+	ck_assert_uint_eq(kstub_arch_insn_opcode((const uint8_t *)"\x66\x66", 2),
+			  2);
+	ck_assert_uint_eq(kstub_arch_insn_opcode((const uint8_t *)"", 0), 0);
 }
 END_TEST
 
@@ -137,7 +151,7 @@ START_TEST(step_row)
 						 : f.rflags & ~IF;
 	f.rflags &= ~RF;	/* cleared once the instruction completes */
 
-	pushed = kstub_arch_step_end(&st, &f, &fix);
+	pushed = kstub_arch_step_end(&st, &f, &fix, true);
 	ck_assert_uint_eq(st.active, 0);
 	ck_assert_uint_eq(f.rflags & TF, 0);
 	ck_assert_uint_eq((f.rflags & IF) != 0, step_rows[_i].if_after);
@@ -168,7 +182,7 @@ START_TEST(pushf_fix)
 	image = (uint16_t)f.rflags;	/* what pushf stores */
 	ck_assert_uint_eq(image & (TF | IF), TF);
 	f.gpr[KSTUB_REG_RSP] -= 2;	/* pushfw */
-	ck_assert(kstub_arch_step_end(&st, &f, &fix));
+	ck_assert(kstub_arch_step_end(&st, &f, &fix, true));
 	ck_assert_uint_eq(fix, 0x7ffe);
 	ck_assert_uint_eq(kstub_arch_step_fix_pushed(&st, image),
 			  0x0893 | (if_before ? IF : 0));
@@ -210,8 +224,31 @@ START_TEST(end_inactive)
 	before = f;
 	memset(&st, 0, sizeof(st));
 	st.klass = KSTUB_INSN_PUSHF;
-	ck_assert(!kstub_arch_step_end(&st, &f, &fix));
+	ck_assert(!kstub_arch_step_end(&st, &f, &fix, true));
 	ck_assert_mem_eq(&f, &before, sizeof(f));
+	ck_assert_uint_eq(fix, 7);
+}
+END_TEST
+
+/*
+ * A step ended by something other than its own trap (a fault of the
+ * instruction, an NMI first): nothing ran, so IF is the kernel's again for
+ * every class, and a pushf pushed nothing to fix.
+ */
+START_TEST(end_incomplete)
+{
+	struct kstub_frame f;
+	struct kstub_step st;
+	uint64_t fix = 7;
+	enum kstub_insn_class k = (enum kstub_insn_class)(_i / 2);
+	bool if_before = _i % 2;
+
+	frame_pattern(&f);
+	f.rflags = OTHERS | (if_before ? IF : 0);
+	kstub_arch_step_begin(&st, &f, k, false);
+	ck_assert(!kstub_arch_step_end(&st, &f, &fix, false));
+	ck_assert_uint_eq(st.active, 0);
+	ck_assert_uint_eq(f.rflags & (TF | IF), if_before ? IF : 0);
 	ck_assert_uint_eq(fix, 7);
 }
 END_TEST
@@ -249,6 +286,7 @@ Suite *arch_step_suite(void)
 	TCase *tc = tcase_create("classify");
 
 	tcase_add_loop_test(tc, classify_row, 0, NELEM(insn_rows));
+	tcase_add_test(tc, opcode_index);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("step");
@@ -256,6 +294,7 @@ Suite *arch_step_suite(void)
 	tcase_add_loop_test(tc, pushf_fix, 0, 2);
 	tcase_add_loop_test(tc, fix_row, 0, NELEM(fix_rows));
 	tcase_add_test(tc, end_inactive);
+	tcase_add_loop_test(tc, end_incomplete, 0, 2 * (KSTUB_INSN_HLT + 1));
 	tcase_add_loop_test(tc, resume_row, 0, NELEM(resume_rows));
 	suite_add_tcase(s, tc);
 	return s;

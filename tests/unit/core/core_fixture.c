@@ -61,6 +61,8 @@ static int text_write(void *c, uint64_t a, const void *s, size_t n)
 	if (a < FX_TEXT || a - FX_TEXT >= FX_TEXT_LEN ||
 	    n > FX_TEXT + FX_TEXT_LEN - a)
 		return KSTUB_EFAULT;
+	if (a + n > FX_TEXT_LOCKED)
+		return KSTUB_EROFS;	/* a page the kernel will not let us patch */
 	memcpy(fx->text + (a - FX_TEXT), s, n);
 	return 0;
 }
@@ -80,10 +82,28 @@ static void dr_set(void *c, unsigned n, uint64_t v)
 	((struct fx *)c)->dr[n & 7] = v;
 }
 
-/* Threads 0x10 (on CPU 0), 0x11 (sleeping, with a pcb), 0x12 (no regs). */
+/*
+ * Threads 0x10 (on CPU 0), 0x11 (sleeping, with a pcb), 0x12 (no regs);
+ * or, with many_threads, FX_TID_MANY (on CPU 0) and those after it.
+ */
+static bool many_ok(const struct fx *fx, uint64_t tid)
+{
+	return tid >= FX_TID_MANY && tid - FX_TID_MANY < fx->many_threads;
+}
+
 static int thread_next(void *c, uint64_t after, uint64_t *tid)
 {
-	(void)c;
+	struct fx *fx = c;
+
+	if (fx->many_threads) {
+		if (after == 0)
+			*tid = FX_TID_MANY;
+		else if (many_ok(fx, after + 1))
+			*tid = after + 1;
+		else
+			return KSTUB_ENOENT;
+		return 0;
+	}
 	if (after == 0)
 		*tid = 0x10;
 	else if (after >= 0x10 && after < 0x12)
@@ -96,8 +116,17 @@ static int thread_next(void *c, uint64_t after, uint64_t *tid)
 static int thread_info(void *c, uint64_t tid, struct kstub_thread_info *o)
 {
 	static const char *const names[] = { "clock", "sh<1>", "idle" };
+	struct fx *fx = c;
 
-	(void)c;
+	if (fx->many_threads) {
+		if (!many_ok(fx, tid))
+			return KSTUB_ESRCH;
+		snprintf(o->name, sizeof(o->name), "t%llu",
+			 (unsigned long long)(tid - FX_TID_MANY));
+		o->state[0] = 0;
+		o->cpu = tid == FX_TID_MANY ? 0 : KSTUB_CPU_NONE;
+		return 0;
+	}
 	if (tid < 0x10 || tid > 0x12)
 		return KSTUB_ESRCH;
 	snprintf(o->name, sizeof(o->name), "%s", names[tid - 0x10]);
@@ -121,8 +150,9 @@ static int thread_regs(void *c, uint64_t tid, struct kstub_frame *f)
 
 static int cpu_thread(void *c, uint32_t cpu, uint64_t *tid)
 {
-	(void)c;
-	*tid = 0x10 + cpu;
+	struct fx *fx = c;
+
+	*tid = (fx->many_threads ? FX_TID_MANY : 0x10) + cpu;
 	return cpu == 0 ? 0 : KSTUB_ESRCH;
 }
 
@@ -190,7 +220,7 @@ struct fx *fx_new(const struct fx_opts *o)
 	port->mem_write = mem_write;
 	port->text_write = o->no_text_write ? NULL : text_write;
 	port->now_us = now_us;
-	port->load_offset = load_offset;
+	port->load_offset = o->no_load_offset ? NULL : load_offset;
 	port->cpus_stop = cpus_stop;
 	if (!o->no_dr) {
 		port->dr_get = dr_get;
@@ -213,6 +243,10 @@ struct fx *fx_new(const struct fx_opts *o)
 	cfg.rx_buf = fx->rx;
 	cfg.tx_buf = fx->tx;
 	cfg.buf_len = o->buf_len ? o->buf_len : KSTUB_BUF_LEN_MIN;
+	if (o->default_buf)
+		cfg.buf_len = 0;	/* rx and tx are 32 KiB: room for it */
+	cfg.flags = o->cfg_flags;
+	fx->many_threads = o->many_threads;
 	cfg.ncpus = o->ncpus;
 	cfg.roundup_timeout_ms = o->roundup_ms;
 	cfg.monitor = monitor;
@@ -343,4 +377,20 @@ const char *fx_reply(struct fx *fx, unsigned i)
 {
 	ck_assert_msg(i < fx->nreplies, "reply %u of %u", i, fx->nreplies);
 	return fx->reply[i];
+}
+
+char *fx_g_image(void)
+{
+	struct fx *fx = fx_new(NULL);
+	char *g;
+
+	fx_cmd(fx, "g");
+	fx_pkt(fx, "c");
+	fx_trap(fx, KSTUB_TRAP_BREAKIN);
+	fx_parse(fx);
+	g = malloc(strlen(fx_reply(fx, 0)) + 2);
+	ck_assert_ptr_nonnull(g);
+	sprintf(g, "G%s", fx_reply(fx, 0));
+	fx_free(fx);
+	return g;
 }

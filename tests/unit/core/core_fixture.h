@@ -19,6 +19,7 @@
 #define FX_RAM_LEN 0x10000ull
 #define FX_TEXT 0xffffffff81000000ull	/* 4 KiB: read, text_write only */
 #define FX_TEXT_LEN 0x1000ull
+#define FX_TEXT_LOCKED 0xffffffff81000f00ull	/* text_write: KSTUB_EROFS */
 #define FX_TOP 0xfffffffffffff000ull	/* last page, read/write */
 #define FX_MAX_REPLIES 128
 #define FX_OUT_MAX (1 << 20)
@@ -29,9 +30,16 @@ struct fx_opts {
 	bool no_text_write;
 	unsigned link_flags;	/* KSTUB_LINK_* */
 	size_t buf_len;		/* 0: KSTUB_BUF_LEN_MIN */
+	bool default_buf;	/* give kstub_init buf_len 0 */
+	bool no_load_offset;
+	unsigned many_threads;	/* with threads: this many, from FX_TID_MANY */
 	uint32_t ncpus;
 	uint32_t roundup_ms;	/* fake time: 100 us per clock read */
+	uint32_t cfg_flags;	/* KSTUB_CFG_* */
 };
+
+/* Long ids, so a thread list needs several qsThreadInfo replies. */
+#define FX_TID_MANY 0x7000000000000000ull
 
 struct fx {
 	struct kstub ks;
@@ -50,6 +58,7 @@ struct fx {
 	size_t reply_len[FX_MAX_REPLIES];
 	unsigned nreplies, nacks, nnaks, bad_frames;
 	struct kstub_frame frame;
+	unsigned many_threads;
 };
 
 /* A link that never loses bytes: replies are buffer-sized at once. */
@@ -68,6 +77,14 @@ int fx_trap(struct fx *fx, uint32_t vector);
 unsigned fx_parse(struct fx *fx);
 /* Run one session of commands ending in "c"; reply i of the session. */
 const char *fx_reply(struct fx *fx, unsigned i);
+
+/*
+ * "G" and a fresh fixture's g reply (malloc'd): a G that writes every
+ * register back as it is, for tests to edit. Offsets in its text:
+ */
+char *fx_g_image(void);
+#define FX_G_CS (1 + 17 * 16 + 8)	/* 17 regs of 16 digits, eflags */
+#define FX_G_DS (FX_G_CS + 16)
 
 /* The manual's rules: "c*N" = N-29 more c; then "}x" = x ^ 0x20. */
 size_t fx_rle_decode(const char *in, size_t n, char *out, size_t max);

@@ -229,13 +229,41 @@ START_TEST(read_watch_keeps_quiet_about_writes)
 }
 END_TEST
 
+/* No B bit and no step of ours (an icebp, say): the kernel's #DB. */
 START_TEST(debug_trap_not_ours_passes)
 {
 	struct fx *fx = fx_new(NULL);
 
-	fx->dr[6] = KSTUB_DR6_CLEAN | 2;	/* slot 1, which we never set */
+	fx->dr[6] = KSTUB_DR6_CLEAN;
 	ck_assert_int_eq(fx_trap(fx, KSTUB_TRAP_DB), KSTUB_EPASS);
 	ck_assert_uint_eq(fx->out_len, 0);
+	fx_free(fx);
+}
+END_TEST
+
+/*
+ * A hit on a slot gdb removed meanwhile (this CPU was on its way in): the
+ * stub owns DR0-3, so it is ours; resume quietly. An exec hit (DRn still
+ * holds rip) needs RF to get past it; a data hit must not get RF.
+ */
+START_TEST(stale_hw_hit_resumes_quietly)
+{
+	struct fx *fx = fx_new(NULL);
+
+	fx->dr[0] = FX_TEXT + 0x10;	/* the CPU's DR0: its old exec slot */
+	fx->dr[6] = KSTUB_DR6_CLEAN | 1;
+	ck_assert_int_eq(fx_trap(fx, KSTUB_TRAP_DB), 0);
+	ck_assert_uint_eq(fx->out_len, 0);
+	ck_assert(fx->frame.rflags & KSTUB_RFLAGS_RF);
+	ck_assert_uint_eq(fx->dr[7], 0);
+	fx_free(fx);
+
+	fx = fx_new(NULL);
+	fx->dr[1] = FX_RAM + 8;		/* an old write watchpoint */
+	fx->dr[6] = KSTUB_DR6_CLEAN | 2;
+	ck_assert_int_eq(fx_trap(fx, KSTUB_TRAP_DB), 0);
+	ck_assert_uint_eq(fx->out_len, 0);
+	ck_assert(!(fx->frame.rflags & KSTUB_RFLAGS_RF));
 	fx_free(fx);
 }
 END_TEST
@@ -403,6 +431,7 @@ Suite *core_debug_suite(void)
 	tcase_add_test(tc, hw_hits_reported_with_reason);
 	tcase_add_test(tc, read_watch_keeps_quiet_about_writes);
 	tcase_add_test(tc, debug_trap_not_ours_passes);
+	tcase_add_test(tc, stale_hw_hit_resumes_quietly);
 	tcase_add_test(tc, single_step_masks_interrupts_and_restores_if);
 	tcase_add_test(tc, step_over_pushf_hides_tf);
 	tcase_add_test(tc, resume_at_exec_breakpoint_sets_rf);
