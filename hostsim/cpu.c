@@ -39,6 +39,12 @@ static const int gpr_map[16] = {
 	REG_R8,	 REG_R9,  REG_R10, REG_R11, REG_R12, REG_R13, REG_R14, REG_R15,
 };
 
+static const unsigned sim_readonly_regs[] = {
+	KSTUB_REG_CS, KSTUB_REG_SS, KSTUB_REG_DS, KSTUB_REG_ES,
+	KSTUB_REG_FS, KSTUB_REG_GS, KSTUB_REG_FS_BASE, KSTUB_REG_GS_BASE,
+	KSTUB_REG_K_GS_BASE,
+};
+
 void frame_from_uc(struct kstub_frame *f, const ucontext_t *uc,
 		   const siginfo_t *si)
 {
@@ -71,6 +77,14 @@ void frame_from_uc(struct kstub_frame *f, const ucontext_t *uc,
 		memcpy(f->fxsave, uc->uc_mcontext.fpregs, KSTUB_FXSAVE_SIZE);
 		f->valid[0] |= KSTUB_VALID_FPU;
 	}
+	/*
+	 * What frame_to_uc cannot give back: a host thread's fs/gs bases
+	 * belong to its libc and sanitizer, and sigreturn restores no
+	 * selector but cs/ss (which it checks). Refused, not dropped.
+	 */
+	for (i = 0; i < (int)(sizeof(sim_readonly_regs) /
+			      sizeof(sim_readonly_regs[0])); i++)
+		kstub_frame_set_ro(f, sim_readonly_regs[i]);
 	if (si && (si->si_signo == SIGSEGV || si->si_signo == SIGBUS)) {
 		f->cr2 = (uint64_t)(uintptr_t)si->si_addr;
 		kstub_frame_set_valid(f, KSTUB_REG_CR2);

@@ -242,14 +242,20 @@ def registers(sim_log):
                               "set $rsi = 0700", "set $rax = 0x1234abcd", "set $old12 = $r12",
                               "set $r12 = 7", "maint flush register-cache", "p/x $rax",
                               "p $r12", "p/o $rsi", "set $r12 = $old12", "p $cr0",
-                              "p/x $fs_base", "delete", "detach"], name="regs")
+                              "p/x $fs_base", "set $fs_base = 0", "set $gs_base = 1",
+                              "set $ds = 0x2b", "maint flush register-cache", "p/x $fs_base",
+                              "delete", "detach"], name="regs")
         expect(out, r"^rip\s+0x[0-9a-f]+\s+0x[0-9a-f]+ <sys_mkdir>")
         expect(out, r"^eflags\s+0x[0-9a-f]+\s+\[.*IF.*\]")
         expect(out, r"^\$1 = 0x1234abcd")
         expect(out, r"^\$2 = 7")
         expect(out, r"^\$3 = 0700")
         expect(out, r"^\$4 = <unavailable>", "cr0 reported unavailable, never invented")
-        expect(out, r"^\$5 = 0x[0-9a-f]{6,}")
+        fs_base = expect(out, r"^\$5 = (0x[0-9a-f]{6,})").group(1)
+        # The machine cannot load these: refused (E01), never dropped.
+        for r in ("fs_base", "gs_base", "ds"):
+            expect(out, rf'Could not write register "{r}"; remote failure reply \'E01\'')
+        expect(out, rf"^\$6 = {fs_base}$")
         sim.out.wait_for(r"mkdir: created /regs \(mode 700\)")
 
 
