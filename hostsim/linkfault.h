@@ -38,7 +38,8 @@ struct hs_linkfault {
 	/* Counters: bytes in; bytes or frames hit by each fault. */
 	uint64_t bytes, corrupted, dropped, duplicated;
 	uint64_t frames, reordered;		/* frame face only */
-	uint8_t *held;				/* lent by hs_linkfault_frame_init */
+	/* The frame held back: buffer lent by hs_linkfault_frame_init. */
+	uint8_t *held;
 	size_t held_cap, held_len;
 	unsigned held_copies;			/* 0: nothing held */
 };

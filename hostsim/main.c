@@ -203,7 +203,8 @@ static void usage(void)
  */
 static int link_faults(struct hs_uart_config *ucfg, const char *spec)
 {
-	static const char *const dirs[] = { "to-kernel", "from-kernel", "both" };
+	static const char *const dirs[] = { "to-kernel", "from-kernel",
+					    "both" };
 	struct hs_linkfault_cfg lf;
 	bool rx = true, tx = true;
 
@@ -212,12 +213,13 @@ static int link_faults(struct hs_uart_config *ucfg, const char *spec)
 		unsigned d;
 
 		for (d = 0; d < 3; d++)
-			if (strlen(dirs[d]) == n && !strncmp(spec + 4, dirs[d], n))
+			if (strlen(dirs[d]) == n &&
+			    !strncmp(spec + 4, dirs[d], n))
 				break;
 		if (d == 3) {
-			fprintf(stderr, "kstub-sim: --link-faults: direction "
-				"'%.*s' is not to-kernel, from-kernel or both\n",
-				(int)n, spec + 4);
+			fprintf(stderr, "kstub-sim: --link-faults: "
+				"direction '%.*s' is not to-kernel, "
+				"from-kernel or both\n", (int)n, spec + 4);
 			return -1;
 		}
 		rx = d != 1;
@@ -225,8 +227,9 @@ static int link_faults(struct hs_uart_config *ucfg, const char *spec)
 		spec += 4 + n + (spec[4 + n] == ',');
 	}
 	if (hs_linkfault_parse(&lf, spec)) {
-		fprintf(stderr, "kstub-sim: --link-faults: cannot parse '%s' "
-			"(corrupt=P,drop=P,dup=P,seed=N; P from 0 to 1)\n", spec);
+		fprintf(stderr, "kstub-sim: --link-faults: cannot parse "
+			"'%s' (corrupt=P,drop=P,dup=P,seed=N; P 0 to 1)\n",
+			spec);
 		return -1;
 	}
 	if (lf.reorder_ppm) {
