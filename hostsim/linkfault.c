@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-2-Clause
-/* Seeded byte-stream fault injection: see linkfault.h. */
+/* Seeded fault injection for byte streams and datagrams: see linkfault.h. */
 #include "linkfault.h"
 
 #include <errno.h>
@@ -20,12 +20,15 @@ void hs_linkfault_init(struct hs_linkfault *lf,
 		lf->cfg.drop_ppm = PPM;
 	if (lf->cfg.dup_ppm > PPM)
 		lf->cfg.dup_ppm = PPM;
+	if (lf->cfg.reorder_ppm > PPM)
+		lf->cfg.reorder_ppm = PPM;
 	lf->rng = lf->cfg.seed;
 }
 
 bool hs_linkfault_active(const struct hs_linkfault *lf)
 {
-	return lf->cfg.corrupt_ppm || lf->cfg.drop_ppm || lf->cfg.dup_ppm;
+	return lf->cfg.corrupt_ppm || lf->cfg.drop_ppm || lf->cfg.dup_ppm ||
+	       lf->cfg.reorder_ppm;
 }
 
 uint64_t hs_linkfault_rand(struct hs_linkfault *lf)
@@ -72,6 +75,70 @@ size_t hs_linkfault_apply(struct hs_linkfault *lf, const uint8_t *in,
 	return n;
 }
 
+void hs_linkfault_frame_init(struct hs_linkfault *lf,
+			     const struct hs_linkfault_cfg *cfg,
+			     uint8_t *hold, size_t hold_cap)
+{
+	hs_linkfault_init(lf, cfg);
+	lf->held = hold;
+	lf->held_cap = hold ? hold_cap : 0;
+}
+
+size_t hs_linkfault_frame_flush(struct hs_linkfault *lf,
+				hs_linkfault_deliver_fn *deliver, void *ctx)
+{
+	size_t n = lf->held_copies;
+
+	lf->held_copies = 0;
+	for (size_t i = 0; i < n; i++)
+		deliver(ctx, lf->held, lf->held_len);
+	return n;
+}
+
+/*
+ * The same draws for every frame, in a fixed order and whatever is
+ * configured, so that a frame's fate depends only on the seed and its
+ * place in the stream: not on the lengths or fates of the frames before
+ * it, and turning one fault on or off leaves the others where they were.
+ */
+static bool draw(struct hs_linkfault *lf, uint32_t ppm)
+{
+	return hs_linkfault_rand(lf) % PPM < ppm;
+}
+
+size_t hs_linkfault_frame(struct hs_linkfault *lf, uint8_t *frame, size_t len,
+			  hs_linkfault_deliver_fn *deliver, void *ctx)
+{
+	bool drop = draw(lf, lf->cfg.drop_ppm);
+	bool bad = draw(lf, lf->cfg.corrupt_ppm);
+	uint64_t where = hs_linkfault_rand(lf), flip = hs_linkfault_rand(lf);
+	unsigned copies = draw(lf, lf->cfg.dup_ppm) ? 2 : 1;
+	bool hold = draw(lf, lf->cfg.reorder_ppm);
+
+	lf->frames++;
+	lf->bytes += len;
+	if (drop) {
+		lf->dropped++;
+		return 0;
+	}
+	if (bad && len) {
+		frame[where % len] ^= (uint8_t)(1 + flip % 255);
+		lf->corrupted++;
+	}
+	if (copies == 2)
+		lf->duplicated++;
+	if (hold && !lf->held_copies && len <= lf->held_cap) {
+		memcpy(lf->held, frame, len);
+		lf->held_len = len;
+		lf->held_copies = copies;
+		lf->reordered++;
+		return 0;
+	}
+	for (unsigned i = 0; i < copies; i++)
+		deliver(ctx, frame, len);
+	return copies + hs_linkfault_frame_flush(lf, deliver, ctx);
+}
+
 static int parse_prob(const char *s, const char **end, uint32_t *ppm)
 {
 	char *e;
@@ -99,6 +166,8 @@ int hs_linkfault_parse(struct hs_linkfault_cfg *cfg, const char *s)
 			err = parse_prob(s + 5, &e, &cfg->drop_ppm);
 		else if (!strncmp(s, "dup=", 4))
 			err = parse_prob(s + 4, &e, &cfg->dup_ppm);
+		else if (!strncmp(s, "reorder=", 8))
+			err = parse_prob(s + 8, &e, &cfg->reorder_ppm);
 		else if (!strncmp(s, "seed=", 5)) {
 			char *ee;
 

@@ -168,27 +168,46 @@ static __attribute__((noreturn)) void usage(int status)
 }
 
 /*
- * --link-faults [to=kernel|from=kernel|both,]corrupt=P,drop=P,dup=P,seed=N
- * Both directions by default, alike but not with the same faults.
+ * --link-faults [dir=to-kernel|from-kernel|both,]corrupt=P,drop=P,dup=P,seed=N
+ * Both directions by default, alike but not with the same faults. May be
+ * given once per direction. Says what is wrong before usage() lists it.
  */
 static int link_faults(struct hs_uart_config *ucfg, const char *spec)
 {
+	static const char *const dirs[] = { "to-kernel", "from-kernel",
+					    "both" };
 	struct hs_linkfault_cfg lf;
 	bool rx = true, tx = true;
 
 	if (strncmp(spec, "dir=", 4) == 0) {
 		size_t n = strcspn(spec + 4, ",");
+		unsigned d;
 
-		rx = strncmp(spec + 4, "to-kernel", n) == 0 ||
-		     strncmp(spec + 4, "both", n) == 0;
-		tx = strncmp(spec + 4, "from-kernel", n) == 0 ||
-		     strncmp(spec + 4, "both", n) == 0;
-		if (!rx && !tx)
+		for (d = 0; d < 3; d++)
+			if (strlen(dirs[d]) == n &&
+			    !strncmp(spec + 4, dirs[d], n))
+				break;
+		if (d == 3) {
+			fprintf(stderr, "kstub-sim: --link-faults: "
+				"direction '%.*s' is not to-kernel, "
+				"from-kernel or both\n", (int)n, spec + 4);
 			return -1;
+		}
+		rx = d != 1;
+		tx = d != 0;
 		spec += 4 + n + (spec[4 + n] == ',');
 	}
-	if (hs_linkfault_parse(&lf, spec))
+	if (hs_linkfault_parse(&lf, spec)) {
+		fprintf(stderr, "kstub-sim: --link-faults: cannot parse "
+			"'%s' (corrupt=P,drop=P,dup=P,seed=N; P 0 to 1)\n",
+			spec);
 		return -1;
+	}
+	if (lf.reorder_ppm) {
+		fprintf(stderr, "kstub-sim: --link-faults: a UART carries "
+			"bytes, not frames: reorder= does not apply\n");
+		return -1;
+	}
 	if (rx)
 		ucfg->rx_fault = lf;
 	if (tx) {

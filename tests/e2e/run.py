@@ -18,6 +18,9 @@ import traceback
 from checks import (bench_bytes, c_string, expect, expect_distinct_sps, expect_pristine,
                     file_byte, gdb_threads, hit_mkdir_once, link_addrs, refute, reg)
 from harness import SIM, Gdb, Rsp, Sim, gdb_batch, lldb_batch
+from rsp_client import run_sim, symbols
+from faults import (FAULT_RESULTS, FAULT_RUNS, RSP_FAULTS, RSP_SEEDS, RSP_SYMS, fault_counts,
+                    fault_session, rsp_fault_run)
 
 SCENARIOS = []
 # Those that take longest start first, so the run ends sooner on 2 cores.
@@ -462,32 +465,6 @@ def lldb_session(sim_log):
         expect(out, r"Process \d+ detached")
 
 
-# The break/print/bt/finish session through a cable that loses, garbles
-# and doubles bytes on their way to the kernel; what gdb prints must not
-# change. Only that direction: stock gdb ends the command when a garbled
-# checksum digit reaches it (read_frame's fromhex throws), so faults on
-# the way back test gdb, not the stub; the stub's side of them (naks,
-# resends, shorter replies) is in the core_rsp unit suite. gdb also sends
-# a packet four times at most, which bounds the rate a session survives.
-FAULT_RUNS = [("dir=to-kernel,corrupt=0.0004,drop=0.0004,dup=0.0002", s) for s in (1, 2, 3, 4)]
-FAULT_CMDS = ["break sys_mkdir", "continue", "print path", "bt", "finish",
-              "print sizeof(struct proc)", "info registers rip", "detach"]
-FAULT_RESULTS = [r"hit Breakpoint 1, sys_mkdir \(path=0x[0-9a-f]+ \"/tmp/lf\", mode=493\)",
-                 r'^\$1 = 0x[0-9a-f]+ "/tmp/lf"', r"^#1 .* in shell_exec \(line=",
-                 r"^#2 .* in sh_main", r"Value returned is \$\d+ = 0", r"^\$\d+ = 40$",
-                 r"^rip\s+0x[0-9a-f]+\s+0x[0-9a-f]+ <shell_exec", r"detached"]
-
-
-def fault_session(sim_log, spec):
-    with Sim("--wait", "--run", "mkdir /tmp/lf", *(["--link-faults", spec] if spec else [])) as sim:
-        sim_log.append(sim)
-        out = gdb_batch(sim, FAULT_CMDS, timeout=240, pre=["set remotetimeout 2"],
-                        name="faults")
-        sim.out.wait_for(r"mkdir: created /tmp/lf")
-        sim.stop()
-        return out, sim.err.text()
-
-
 @scenario
 def link_faults(sim_log):
     clean, _ = fault_session(sim_log, None)
@@ -497,14 +474,50 @@ def link_faults(sim_log):
         runs = list(pool.map(lambda r: (r, *fault_session(sim_log, f"{r[0]},seed={r[1]}")),
                              FAULT_RUNS))
     for (spec, seed), out, err in runs:
-        hit = expect(err, r"link faults: (\d+) of \d+ bytes to the kernel, (\d+) of")
-        if int(hit.group(1)) + int(hit.group(2)) == 0:
+        if fault_counts(err)[0] == 0:
             raise AssertionError(f"{spec} seed {seed}: no byte was hit")
         for pat in FAULT_RESULTS:
             expect(out, pat, f"{spec} seed {seed}: {pat}")
         refute(out, r"Ignoring packet error|Invalid hex digit")
 
 
+
+
+@scenario
+def link_faults_options(sim_log):
+    """A direction is spelled out in full, and a bad spec is named."""
+    for spec, msg in (("dir=,drop=0.1", "direction '' is not"),
+                      ("dir=t,drop=0.1", "direction 't' is not"),
+                      ("dir=to-kernelx,drop=0.1", "direction 'to-kernelx' is not"),
+                      ("dir=both,drop=2", "cannot parse 'drop=2'"),
+                      ("reorder=0.1", "reorder= does not apply")):
+        p = run_sim("--link-faults", spec)
+        if p.returncode != 2 or not re.search(rf"^kstub-sim: --link-faults: .*{re.escape(msg)}",
+                                              p.stderr, re.M):
+            raise AssertionError(f"{spec}: exit {p.returncode}\n{p.stderr}")
+
+
+@scenario
+def link_faults_rsp_client(sim_log):
+    syms = symbols(RSP_SYMS)
+    clean, c, _ = rsp_fault_run(sim_log, None)
+    want = {"stop1": "T05thread:3;", "stop2": "T05thread:3;", "path": "/tmp/lf",
+            "rip1": syms["sys_mkdir"][0], "eax": 0}
+    if {k: clean[k] for k in want} != want or c.stats.recovered() or \
+            [f[0] for f in clean["frames"]] != ["shell_exec", "sh_main"] or \
+            clean["rip2"] != syms["shell_exec"][0] + clean["frames"][0][1]:
+        raise AssertionError(f"clean run: {clean} {c.stats}")
+    with concurrent.futures.ThreadPoolExecutor(len(RSP_SEEDS)) as pool:
+        runs = list(pool.map(lambda s: (s, *rsp_fault_run(sim_log, f"{RSP_FAULTS},seed={s}")),
+                             RSP_SEEDS))
+    for seed, res, c, err in runs:
+        to_kernel, from_kernel = fault_counts(err)
+        # Hit both ways, and the stub both asked for resends and resent.
+        if not (to_kernel and from_kernel and c.stats.naks_in and c.stats.naks_out):
+            raise AssertionError(f"seed {seed}: {to_kernel}/{from_kernel} bytes hit, {c.stats}")
+        if res != clean:
+            raise AssertionError(f"seed {seed}: {res} != clean {clean}\n{c.stats}\n"
+                                 f"{c.trace_text()}")
 
 
 @scenario
