@@ -162,6 +162,11 @@ void kstub_park_wait(struct kstub *ks, uint32_t cpu, struct kstub_frame *f,
 void kstub_cpu_leave(struct kstub *ks, uint32_t cpu);
 void kstub_hangup(struct kstub *ks);
 
+/* ---- recover.c: a fault inside a command ---- */
+int kstub_recover_trap(struct kstub *ks, uint32_t cpu, struct kstub_frame *f,
+		       const struct kstub_trap *why);
+int kstub_recover_abort(struct kstub *ks);
+
 /* ---- monitor.c ---- */
 int kstub_send_console(struct kstub *ks, const char *s, size_t len);
 
