@@ -96,6 +96,7 @@ struct kstub {
 	struct kstub_rx rx;
 	struct kstub_tx tx;
 	uint64_t last_rx_us;	/* when the last byte from gdb arrived */
+	uint64_t wire_free_us;	/* when what was sent is off the wire (tx_time_us) */
 	/* Session flags (one byte each: they are set from trap context). */
 	uint8_t pkt_ready;	/* a whole packet waits in rx_buf */
 	uint8_t ack_due;	/* datagram link: the reply carries the '+' */

@@ -16,6 +16,7 @@ UNIT_SRCS += tests/unit/core/test_core_rsp.c
 UNIT_SRCS += tests/unit/core/test_core_cmds.c
 UNIT_SRCS += tests/unit/core/test_core_debug.c
 UNIT_SRCS += tests/unit/core/test_core_nested.c
+UNIT_SRCS += tests/unit/core/test_core_link.c
 
 UNIT_FAKE_SRCS :=
 UNIT_FAKE_SRCS += tests/fakes/fake_uart.c
