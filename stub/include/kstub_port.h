@@ -33,12 +33,14 @@
  * before the command (rip, rsp and callee-saved registers as they were
  * then, interrupts off), and the command is answered E0e (EFAULT) while
  * the session goes on. It calls no hook and allocates nothing on the
- * way; the nested entry costs the port's trap frame plus a few dozen
- * bytes of stub stack. One fault per command is contained; a second one
- * before the next command, or a fault outside any command (a link hook
- * waiting for a packet, dr_get/dr_set on entry or exit, cpus_stop), gets
- * KSTUB_EPASS. So does a nested #DB (a trap: returning from it is safe),
- * NMI, #DF and #MC.
+ * way; the nested entry costs the port's trap frame plus about 150
+ * bytes of stub stack (make size). One fault per command is contained;
+ * a second one before the next command, or a fault outside any command
+ * (a link hook waiting for a packet, dr_get/dr_set on entry or exit,
+ * cpus_stop), gets KSTUB_EPASS. So does a nested #DB (a trap: returning
+ * from it is safe), NMI, #DF and #MC. The return lands by iretq, not by
+ * ret: a kernel with supervisor shadow stacks would need to unwind its
+ * shadow stack to the recovery point as well.
  */
 #ifndef KSTUB_PORT_H
 #define KSTUB_PORT_H

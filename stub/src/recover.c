@@ -20,8 +20,7 @@
 static bool containable(uint32_t vector)
 {
 	return vector < 32 && vector != KSTUB_TRAP_DB &&
-	       vector != KSTUB_TRAP_NMI && vector != VEC_DF &&
-	       vector != VEC_MC;
+	       vector != KSTUB_TRAP_NMI && vector != VEC_DF && vector != VEC_MC;
 }
 
 /*
