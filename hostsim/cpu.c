@@ -140,15 +140,38 @@ static void panic_trap(int sig, const struct kstub_frame *f)
 	sim_exit(1);
 }
 
+/* Present when the machine is linked with ASan (the stub is built with it). */
+extern void __asan_unpoison_memory_region(void const volatile *addr,
+					  size_t size) __attribute__((weak));
+
+/* Traps being handled on this CPU: 2 means one was taken inside the stub. */
+static __thread int trap_depth;
+
+/*
+ * The stub contained a fault taken inside it: the frame now returns to
+ * its recovery point, above the frames the fault cut short. Those never
+ * return, so ASan never clears the red zones of their locals; clear them
+ * now, or the next calls that reuse that stack would trip over them.
+ */
+static void forget_cut_frames(uint64_t fault_rsp, uint64_t resume_rsp)
+{
+	if (__asan_unpoison_memory_region && resume_rsp > fault_rsp &&
+	    resume_rsp - fault_rsp < ALTSTACK_SIZE)
+		__asan_unpoison_memory_region((void *)(uintptr_t)fault_rsp,
+					      resume_rsp - fault_rsp);
+}
+
 static void trap_handler(int sig, siginfo_t *si, void *ucv)
 {
 	ucontext_t *uc = ucv;
 	struct cpu *c = cur_cpu;
 	struct kstub_frame f;
 	struct kstub_trap why = { 0 };
+	uint64_t fault_rsp;
 	int r;
 
-	/* A fault-safe copy: an unmapped page, or a mapping with no backing. */
+	/* A fault the port's fault-safe copy expects (SA_NODEFER lets it
+	 * in): an unmapped page, or a mapping with no backing. */
 	if (c && (sig == SIGSEGV || sig == SIGBUS) && c->nofault)
 		siglongjmp(c->nofault_env, 1);
 	if (!c) {
@@ -168,7 +191,16 @@ static void trap_handler(int sig, siginfo_t *si, void *ucv)
 	frame_from_uc(&f, uc, si);
 	why.fault_addr = f.cr2;
 	why.error_code = (uint64_t)uc->uc_mcontext.gregs[REG_ERR];
+	fault_rsp = f.gpr[KSTUB_REG_RSP];
+	/*
+	 * Also when this CPU is in the stub already (a hook faulted): the
+	 * stub then either aims f at its recovery point or passes.
+	 */
+	trap_depth++;
 	r = kstub_trap(&sim_ks, (uint32_t)c->index, &f, &why);
+	trap_depth--;
+	if (r == 0 && trap_depth > 0)
+		forget_cut_frames(fault_rsp, f.gpr[KSTUB_REG_RSP]);
 	if (r == KSTUB_EPASS) {
 		if (why.vector == KSTUB_TRAP_DB || why.vector == KSTUB_TRAP_BP)
 			return;
@@ -218,29 +250,37 @@ static void ipi_handler(int sig, siginfo_t *si, void *ucv)
 	}
 }
 
-static void set_handler(int sig, void (*fn)(int, siginfo_t *, void *))
+static void set_handler(int sig, void (*fn)(int, siginfo_t *, void *),
+			int flags)
 {
 	struct sigaction sa;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = fn;
-	sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
+	sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART | flags;
 	/* Trap context has interrupts off. */
 	sigaddset(&sa.sa_mask, SIG_TIMER);
 	sigaddset(&sa.sa_mask, SIG_IRQ);
 	sigaction(sig, &sa, NULL);
 }
 
+/*
+ * A CPU takes exceptions inside its trap handler as hardware does: the
+ * stub's hooks fault there on purpose (the nofault copy) or not (a bad
+ * pointer, an int3 in code a hook runs). Without SA_NODEFER the signal
+ * would be blocked in its own handler, and a blocked SIGSEGV or SIGTRAP
+ * raised by an instruction kills the process.
+ */
 void cpu_install_handlers(void)
 {
-	set_handler(SIGTRAP, trap_handler);
-	set_handler(SIGSEGV, trap_handler);
-	set_handler(SIGBUS, trap_handler);
-	set_handler(SIGFPE, trap_handler);
-	set_handler(SIGILL, trap_handler);
-	set_handler(SIG_TIMER, intr_handler);
-	set_handler(SIG_IRQ, intr_handler);
-	set_handler(SIG_IPI, ipi_handler);
+	set_handler(SIGTRAP, trap_handler, SA_NODEFER);
+	set_handler(SIGSEGV, trap_handler, SA_NODEFER);
+	set_handler(SIGBUS, trap_handler, SA_NODEFER);
+	set_handler(SIGFPE, trap_handler, SA_NODEFER);
+	set_handler(SIGILL, trap_handler, SA_NODEFER);
+	set_handler(SIG_TIMER, intr_handler, 0);
+	set_handler(SIG_IRQ, intr_handler, 0);
+	set_handler(SIG_IPI, ipi_handler, 0);
 }
 
 static void start_timer(void)

@@ -288,9 +288,33 @@ static int mon_uart(struct kstub *ks, void *ctx, const char *args,
 	return kstub_monitor_write(ks, line, (size_t)n);
 }
 
+/*
+ * A port hook with a bug, on purpose: "hookfault read" dereferences an
+ * unmapped address outside the fault-safe copy, "hookfault int3" runs an
+ * int3 the stub never planted. The stub must contain both (E0e) and go
+ * on serving gdb; tests/e2e checks that it does.
+ */
+static int mon_hookfault(struct kstub *ks, void *ctx, const char *args,
+			 size_t len)
+{
+	static volatile const unsigned char *const hole =
+		(const unsigned char *)0x10;
+
+	(void)ctx;
+	if (len == 4 && memcmp(args, "read", 4) == 0)
+		return *hole;
+	if (len == 4 && memcmp(args, "int3", 4) == 0) {
+		__asm__ volatile("int3" ::: "memory");
+		return 0;
+	}
+	return kstub_monitor_write(ks, "usage: hookfault read|int3\n", 27);
+}
+
 const struct kstub_monitor_cmd sim_monitor[] = {
 	{ "ps", "kernel threads and what they wait for", mon_ps },
 	{ "ticks", "the clock's tick count", mon_ticks },
 	{ "uart", "the serial line: rate and bytes each way", mon_uart },
+	{ "hookfault", "read|int3: a hook that faults (tests containment)",
+	  mon_hookfault },
 };
 const size_t sim_monitor_count = sizeof(sim_monitor) / sizeof(sim_monitor[0]);

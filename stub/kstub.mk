@@ -20,7 +20,8 @@ KSTUB_CORE_SRCS = \
 	src/xfer.c \
 	src/monitor.c \
 	src/trap.c \
-	src/cpus.c
+	src/cpus.c \
+	src/recover.c
 
 KSTUB_ARCH_SRCS = \
 	arch/x86_64/regs.c \
@@ -28,7 +29,8 @@ KSTUB_ARCH_SRCS = \
 	arch/x86_64/dr.c \
 	arch/x86_64/dr_native.c \
 	arch/x86_64/step.c \
-	arch/x86_64/stop.c
+	arch/x86_64/stop.c \
+	arch/x86_64/recover.c
 
 KSTUB_SRCS = $(addprefix $(KSTUB_DIR)/,$(KSTUB_CORE_SRCS) $(KSTUB_ARCH_SRCS))
 KSTUB_INCLUDES = $(KSTUB_DIR)/include $(KSTUB_DIR)/arch/x86_64

@@ -11,7 +11,10 @@
  *              frame back and returns from the trap.
  *   faults:    a fatal kernel fault (#PF, #GP, #UD, ...) calls kstub_trap()
  *              before panicking; KSTUB_EPASS means "handle it as if no
- *              debugger were present".
+ *              debugger were present". A fault taken inside the stub
+ *              (a port hook gone wrong) goes the same way: kstub_trap()
+ *              returns 0 with a frame that resumes the stub, which
+ *              answers the command E0e (kstub_port.h, "Faults").
  *   NMI IPI:   other CPUs call kstub_cpu_park() from the NMI handler the
  *              port's cpus_stop hook triggered.
  *   timer/IRQ: kstub_poll_break() notices ^C or a debugger connecting while
@@ -104,8 +107,10 @@ int kstub_init(struct kstub *ks, const struct kstub_config *cfg);
  * Called: from the port's trap handlers, with the interrupted state in f.
  * Context: interrupts off, on the trapping CPU (cpu < ncpus).
  * Returns: 0: resume from f (the stub may have changed any register,
- *   including rip, rflags.TF/RF/IF); KSTUB_EPASS: not consumed, the kernel
- *   handles the trap as it would without a debugger (f untouched).
+ *   including rip, rsp, rflags.TF/RF/IF); KSTUB_EPASS: not consumed, the
+ *   kernel handles the trap as it would without a debugger (f untouched).
+ *   For a fault inside the stub, 0 comes back at once with f aimed at the
+ *   stub's recovery point; the trap entry must not treat it differently.
  */
 int kstub_trap(struct kstub *ks, uint32_t cpu, struct kstub_frame *f,
 	       const struct kstub_trap *why);

@@ -12,9 +12,35 @@
  * the other CPUs are parked inside the stub (or did not answer the
  * roundup). Kernel locks may be held by parked CPUs, so no hook may take
  * a lock that ordinary kernel code takes, sleep, allocate, or print
- * through a path that does. A fault inside a hook must be caught by the
- * hook (exception table, setjmp-style recovery, nofault copy); the stub
- * cannot recover from a fault it did not ask for.
+ * through a path that does.
+ *
+ * Faults. A fault a hook expects (mem_read of an unmapped address) is the
+ * hook's to catch (exception table, nofault copy) and to answer with
+ * KSTUB_EFAULT. A fault it does not expect (a bad pointer in a thread
+ * list, an int3 gdb planted in code the hook runs) is contained by the
+ * stub if the port's trap entry does three things it does anyway:
+ *   - it calls kstub_trap() for every CPU exception (#PF, #GP, #UD, #BP,
+ *     ...), also when the CPU took it while running the stub, after its
+ *     own exception-table fixups and before it would panic. The fault
+ *     must be taken on the stack it happened on, or on one the stub is
+ *     not using: no IST stack shared with the entry that got the CPU into
+ *     the stub (a #PF on the #DB stack is fine; a #DB there is not);
+ *   - on 0, it copies the frame back, rsp included (iretq loads it), and
+ *     returns from the trap as from any other entry;
+ *   - on KSTUB_EPASS, it handles the fault as it would with no debugger.
+ * kstub_trap() then does not recurse: if a command was running on that
+ * CPU, it points the frame at a recovery point the dispatcher armed
+ * before the command (rip, rsp and callee-saved registers as they were
+ * then, interrupts off), and the command is answered E0e (EFAULT) while
+ * the session goes on. It calls no hook and allocates nothing on the
+ * way; the nested entry costs the port's trap frame plus about 150
+ * bytes of stub stack (make size). One fault per command is contained;
+ * a second one before the next command, or a fault outside any command
+ * (a link hook waiting for a packet, dr_get/dr_set on entry or exit,
+ * cpus_stop), gets KSTUB_EPASS. So does a nested #DB (a trap: returning
+ * from it is safe), NMI, #DF and #MC. The return lands by iretq, not by
+ * ret: a kernel with supervisor shadow stacks would need to unwind its
+ * shadow stack to the recovery point as well.
  */
 #ifndef KSTUB_PORT_H
 #define KSTUB_PORT_H

@@ -11,6 +11,7 @@
 #include "kstub_frame.h"
 #include "kstub_types.h"
 #include "../arch/x86_64/kstub_arch.h"
+#include "../arch/x86_64/kstub_arch_recover.h"
 
 #ifndef KSTUB_CPUS_MAX
 #define KSTUB_CPUS_MAX 16
@@ -60,6 +61,20 @@ struct kstub_stop {
 	uint8_t pad;
 };
 
+/*
+ * The recovery point of the command being run (recover.c): armed by the
+ * master around each handler, consumed by a trap taken inside it.
+ */
+struct kstub_recover {
+	struct kstub_arch_jmp jmp;
+	uint32_t armed;		/* atomic: jmp is live; only the master sets it */
+	uint32_t count;		/* commands ended by a contained fault */
+	uint32_t vector;	/* the last one: its trap vector, */
+	uint32_t pad;
+	uint64_t rip;		/* where it faulted, */
+	uint64_t addr;		/* and the fault address (CR2) */
+};
+
 struct kstub_cpu_slot {
 	struct kstub_frame *frame;	/* while parked or master */
 	struct kstub_step step;		/* a step in progress on this CPU */
@@ -81,6 +96,7 @@ struct kstub {
 	struct kstub_rx rx;
 	struct kstub_tx tx;
 	uint64_t last_rx_us;	/* when the last byte from gdb arrived */
+	uint64_t wire_free_us;	/* when what was sent is off the wire (tx_time_us) */
 	/* Session flags (one byte each: they are set from trap context). */
 	uint8_t pkt_ready;	/* a whole packet waits in rx_buf */
 	uint8_t ack_due;	/* datagram link: the reply carries the '+' */
@@ -104,6 +120,7 @@ struct kstub {
 	uint32_t master;	/* atomic: CPU owning the session, or KSTUB_CPU_NONE */
 	uint32_t poll_lock;	/* atomic: poll_break/console_write */
 	struct kstub_stop stop;		/* the last stop, for '?' */
+	struct kstub_recover recover;
 	uint64_t g_tid;			/* Hg: registers view (0: stop thread) */
 	uint64_t c_tid;			/* Hc: thread for c/s (0: stop thread) */
 	uint64_t list_cursor;		/* qsThreadInfo: last tid sent */

@@ -88,6 +88,26 @@ struct kstub_transport_ops {
 	 *   kernel resumes. Context: trap context.
 	 */
 	void (*leave)(void *ctx);
+
+	/*
+	 * How long len bytes take on the wire, in microseconds: the time
+	 * from send() returning until the last of them can have reached the
+	 * peer, when send() may return before they are out (a UART whose
+	 * FIFO or emulation swallows bytes faster than the line carries
+	 * them, e.g. QEMU's 16550 behind a paced relay). The stub starts
+	 * its ack timeout (and its idle timeout) only once that time has
+	 * passed, so a long reply on a slow line is not resent while it is
+	 * still being delivered. gdb's own timeout runs per character, so
+	 * it waits as long as bytes keep coming.
+	 * Called: after each successful send() and flush(), with the length
+	 *   just sent. Context: as send.
+	 * Must not: touch the device (it is arithmetic on the line rate).
+	 * Returns: the time; an upper bound is fine (it only delays a
+	 *   retransmission after a lost ack).
+	 * Optional: NULL means the bytes are on their way when send()
+	 *   returns, as on a ring or a datagram link.
+	 */
+	uint32_t (*tx_time_us)(void *ctx, size_t len);
 };
 
 #endif /* KSTUB_TRANSPORT_H */

@@ -86,9 +86,19 @@ int kstub_dispatch(struct kstub *ks)
 	kstub_tx_begin(ks);
 	if (ks->rx.overflow) {
 		ret = KSTUB_E2BIG;
+	} else if (!(cmd = lookup(&c))) {
+		ret = KSTUB_ENOTSUP;
+	} else if (kstub_arch_recover_arm(&ks->recover.jmp) == 0) {
+		/*
+		 * A trap inside the handler (a hook that faulted) comes back
+		 * out of the arm call a second time (recover.c). Nothing
+		 * held in a register changes between the two.
+		 */
+		kstub_store(&ks->recover.armed, 1);
+		ret = cmd->fn(ks, &c);
+		kstub_store(&ks->recover.armed, 0);
 	} else {
-		cmd = lookup(&c);
-		ret = cmd ? cmd->fn(ks, &c) : KSTUB_ENOTSUP;
+		ret = kstub_recover_abort(ks);
 	}
 	kstub_rx_reset(ks);
 	if (ret == KSTUB_NOREPLY) {

@@ -164,6 +164,11 @@ uint32_t kstub_step_skip_halts(struct kstub *ks);
 void kstub_forget(struct kstub *ks);
 void kstub_hangup(struct kstub *ks);
 
+/* ---- recover.c: a fault inside a command ---- */
+int kstub_recover_trap(struct kstub *ks, uint32_t cpu, struct kstub_frame *f,
+		       const struct kstub_trap *why);
+int kstub_recover_abort(struct kstub *ks);
+
 /* ---- monitor.c ---- */
 int kstub_send_console(struct kstub *ks, const char *s, size_t len);
 

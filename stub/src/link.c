@@ -11,14 +11,39 @@ uint64_t kstub_now_us(struct kstub *ks)
 	return ks->cfg.port->now_us(ks->cfg.port_ctx);
 }
 
+/*
+ * Hand bytes to the link. On a link that says how long they take on the
+ * wire, note when they will all be out: they queue behind what is still
+ * going out from earlier sends.
+ */
 static int link_send_raw(struct kstub *ks, const uint8_t *p, size_t n)
 {
 	const struct kstub_transport_ops *l = ks->cfg.link;
 	int err = l->send(ks->cfg.link_ctx, p, n);
+	uint64_t now;
 
 	if (err == 0 && l->flush)
 		err = l->flush(ks->cfg.link_ctx);
+	if (err == 0 && l->tx_time_us) {
+		now = kstub_now_us(ks);
+		if (ks->wire_free_us < now)
+			ks->wire_free_us = now;
+		ks->wire_free_us += l->tx_time_us(ks->cfg.link_ctx, n);
+	}
 	return err;
+}
+
+/*
+ * When a wait for gdb's answer starts: now, or once the bytes sent are
+ * off the wire (gdb cannot answer what it has not got).
+ */
+static uint64_t answer_from(struct kstub *ks)
+{
+	uint64_t now = kstub_now_us(ks);
+
+	if (ks->cfg.link->tx_time_us && ks->wire_free_us > now)
+		return ks->wire_free_us;
+	return now;
 }
 
 /*
@@ -146,7 +171,7 @@ int kstub_link_next_packet(struct kstub *ks)
 
 	if (ks->pkt_ready)
 		return 0;
-	ks->last_rx_us = kstub_now_us(ks);
+	ks->last_rx_us = answer_from(ks);
 	for (;;) {
 		c = link_getc(ks, 0);
 		if (c == KSTUB_ENOTCONN || c == KSTUB_EIO)
@@ -168,7 +193,8 @@ int kstub_link_next_packet(struct kstub *ks)
 					partial_since = 0;
 				}
 			}
-			if (idle_ms && now - ks->last_rx_us >= idle_ms * 1000ull)
+			if (idle_ms && now >= ks->last_rx_us &&
+			    now - ks->last_rx_us >= idle_ms * 1000ull)
 				return KSTUB_ENOTCONN;
 			continue;
 		}
@@ -233,7 +259,7 @@ int kstub_link_send(struct kstub *ks)
 		p++;
 		n--;
 	}
-	deadline = kstub_now_us(ks) + ks->cfg.ack_timeout_ms * 1000ull;
+	deadline = answer_from(ks) + ks->cfg.ack_timeout_ms * 1000ull;
 	for (;;) {
 		c = link_getc(ks, deadline);
 		if (c == '+' || c == '$') {
@@ -262,7 +288,7 @@ int kstub_link_send(struct kstub *ks)
 		err = link_send_raw(ks, p, n);
 		if (err)
 			return err;
-		deadline = kstub_now_us(ks) + ks->cfg.ack_timeout_ms * 1000ull;
+		deadline = answer_from(ks) + ks->cfg.ack_timeout_ms * 1000ull;
 	}
 }
 
@@ -270,12 +296,17 @@ int kstub_link_send(struct kstub *ks)
  * Read what is waiting on the link without blocking (for
  * kstub_poll_break): returns KSTUB_RX_INTR if gdb sent ^C, KSTUB_RX_PACKET
  * if a packet is complete, KSTUB_ENOTCONN if the link dropped, else 0.
+ * At most buf_len bytes a call, enough for a whole packet of the largest
+ * size: a link that never runs dry (a flood, a stuck receiver) must not
+ * keep the timer tick that polls here. The framer keeps its place, so
+ * the next tick goes on where this one stopped.
  */
 int kstub_link_drain(struct kstub *ks)
 {
+	size_t budget = ks->cfg.buf_len;
 	int c;
 
-	for (;;) {
+	while (budget-- > 0) {
 		c = link_getc(ks, 0);
 		if (c == KSTUB_EAGAIN)
 			return 0;
@@ -294,4 +325,5 @@ int kstub_link_drain(struct kstub *ks)
 			break;
 		}
 	}
+	return 0;
 }

@@ -265,9 +265,12 @@ int kstub_trap(struct kstub *ks, uint32_t cpu, struct kstub_frame *f,
 	if (cpu >= ks->ncpus)
 		return KSTUB_EPASS;
 	s = &ks->cpu[cpu];
-	/* A trap inside the stub on this CPU: never recurse into it. */
+	/*
+	 * A trap inside the stub on this CPU never recurses into it: a
+	 * fault in a command is contained, anything else is the kernel's.
+	 */
 	if (!kstub_cas(&s->state, KSTUB_CPU_RUNNING, KSTUB_CPU_ENTERING))
-		return KSTUB_EPASS;
+		return kstub_recover_trap(ks, cpu, f, why);
 	s->dr6 = kstub_dr_enter(ks);
 	become_master(ks, cpu, f);
 	r = classify(ks, cpu, f, why);

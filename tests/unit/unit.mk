@@ -18,6 +18,8 @@ UNIT_SRCS += tests/unit/core/test_core_debug.c
 UNIT_SRCS += tests/unit/core/test_core_step.c
 UNIT_SRCS += tests/unit/core/test_core_session.c
 UNIT_SRCS += tests/unit/core/test_core_badinput.c
+UNIT_SRCS += tests/unit/core/test_core_nested.c
+UNIT_SRCS += tests/unit/core/test_core_link.c
 
 UNIT_FAKE_SRCS :=
 UNIT_FAKE_SRCS += tests/fakes/fake_uart.c

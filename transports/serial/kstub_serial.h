@@ -136,6 +136,8 @@ int kstub_serial_write(struct kstub_serial *s, const uint8_t *buf,
  * is not reported: the lost bytes fail a checksum and gdb resends.
  * enter() masks the UART's interrupts (IER = 0) and keeps DTR/RTS up;
  * leave() waits for the transmitter to drain, then restores IER and MCR.
+ * tx_time_us() is len character times at the baud given to init (10
+ * bits a byte), so the stub's ack timeout starts once a reply is out.
  */
 extern const struct kstub_transport_ops kstub_serial_ops;
 

@@ -243,6 +243,21 @@ static void serial_leave(void *ctx)
 	s->entered = 0;
 }
 
+/*
+ * 8N1: a start bit, 8 data bits and a stop bit, so baud / 10 bytes a
+ * second. All of len, not just what the FIFO still holds: under an
+ * emulated UART the "FIFO" takes everything at once and the line rate is
+ * enforced further on; on real hardware, where send() already waited for
+ * all but the last FIFO load, this is an upper bound.
+ */
+static uint32_t serial_tx_time_us(void *ctx, size_t len)
+{
+	const struct kstub_serial *s = ctx;
+	uint64_t us = ((uint64_t)len * 10u * 1000000u + s->baud - 1) / s->baud;
+
+	return us > 0xffffffffu ? 0xffffffffu : (uint32_t)us;
+}
+
 const struct kstub_transport_ops kstub_serial_ops = {
 	.name = "serial",
 	.flags = 0,
@@ -251,4 +266,5 @@ const struct kstub_transport_ops kstub_serial_ops = {
 	.flush = serial_flush,
 	.enter = serial_enter,
 	.leave = serial_leave,
+	.tx_time_us = serial_tx_time_us,
 };
