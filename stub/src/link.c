@@ -79,7 +79,7 @@ static int link_getc(struct kstub *ks, uint64_t deadline_us)
  * replies meet a fault at all.
  */
 #define KSTUB_REPLY_CAP_MIN 64
-#define KSTUB_REPLY_CAP_START 256
+#define KSTUB_REPLY_CAP_START 1024
 
 static void line_size(struct kstub *ks)
 {
@@ -283,8 +283,11 @@ int kstub_link_send(struct kstub *ks)
 		else
 			silent++;
 		if (silent > ks->cfg.ack_retries ||
-		    naks >= ks->cfg.ack_retries * KSTUB_NAK_FACTOR)
+		    naks >= ks->cfg.ack_retries * KSTUB_NAK_FACTOR) {
+			/* Still the reply gdb waits for: a later nak gets it. */
+			ks->unconfirmed = 1;
 			return KSTUB_ETIMEDOUT;
+		}
 		err = link_send_raw(ks, p, n);
 		if (err)
 			return err;

@@ -6,6 +6,8 @@
 #include "kstub_int.h"
 
 #define POLL_LOCK_WAIT_MS 100
+/* The reply size a line must carry before stop replies expedite. */
+#define KSTUB_STOP_EXPEDITE_MIN 256
 
 static bool is_fault(uint32_t vector)
 {
@@ -174,6 +176,13 @@ void kstub_stop_reply(struct kstub *ks)
 	kstub_tx_putc(ks, 'T');
 	kstub_tx_hex8(ks, st->signo);
 	kstub_dr_view(ks, &dv);
+	/*
+	 * Expedited registers save gdb a 'g' per stop, but on a line that
+	 * has shown it loses replies of this size they only make the one
+	 * reply gdb cannot do without less likely to arrive: then gdb asks.
+	 */
+	if (ks->reply_cap < KSTUB_STOP_EXPEDITE_MIN)
+		f = NULL;
 	for (i = 0; f && i < KSTUB_ARCH_NEXPEDITE; i++) {
 		n = kstub_arch_expedite[i];
 		if (kstub_arch_reg_get(f, &dv, n, buf) != 8)
@@ -185,8 +194,7 @@ void kstub_stop_reply(struct kstub *ks)
 	}
 	kstub_tx_str(ks, "thread:");
 	kstub_tx_hexnum(ks, st->tid);
-	kstub_tx_str(ks, ";core:");
-	kstub_tx_hexnum(ks, st->cpu);
+	/* No "core:": qXfer:threads carries it, and every step pays for it. */
 	kstub_tx_putc(ks, ';');
 	if (st->reason == KSTUB_STOP_NONE ||
 	    (st->reason == KSTUB_STOP_SWBREAK && !ks->peer_swbreak) ||

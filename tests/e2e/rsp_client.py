@@ -39,7 +39,7 @@ import time
 from harness import SIM
 
 HEX = "0123456789abcdef"
-STOP = re.compile(r"T[0-9a-f]{2}(?:[0-9a-f]{2}:[0-9a-f]{16};)*thread:[0-9a-f]+;core:[0-9a-f]+;"
+STOP = re.compile(r"T[0-9a-f]{2}(?:[0-9a-f]{2}:[0-9a-f]{16};)*thread:[0-9a-f]+;(?:core:[0-9a-f]+;)?"
                   r"(?:(?:sw|hw)break:;)?")
 
 

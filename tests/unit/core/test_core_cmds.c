@@ -13,7 +13,7 @@
 #include "core_table.h"
 
 #define STOP_T02 "T0206:1010010000000000;07:0010010000000000;" \
-		 "10:10000081ffffffff;thread:1;core:0;"
+		 "10:10000081ffffffff;thread:1;"
 
 static const struct row queries[] = {
 	{ "qSupported:multiprocess+;swbreak+;hwbreak+;xmlRegisters=i386",

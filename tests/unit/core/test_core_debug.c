@@ -338,7 +338,7 @@ static const struct row port_threads[] = {
 	{ "qfThreadInfo", "m10,11,12" },
 	{ "qsThreadInfo", "l" },
 	{ "qC", "QC10" },
-	{ "?", "~thread:10;core:0;" },
+	{ "?", "~thread:10;" },
 	{ "qThreadExtraInfo,11", "7368" "3c313e" "2c20" "736c656570696e67206f6e20747479" },
 	{ "qXfer:threads:read::0,1000",
 	  "~<thread id=\"11\" name=\"sh&lt;1&gt;\">sleeping on tty</thread>" },

@@ -285,7 +285,7 @@ START_TEST(step_other_cpu_over_hlt)
 	ck_assert_int_eq(fx_trap(fx, KSTUB_TRAP_BREAKIN), 0);
 	pthread_join(t, NULL);
 	fx_parse(fx);
-	ck_assert(strstr(fx_reply(fx, 0), "10:01030081ffffffff;thread:2;core:1;"));
+	ck_assert(strstr(fx_reply(fx, 0), "10:01030081ffffffff;thread:2;"));
 	ck_assert_uint_eq(c.frame.rip, FX_TEXT + 0x301);
 	ck_assert_uint_eq(c.rflags[0] & TF, 0);
 	fx_free(fx);
