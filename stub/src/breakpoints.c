@@ -52,7 +52,13 @@ static int swbp_restore(struct kstub *ks, struct kstub_swbp *bp)
 	int err = ks->cfg.port->text_write(ks->cfg.port_ctx, bp->addr,
 					   &bp->orig, 1);
 
-	bp->in_use = 0;
+	/*
+	 * An int3 the port could not take back is still ours: forgetting it
+	 * would report its next hit as a compiled-in breakpoint and show it
+	 * to gdb in memory reads.
+	 */
+	if (err == 0)
+		bp->in_use = 0;
 	return err;
 }
 

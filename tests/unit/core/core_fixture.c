@@ -63,6 +63,10 @@ static int text_write(void *c, uint64_t a, const void *s, size_t n)
 		return KSTUB_EFAULT;
 	if (a + n > FX_TEXT_LOCKED)
 		return KSTUB_EROFS;	/* a page the kernel will not let us patch */
+	if (fx->text_writes_left && --fx->text_writes_left == 0) {
+		fx->text_writes_left = 1;	/* and so it stays */
+		return KSTUB_EROFS;
+	}
 	memcpy(fx->text + (a - FX_TEXT), s, n);
 	return 0;
 }

@@ -59,6 +59,8 @@ struct fx {
 	unsigned nreplies, nacks, nnaks, bad_frames;
 	struct kstub_frame frame;
 	unsigned many_threads;
+	/* Nonzero: text_write succeeds this many times more, then EROFS. */
+	unsigned text_writes_left;
 };
 
 /* A link that never loses bytes: replies are buffer-sized at once. */

@@ -105,6 +105,34 @@ START_TEST(sw_breakpoints_removed_on_detach_and_kill)
 }
 END_TEST
 
+/* The port cannot take an int3 back: it stays the stub's, still hidden. */
+START_TEST(sw_breakpoint_restore_fails)
+{
+	struct fx *fx = fx_new(NULL);
+	uint8_t orig = fx->text[0x20];
+
+	fx->text_writes_left = 2;		/* the insert, then no more */
+	fx_cmd(fx, "Z0," BP ",1");
+	fx_cmd(fx, "z0," BP ",1");
+	fx_cmd(fx, "m" BP ",1");
+	fx_pkt(fx, "c");
+	fx_trap(fx, KSTUB_TRAP_BREAKIN);
+	ck_assert_int_eq(fx->text[0x20], 0xcc);
+	/* The CPU runs into it: a breakpoint at its address, not past it. */
+	fx->frame.rip = FX_TEXT + 0x21;
+	fx_raw(fx, "+", 1);
+	fx_pkt(fx, "c");
+	ck_assert_int_eq(fx_trap(fx, KSTUB_TRAP_BP), 0);
+	fx_parse(fx);
+	ck_assert_str_eq(fx_reply(fx, 0), "OK");
+	ck_assert_str_eq(fx_reply(fx, 1), "E1e");
+	ck_assert_int_eq(strtol(fx_reply(fx, 2), NULL, 16), orig);
+	ck_assert_uint_eq(fx->frame.rip, FX_TEXT + 0x20);
+	fx->text_writes_left = 0;		/* let teardown restore it */
+	fx_free(fx);
+}
+END_TEST
+
 START_TEST(sw_breakpoint_table_full)
 {
 	struct fx *fx = fx_new(NULL);
@@ -426,6 +454,7 @@ Suite *core_debug_suite(void)
 	tcase_add_test(tc, sw_breakpoint_errors);
 	tcase_add_test(tc, sw_breakpoints_removed_on_detach_and_kill);
 	tcase_add_test(tc, sw_breakpoint_table_full);
+	tcase_add_test(tc, sw_breakpoint_restore_fails);
 	tcase_add_test(tc, hw_slots_and_dr7);
 	tcase_add_test(tc, no_debug_registers_no_hw_packets);
 	tcase_add_test(tc, hw_hits_reported_with_reason);
