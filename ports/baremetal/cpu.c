@@ -23,6 +23,11 @@ void cpu_features(void)
 	}
 }
 
+static uint64_t stack_top(struct kstack *s)
+{
+	return (uint64_t)(uintptr_t)&s->stack[KSTACK_SIZE];
+}
+
 static uint64_t tss_low(uint64_t base, uint32_t limit)
 {
 	return (limit & 0xffffull) | (base & 0xffffffull) << 16 |
@@ -65,9 +70,9 @@ void cpu_init(struct pcpu *c)
 	c->gdt[2] = 0x00cf92000000ffffull;	/* data */
 	c->gdt[3] = tss_low(base, sizeof(c->tss) - 1);
 	c->gdt[4] = base >> 32;
-	c->tss.ist[IST_DB - 1] = (uint64_t)(uintptr_t)&ist[0].stack[KSTACK_SIZE];
-	c->tss.ist[IST_NMI - 1] = (uint64_t)(uintptr_t)&ist[1].stack[KSTACK_SIZE];
-	c->tss.ist[IST_DF - 1] = (uint64_t)(uintptr_t)&ist[2].stack[KSTACK_SIZE];
+	c->tss.ist[IST_DB - 1] = stack_top(&ist[0]);
+	c->tss.ist[IST_NMI - 1] = stack_top(&ist[1]);
+	c->tss.ist[IST_DF - 1] = stack_top(&ist[2]);
 	c->tss.iomap_base = sizeof(c->tss);
 	load_gdt(c);
 	wrmsr(MSR_GS_BASE, (uint64_t)(uintptr_t)c);
