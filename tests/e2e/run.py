@@ -11,13 +11,13 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import time
 import traceback
 
-from checks import (bench_bytes, expect, expect_distinct_sps, expect_pristine,
-                    file_byte, gdb_threads, hit_mkdir_once, link_addrs, refute)
+from checks import (bench_bytes, c_string, expect, expect_distinct_sps, expect_pristine,
+                    file_byte, gdb_threads, hit_mkdir_once, link_addrs, refute, reg)
 from harness import SIM, Gdb, Rsp, Sim, gdb_batch, lldb_batch
-import shared
 
 SCENARIOS = []
 # Those that take longest start first, so the run ends sooner on 2 cores.
@@ -452,6 +452,10 @@ def gdb_killed_resume_on_hangup(sim_log):
         sim.console("mkdir /resumed")
         sim.out.wait_for(r"mkdir: created /resumed")
         expect_pristine(sim, "sys_mkdir")
+
+
+# Scenarios the QEMU runner shares (tests/e2e/shared.py), on hostsim.
+import shared  # noqa: E402
 
 
 class Hostsim(shared.Machine):
