@@ -129,8 +129,15 @@ def hbreak_resume_rf(mc, log):
         at = mc.text_addr(r, "sys_mkdir")
         if r.ask(f"Z1,{at:x},1") != "OK":
             raise AssertionError("Z1 refused")
+        boot_stop = mc.text_addr(r, "kdb_enter")
         for path in ("/rf/one", "/rf/two"):
             stop = r.ask("c")
+            # Our packets can reach the stub (through another CPU's poll)
+            # before the boot CPU's own int3 in kdb_enter does: then that
+            # stop, a real one, comes first.
+            if path == "/rf/one" and "hwbreak" not in stop and \
+                    0 <= reg(r, 16) - boot_stop < 0x100:
+                stop = r.ask("c")
             expect(stop, r"^T05.*hwbreak:", f"an exec DR stop for {path}")
             rip = reg(r, 16)
             if rip != at:
