@@ -76,10 +76,17 @@ def ctrl_c_with_cpu0_parked(log):
         gdb.cmd("delete")
         gdb.cmd("set scheduler-locking on")
         pc0 = expect(gdb.cmd("thread apply 1 p/x $pc"), r"= (0x[0-9a-f]+)").group(1)
+        # Nothing on the console shows that CPU 1 runs (CPU 0 reads the
+        # console): wait until gdb has sent the resume, or its ^C would
+        # reach a stopped stub, which drops it.
+        gdb.cmd("set debug remote 1")
         gdb.send("continue")
-        gdb.expect("Continuing.")
+        gdb.expect(r"Sending packet: \$vCont;c")
+        gdb.expect(r"\[remote\] ")	# the next debug line: it went out
         gdb.interrupt()
-        expect(gdb.expect(r"\(gdb\) "), r"received signal SIGINT")
+        expect(gdb.expect(r"received signal SIGINT"), r"SIGINT")
+        gdb.expect(r"\(gdb\) ")
+        gdb.cmd("set debug remote 0")
         mi = gdb.cmd('interpreter-exec mi "-thread-info"')
         threads, cur = mi_threads(mi)[0]
         if threads[cur][1] != "1":
