@@ -28,4 +28,11 @@ void kdb_enter(const char *why);
 /* Stop the machine. Does not return. */
 void machine_halt(void) __attribute__((noreturn));
 
+/*
+ * Console commands of the machine's own (the bare-metal kernel's stack
+ * overflow): returns 1 if it ran line. Weak: a machine with none (hostsim)
+ * leaves it undefined, and the shell does not call it.
+ */
+int machine_command(const char *line) __attribute__((weak));
+
 #endif /* WORKLOAD_KERN_H */

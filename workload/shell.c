@@ -6,7 +6,7 @@
 
 /* In .rodata, where tests look for a known kernel string. */
 static const char shell_usage[] =
-	"mkdir PATH, ktrace -c, ps, break, halt, trap fpe|ill";
+	"mkdir PATH, ktrace -c, ps, break, halt, trap fpe|ill, sleep TICKS";
 
 static int word(const char *line, const char *w, const char **rest)
 {
@@ -31,9 +31,20 @@ static void ps(void)
 		kprintf("%5d %s\n", p->p_pid, p->p_comm);
 }
 
+/* A decimal number and nothing after it. */
+static int number(const char *s, unsigned long *n)
+{
+	if (*s < '0' || *s > '9')
+		return 0;
+	for (*n = 0; *s >= '0' && *s <= '9'; s++)
+		*n = *n * 10 + (unsigned long)(*s - '0');
+	return *s == 0;
+}
+
 void shell_exec(const char *line)
 {
 	const char *rest;
+	unsigned long n;
 
 	while (*line == ' ')
 		line++;
@@ -59,6 +70,11 @@ void shell_exec(const char *line)
 	} else if (word(line, "trap", &rest) && word(rest, "ill", &rest)) {
 		kprintf("trap: invalid opcode\n");
 		trap_illegal();
+	} else if (word(line, "sleep", &rest) && number(rest, &n)) {
+		clock_sleep(n);
+		kprintf("sleep: %lu ticks\n", n);
+	} else if (machine_command && machine_command(line)) {
+		return;
 	} else {
 		kprintf("sh: %s: unknown command (%s)\n", line, shell_usage);
 	}

@@ -12,6 +12,7 @@
 #define OWN_PAGE(name) __attribute__((section(".data.page." #name), aligned(4096)))
 volatile unsigned long ticks OWN_PAGE(ticks);
 volatile int watch_me OWN_PAGE(watch_me);
+volatile unsigned long smp_beat OWN_PAGE(smp_beat);
 static volatile unsigned long hardclock_pending;
 static int hardclock_chan;	/* what the clock sleeps on */
 
@@ -36,6 +37,23 @@ void hardclock(void)
 	wakeup(&hardclock_chan);
 }
 
+/*
+ * Stores to watch_me without reading it, once a tick: what rwatch must
+ * not report (x86 has no read-only watchpoint; the stub tells a write
+ * by the changed value). The values never repeat and never meet what
+ * pager_thread's own read-and-add writes, so every store changes the
+ * value. It runs in the pager thread, in turn with those: the stub
+ * cannot tell two CPUs' simultaneous writes apart from a read (the
+ * second sees the value the first left).
+ */
+static void __attribute__((noinline)) watch_store(void)
+{
+	static unsigned int seq;
+
+	seq = (seq + 0x10000u) & 0x3fff0000u;
+	watch_me = (int)seq;
+}
+
 static void clock_thread(void *arg)
 {
 	(void)arg;
@@ -45,7 +63,25 @@ static void clock_thread(void *arg)
 	}
 }
 
-/* Reads and writes watch_me now and then, for rwatch and awatch. */
+/* The machine's timer on one CPU wakes tick_chan; tests watch smp_beat. */
+void beat_thread(void *tick_chan)
+{
+	for (;;) {
+		tsleep(tick_chan, "tick");
+		smp_beat++;
+	}
+}
+
+/* Sleeps until the clock has ticked n times: "ticks moved" for tests. */
+void clock_sleep(unsigned long n)
+{
+	unsigned long until = ticks + n;
+
+	while ((long)(ticks - until) < 0)
+		tsleep(&hardclock_chan, "sleep");
+}
+
+/* Reads and writes watch_me now and then, stores to it every tick. */
 static void pager_thread(void *arg)
 {
 	unsigned long seen = 0, last = 0;
@@ -53,6 +89,7 @@ static void pager_thread(void *arg)
 	(void)arg;
 	for (;;) {
 		tsleep(&hardclock_chan, "pageout");
+		watch_store();
 		if (ticks - last < 5)
 			continue;
 		last = ticks;

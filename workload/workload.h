@@ -24,8 +24,11 @@ struct proc {
 
 extern volatile unsigned long ticks;
 extern struct proc *allproc;
+/* Read and written by the "pager" thread; also stored to, unread. */
 extern volatile int watch_me;
-extern unsigned char bench_area[1 << 20], bench_zero[1 << 20];	/* read and written by the "pager" thread */
+/* Counted by beat_thread, on the CPU whose tick wakes it. */
+extern volatile unsigned long smp_beat;
+extern unsigned char bench_area[1 << 20], bench_zero[1 << 20];
 
 /* Start the kernel threads (clock, pager). Once, from the boot thread. */
 void workload_init(void);
@@ -33,6 +36,14 @@ void workload_init(void);
 void hardclock(void);
 /* Run one console command line (the shell's job). Kernel thread. */
 void shell_exec(const char *line);
+/*
+ * A thread body for a machine with several CPUs: sleeps on tick_chan
+ * (what one CPU's timer wakes) and counts smp_beat. The machine starts
+ * it pinned to that CPU, so a watchpoint on smp_beat fires there.
+ */
+void beat_thread(void *tick_chan);
+/* Sleep until ticks has moved by n. Kernel thread. */
+void clock_sleep(unsigned long n);
 
 int sys_mkdir(const char *path, int mode);
 int sys_ktrace(int ops);

@@ -58,7 +58,7 @@ boot_entry64:
 	xorw %ax, %ax
 	movw %ax, %fs
 	movw %ax, %gs
-	movabs $(idle_stacks + KSTACK_SIZE), %rsp
+	movabs $(idle_stacks + KSTACK_GUARD + KSTACK_SIZE), %rsp
 	movl boot_magic, %edi
 	movl boot_mbi, %esi
 	movabs $kstart, %rax

@@ -3,8 +3,9 @@
  * The console on COM1: kprintf, the input lines the shell thread runs,
  * and, with kstub.oneline, sharing COM1 with the debugger. Then the
  * stub's 16550 driver owns the UART: while gdb waits for the kernel,
- * console text reaches it as O packets; otherwise it is written raw
- * through kstub_serial_write(), and input belongs to gdb alone.
+ * console text reaches it as O packets; with no debugger attached it
+ * is written raw through kstub_serial_write(); in between it waits a
+ * little, then is dropped (console_drops). Input belongs to gdb alone.
  */
 #include "kstub_serial.h"
 #include "machine.h"
@@ -66,23 +67,47 @@ static void raw_write(const char *s, size_t n)
 	}
 }
 
-void console_write(const char *s, size_t n)
-{
-	uint64_t fl;
-	int err = KSTUB_ENOTCONN, tries;
+/*
+ * With the line shared and a debugger attached, every byte on it must be
+ * part of a packet: raw text in the middle of one breaks its checksum,
+ * and a '+' or '-' in it reads to gdb as an ack or a nak. So text goes
+ * out as O packets, or not at all. The stub cannot take it while a
+ * session is on (ENOTCONN: gdb is not waiting) or another CPU polls or
+ * writes the link (EBUSY): wait for that to end, a while, then drop the
+ * text and count it. A CPU in a session is usually parked by the NMI
+ * during the wait, and finds gdb waiting again when it is released.
+ */
+#define CONSOLE_WAIT_US 100000
 
-	/*
-	 * EBUSY: a poll on another CPU holds the link for a moment. Raw
-	 * bytes would still not hurt gdb (it skips what is not a packet),
-	 * but they would not show either.
-	 */
-	for (tries = 0; shared && kstub_on && tries < 1000; tries++) {
+volatile unsigned long console_drops;
+
+static bool sent_to_gdb(const char *s, size_t n)
+{
+	uint64_t deadline = 0;
+	int err;
+
+	for (;;) {
 		err = kstub_console_write(&kstub_state, s, n);
-		if (err != KSTUB_EBUSY)
+		if (err == 0)
+			return true;
+		if (!kstub_attached(&kstub_state))
+			return false;	/* nobody there: raw is safe */
+		if (!deadline)
+			deadline = clock_now_us() + CONSOLE_WAIT_US;
+		if ((err != KSTUB_ENOTCONN && err != KSTUB_EBUSY) ||
+		    clock_now_us() >= deadline)
 			break;
 		cpu_relax();
 	}
-	if (err == 0)
+	__atomic_fetch_add(&console_drops, 1, __ATOMIC_RELAXED);
+	return true;
+}
+
+void console_write(const char *s, size_t n)
+{
+	uint64_t fl;
+
+	if (shared && kstub_on && sent_to_gdb(s, n))
 		return;
 	fl = spin_lock_irqsave(&cons_lock);
 	raw_write(s, n);

@@ -9,9 +9,8 @@
 #include "machine.h"
 
 struct pcpu pcpus[NCPU_MAX];
-uint8_t idle_stacks[NCPU_MAX][KSTACK_SIZE] __attribute__((aligned(16)));
-static uint8_t ist_stacks[NCPU_MAX][3][KSTACK_SIZE]
-	__attribute__((aligned(16)));
+struct kstack idle_stacks[NCPU_MAX];
+struct kstack ist_stacks[NCPU_MAX][3];
 
 void cpu_features(void)
 {
@@ -22,6 +21,11 @@ void cpu_features(void)
 		cpuid(0x80000001, &a, &b, &c, &d);
 		mmu_nx = (d >> 20) & 1;
 	}
+}
+
+static uint64_t stack_top(struct kstack *s)
+{
+	return (uint64_t)(uintptr_t)&s->stack[KSTACK_SIZE];
 }
 
 static uint64_t tss_low(uint64_t base, uint32_t limit)
@@ -58,7 +62,7 @@ static void load_gdt(struct pcpu *c)
 void cpu_init(struct pcpu *c)
 {
 	uint64_t base = (uint64_t)(uintptr_t)&c->tss, cr0, cr4;
-	uint8_t (*ist)[KSTACK_SIZE] = ist_stacks[c->index];
+	struct kstack *ist = ist_stacks[c->index];
 
 	c->self = c;
 	c->gdt[0] = 0;
@@ -66,9 +70,9 @@ void cpu_init(struct pcpu *c)
 	c->gdt[2] = 0x00cf92000000ffffull;	/* data */
 	c->gdt[3] = tss_low(base, sizeof(c->tss) - 1);
 	c->gdt[4] = base >> 32;
-	c->tss.ist[IST_DB - 1] = (uint64_t)(uintptr_t)&ist[0][KSTACK_SIZE];
-	c->tss.ist[IST_NMI - 1] = (uint64_t)(uintptr_t)&ist[1][KSTACK_SIZE];
-	c->tss.ist[IST_DF - 1] = (uint64_t)(uintptr_t)&ist[2][KSTACK_SIZE];
+	c->tss.ist[IST_DB - 1] = stack_top(&ist[0]);
+	c->tss.ist[IST_NMI - 1] = stack_top(&ist[1]);
+	c->tss.ist[IST_DF - 1] = stack_top(&ist[2]);
 	c->tss.iomap_base = sizeof(c->tss);
 	load_gdt(c);
 	wrmsr(MSR_GS_BASE, (uint64_t)(uintptr_t)c);

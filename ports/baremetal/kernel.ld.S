@@ -29,7 +29,21 @@ SECTIONS {
 
 	. = ALIGN(4096) + KERNBASE;
 	kern_text_start = .;
+	/*
+	 * First, the code that runs inside a debugger entry: the trap
+	 * glue, the port hooks and their helpers (marked __nodebug, or
+	 * whole files of it), and the stub with its transport. The
+	 * debugger_text hook (port.c) refuses breakpoints in between.
+	 */
 	.text : AT(ADDR(.text) - KERNBASE) {
+		kern_nodebug_start = .;
+		*(.text.nodebug)
+		*libkstub.a:*(.text .text.*)
+		*obj/trap.o(.text .text.*)
+		*obj/port.o(.text .text.*)
+		*obj/libc.o(.text .text.*)
+		*obj/printf.o(.text .text.*)
+		kern_nodebug_end = .;
 		*(.text .text.*)
 	} :text
 	. = ALIGN(4096);

@@ -35,12 +35,12 @@ static uint64_t tsc_per_us = 1000;
 static uint64_t tsc_boot;
 static uint32_t timer_count;	/* APIC timer counts per tick at HZ */
 
-static uint32_t rd(uint32_t reg)
+static __nodebug uint32_t rd(uint32_t reg)
 {
 	return lapic[reg / 4];
 }
 
-static void wr(uint32_t reg, uint32_t v)
+static __nodebug void wr(uint32_t reg, uint32_t v)
 {
 	lapic[reg / 4] = v;
 }
@@ -64,7 +64,7 @@ void lapic_eoi(void)
 	wr(LAPIC_EOI, 0);
 }
 
-static void icr_wait(void)
+static __nodebug void icr_wait(void)
 {
 	uint32_t n;
 
@@ -76,7 +76,7 @@ static void icr_wait(void)
  * The roundup IPI. An NMI, because the CPU to stop may be running with
  * interrupts off (in a spinlock, in the timer handler).
  */
-void lapic_send_nmi_others(void)
+__nodebug void lapic_send_nmi_others(void)
 {
 	icr_wait();
 	wr(LAPIC_ICR_HI, 0);
@@ -142,7 +142,7 @@ void lapic_timer_start(void)
 	wr(LAPIC_TIMER_INIT, timer_count);
 }
 
-uint64_t clock_now_us(void)
+__nodebug uint64_t clock_now_us(void)
 {
 	return (rdtsc() - tsc_boot) / tsc_per_us;
 }

@@ -17,6 +17,7 @@
 
 #define TRAMP_PHYS 0x8000		/* the AP trampoline, SIPI vector 8 */
 #define KSTACK_SIZE 0x4000		/* every kernel and IST stack */
+#define KSTACK_GUARD 0x1000		/* the unmapped page below each */
 
 #define CR0_PE 0x1
 #define CR0_MP 0x2

@@ -16,8 +16,36 @@
 #include "layout.h"
 
 #define NCPU_MAX 8
+/*
+ * How long to wait for another CPU to answer (the NMI roundup, an AP
+ * starting up). QEMU's CPUs are host threads; on a loaded host one may
+ * not run for seconds, and hardware answers in microseconds, so a long
+ * wait costs nothing where it is not needed.
+ */
+#define CPU_ANSWER_MS 10000
 #define NKTHREAD_MAX 32
 #define HZ 100
+
+/*
+ * Code that runs inside a debugger entry (the trap glue, the port hooks
+ * and what they call) goes in .text.nodebug, which kernel.ld.S bounds
+ * with kern_nodebug_start/end, together with libkstub.a and whole files
+ * of such code (trap.c, port.c, libc.c, printf.c). The port's
+ * debugger_text hook refuses breakpoints there: an int3 or an exec DR
+ * hit inside the stub cannot be taken.
+ */
+#define __nodebug __attribute__((section(".text.nodebug")))
+
+/*
+ * Every kernel and IST stack, with an unmapped page below it (mmu.c): an
+ * overflow faults (a #PF that cannot be delivered on the same stack
+ * becomes a #DF, on its own IST stack) instead of writing over the next
+ * stack.
+ */
+struct kstack {
+	uint8_t guard[KSTACK_GUARD];
+	uint8_t stack[KSTACK_SIZE];
+} __attribute__((aligned(4096)));
 
 /* IDT vectors of our own interrupts (0..31 are the CPU's exceptions). */
 #define VEC_TIMER 32
@@ -75,6 +103,7 @@ struct pcpu {
 	struct kthread *idle;
 	volatile uint32_t online;
 	int tick_chan;		/* what this CPU's timer wakes */
+	volatile uint64_t timer_ints;	/* timer interrupts taken here */
 	uint64_t gdt[7];
 	struct tss tss;
 };
@@ -83,7 +112,9 @@ extern struct pcpu pcpus[NCPU_MAX];
 extern uint32_t ncpus;
 extern struct kstub kstub_state;
 extern bool kstub_on;		/* false with kstub.off: no debugger at all */
-extern volatile unsigned long smp_beat;
+extern struct kstack idle_stacks[NCPU_MAX];	/* cpu.c, boot stacks */
+extern struct kstack ist_stacks[NCPU_MAX][3];	/* cpu.c */
+extern struct kstack kstacks[NKTHREAD_MAX];	/* sched.c */
 
 static inline struct pcpu *this_cpu(void)
 {
@@ -193,7 +224,7 @@ void udelay(uint64_t us);
 uint64_t clock_now_us(void);
 
 /* smp.c */
-void smp_start_aps(void);
+void smp_start_aps(uint32_t timeout_ms, uint32_t ap_delay_ms);
 void smp_release_aps(void);
 
 /* trap.c */
@@ -220,6 +251,7 @@ void console_write(const char *s, size_t n);
 void console_poll_input(void);
 void console_push_line(const char *line);
 void console_shell(void *arg);
+extern volatile unsigned long console_drops;
 
 /* port.c */
 struct kstub_serial *port_link_init(bool oneline);
@@ -231,7 +263,8 @@ int snprintf(char *buf, size_t size, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /* vectors.S */
-void switch_to(uint64_t *save_rsp, uint64_t new_rsp);
+void switch_to(uint64_t *save_rsp, uint64_t new_rsp, struct kthread **cur,
+	       struct kthread *next);
 void kthread_tramp(void);
 extern const uint64_t idt_entry_points[256];
 

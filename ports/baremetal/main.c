@@ -7,6 +7,9 @@
  *   kstub.oneline  console and debugger share COM1 (else gdb is on COM2)
  *   kstub.off      no debugger: a fatal trap panics and halts
  *   run=CMD;CMD    console commands for the shell; takes the rest of the line
+ * and, to make a slow CPU for the tests, smp.apdelay=MS (each other CPU
+ * waits that long before it says it is up) and smp.aptimeout=MS (how
+ * long the boot CPU waits for that; CPU_ANSWER_MS by default).
  */
 #include "kstub_serial.h"
 #include "machine.h"
@@ -17,7 +20,6 @@
 #define CMDLINE_MAX 256
 
 bool kstub_on = true;
-volatile unsigned long smp_beat;
 static char cmdline[CMDLINE_MAX];
 
 void kmain(uint32_t magic, uint32_t mbi) __attribute__((noreturn));
@@ -53,6 +55,19 @@ static const char *option(const char *name)
 	return NULL;
 }
 
+/* A decimal option's value, or def if it is absent or not a number. */
+static uint32_t option_num(const char *name, uint32_t def)
+{
+	const char *p = option(name);
+	uint32_t v = 0;
+
+	if (!p || *p < '0' || *p > '9')
+		return def;
+	while (*p >= '0' && *p <= '9')
+		v = v * 10 + (uint32_t)(*p++ - '0');
+	return v;
+}
+
 /* run=: the rest of the command line, one shell line per ';'. */
 static void queue_commands(const char *p)
 {
@@ -75,6 +90,64 @@ __attribute__((noinline)) void kdb_enter(const char *why)
 {
 	kprintf("kdb_enter: %s\n", why);
 	kstub_breakpoint();
+}
+
+/*
+ * "overflow": recurse until the thread's stack reaches its guard page.
+ * The #PF cannot be delivered on that stack, so it becomes a #DF, taken
+ * on its own IST stack. The read after the call keeps it a real call
+ * (no tail call, no loop).
+ */
+static __attribute__((noinline)) unsigned long stack_overflow(
+	unsigned long depth)
+{
+	volatile unsigned char frame[256];
+	unsigned long r;
+
+	frame[depth % sizeof(frame)] = (unsigned char)depth;
+	if (depth == ~0ul)
+		return 0;
+	r = stack_overflow(depth + 1);
+	return r + frame[depth % sizeof(frame)];
+}
+
+/* line starts with the word w: what follows it, else NULL. */
+static const char *command(const char *line, const char *w)
+{
+	while (*w && *line == *w) {
+		w++;
+		line++;
+	}
+	if (*w || (*line && *line != ' '))
+		return NULL;
+	while (*line == ' ')
+		line++;
+	return line;
+}
+
+/*
+ * The shell's commands of this machine only (workload/kern.h):
+ *   overflow   a kernel stack overflow (#DF)
+ *   chatter N  N numbered console lines, as fast as the console takes them
+ */
+int machine_command(const char *line)
+{
+	const char *rest;
+	unsigned long n = 0, i;
+
+	if (command(line, "overflow")) {
+		kprintf("overflow: recursing\n");
+		kprintf("overflow: %lu\n", stack_overflow(0));
+		return 1;
+	}
+	rest = command(line, "chatter");
+	if (!rest)
+		return 0;
+	while (*rest >= '0' && *rest <= '9')
+		n = n * 10 + (unsigned long)(*rest++ - '0');
+	for (i = 0; i < n; i++)
+		kprintf("chatter %lu\n", i);
+	return 1;
 }
 
 /* isa-debug-exit, if the machine has one, ends QEMU; else stop here. */
@@ -102,17 +175,6 @@ static void pic_disable(void)
 	outb(0xa1, 0x01);
 	outb(0x21, 0xff);
 	outb(0xa1, 0xff);
-}
-
-/* On the last CPU only: a watchpoint on smp_beat fires there. */
-static void beat_thread(void *arg)
-{
-	struct pcpu *c = arg;
-
-	for (;;) {
-		tsleep(&c->tick_chan, "tick");
-		smp_beat++;
-	}
 }
 
 void kmain(uint32_t magic, uint32_t mbi)
@@ -149,7 +211,8 @@ void kmain(uint32_t magic, uint32_t mbi)
 	c->idle = kthread_idle(c);
 	c->cur = c->idle;
 	c->online = 1;
-	smp_start_aps();
+	smp_start_aps(option_num("smp.aptimeout", CPU_ANSWER_MS),
+		      option_num("smp.apdelay", 0));
 	if (kstub_on && port_stub_init()) {
 		kprintf("kstub: init failed, debugger off\n");
 		kstub_on = false;
@@ -157,9 +220,10 @@ void kmain(uint32_t magic, uint32_t mbi)
 
 	workload_init();
 	kthread_spawn("sh", console_shell, NULL, -1);
+	/* On the last CPU only: a watchpoint on smp_beat fires there. */
 	if (ncpus > 1)
-		kthread_spawn("beat", beat_thread, &pcpus[ncpus - 1],
-			      (int)ncpus - 1);
+		kthread_spawn("beat", beat_thread,
+			      &pcpus[ncpus - 1].tick_chan, (int)ncpus - 1);
 	queue_commands(option("run"));
 	kprintf("booted: %u cpus, debugger %s\n", ncpus,
 		!kstub_on ? "off" : oneline ? "on COM1 with the console"

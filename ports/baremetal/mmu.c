@@ -7,7 +7,8 @@
  * 2 MiB pages (ACPI tables, the LAPIC) and reuses the same 4 KiB tables
  * for its first 8 MiB, so no writable alias of the text exists. With
  * CR0.WP set even the kernel cannot write its text: mmu_text_poke() maps
- * the page writable at POKE_VA for the length of one patch.
+ * the page writable at POKE_VA for the length of one patch. The page
+ * below every kernel and IST stack is left unmapped (struct kstack).
  */
 #include "machine.h"
 
@@ -50,6 +51,21 @@ static uint64_t page_rights(uint64_t pa)
 	return PTE_P | PTE_W | nx;
 }
 
+/*
+ * Before any CPU loads these tables: no TLB holds the pages yet. The
+ * direct map's first 8 MiB share kpt, so no alias of a guard remains.
+ */
+static void guard_stacks(struct kstack *s, size_t n)
+{
+	uint64_t pa;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		pa = phys(s[i].guard);
+		kpt[pa / (512 * PAGE)][(pa / PAGE) % 512] = 0;
+	}
+}
+
 void mmu_init(void)
 {
 	uint64_t nx = mmu_nx ? PTE_NX : 0;
@@ -78,6 +94,9 @@ void mmu_init(void)
 	for (i = 0; i < KPT_COUNT; i++)
 		dmap_pd[0][i] = phys(kpt[i]) | PTE_P | PTE_W;
 	pml4[(DMAP_BASE >> 39) & 511] = phys(dmap_pdpt) | PTE_P | PTE_W;
+	guard_stacks(idle_stacks, NCPU_MAX);
+	guard_stacks(&ist_stacks[0][0], NCPU_MAX * 3);
+	guard_stacks(kstacks, NKTHREAD_MAX);
 }
 
 /* Per CPU: switch from the boot tables (identity map gone after this). */
@@ -91,13 +110,13 @@ void mmu_load(void)
 	__asm__ volatile("mov %0, %%cr0" : : "r"(cr0));
 }
 
-static void invlpg(uint64_t va)
+static __nodebug void invlpg(uint64_t va)
 {
 	__asm__ volatile("invlpg (%0)" : : "r"(va) : "memory");
 }
 
 /* Physical address of a KERNBASE-mapped byte, or ~0 if outside. */
-static uint64_t kern_pa(uint64_t va)
+static __nodebug uint64_t kern_pa(uint64_t va)
 {
 	if (va < KERNBASE || va - KERNBASE >= KERN_MAP_SIZE)
 		return ~0ull;
@@ -109,7 +128,7 @@ static uint64_t kern_pa(uint64_t va)
  * are parked and never use POKE_VA, so a local invlpg suffices. QEMU,
  * like hardware, notices stores to code it has translated.
  */
-int mmu_text_poke(uint64_t addr, const void *src, size_t len)
+__nodebug int mmu_text_poke(uint64_t addr, const void *src, size_t len)
 {
 	const uint8_t *s = src;
 	uint64_t pa, off;
@@ -142,7 +161,7 @@ int mmu_text_poke(uint64_t addr, const void *src, size_t len)
  * map is refused; everything else is left to the page tables and the
  * exception table (copy_nofault).
  */
-bool mmu_mapped_ram(uint64_t addr, size_t len)
+__nodebug bool mmu_mapped_ram(uint64_t addr, size_t len)
 {
 	uint64_t end = addr + len;
 

@@ -113,6 +113,20 @@ static uint64_t now_us(void *ctx)
 	return clock_now_us();
 }
 
+/*
+ * kernel.ld.S gathers the code that runs inside a debugger entry (trap
+ * glue, these hooks and what they call, libkstub.a) between two
+ * symbols; the stub refuses breakpoints there.
+ */
+extern const char kern_nodebug_start[], kern_nodebug_end[];
+
+static bool debugger_text(void *ctx, uint64_t addr, size_t len)
+{
+	(void)ctx;
+	return addr < (uint64_t)(uintptr_t)kern_nodebug_end &&
+	       addr + len > (uint64_t)(uintptr_t)kern_nodebug_start;
+}
+
 /* The keyboard controller's reset line; QEMU's -no-reboot then exits. */
 static void reboot(void *ctx)
 {
@@ -135,6 +149,7 @@ static const struct kstub_port_ops bm_port_ops = {
 	.reboot = reboot,
 	.dr_get = kstub_x86_dr_native_get,
 	.dr_set = kstub_x86_dr_native_set,
+	.debugger_text = debugger_text,
 };
 
 static int mon_ps(struct kstub *ks, void *ctx, const char *args, size_t len)
@@ -166,9 +181,24 @@ static int mon_ticks(struct kstub *ks, void *ctx, const char *args,
 	return kstub_monitor_write(ks, line, (size_t)n);
 }
 
+static int mon_console(struct kstub *ks, void *ctx, const char *args,
+		       size_t len)
+{
+	char line[64];
+	int n = snprintf(line, sizeof(line), "console: %lu dropped\n",
+			 console_drops);
+
+	(void)ctx;
+	(void)args;
+	(void)len;
+	return kstub_monitor_write(ks, line, (size_t)n);
+}
+
 static const struct kstub_monitor_cmd monitor[] = {
 	{ "ps", "kernel threads and what they wait for", mon_ps },
 	{ "ticks", "the clock's tick count", mon_ticks },
+	{ "console", "console writes dropped while gdb held the line",
+	  mon_console },
 };
 
 /* Step 1 of the port: the link (COM2, or COM1 shared with the console). */
@@ -196,13 +226,11 @@ int port_stub_init(void)
 		.buf_len = sizeof(rx_buf),
 		.ncpus = ncpus,
 		/*
-		 * QEMU's CPUs are host threads; on a loaded host one may not
-		 * run for seconds. A CPU that misses the roundup keeps
-		 * running under a gdb that thinks it stopped, so wait longer
-		 * than the stub's 1 s default (hardware answers an NMI in
-		 * microseconds, so this costs nothing there).
+		 * A CPU that misses the roundup keeps running under a gdb
+		 * that thinks it stopped: wait longer than the stub's 1 s
+		 * default (machine.h, CPU_ANSWER_MS).
 		 */
-		.roundup_timeout_ms = 10000,
+		.roundup_timeout_ms = CPU_ANSWER_MS,
 		.monitor = monitor,
 		.monitor_count = sizeof(monitor) / sizeof(monitor[0]),
 	};

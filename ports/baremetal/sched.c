@@ -14,7 +14,7 @@
 
 static struct kthread kthreads[NKTHREAD_MAX];
 static uint32_t nkthreads;
-static uint8_t kstacks[NKTHREAD_MAX][KSTACK_SIZE] __attribute__((aligned(16)));
+struct kstack kstacks[NKTHREAD_MAX];
 static struct spinlock sched_lock;
 static struct kthread *runq_head, *runq_tail;
 
@@ -47,14 +47,14 @@ static struct kthread *kthread_alloc(const char *name)
 	return t;
 }
 
-uint32_t kthread_count(void)
+__nodebug uint32_t kthread_count(void)
 {
 	uint32_t n = __atomic_load_n(&nkthreads, __ATOMIC_ACQUIRE);
 
 	return n < NKTHREAD_MAX ? n : NKTHREAD_MAX;
 }
 
-struct kthread *kthread_by_tid(uint64_t tid)
+__nodebug struct kthread *kthread_by_tid(uint64_t tid)
 {
 	if (tid < 1 || tid > kthread_count() || !kthreads[tid - 1].tid)
 		return NULL;
@@ -127,7 +127,7 @@ struct kthread *kthread_spawn(const char *name, void (*fn)(void *),
 	t->arg = arg;
 	t->pinned = pinned;
 	/* At kthread_tramp, rsp must be 16-aligned for its call. */
-	sp = (uint64_t *)&kstacks[t->tid - 1][KSTACK_SIZE - 64];
+	sp = (uint64_t *)&kstacks[t->tid - 1].stack[KSTACK_SIZE - 64];
 	*--sp = (uint64_t)(uintptr_t)kthread_tramp;	/* return address */
 	*--sp = 0;				/* rbp */
 	*--sp = 0;				/* rbx */
@@ -148,7 +148,8 @@ int kthread_create(const char *name, void (*fn)(void *), void *arg)
 }
 
 /* The pcb as gdb sees it: where the thread resumes, callee-saved regs. */
-int kthread_saved_regs(const struct kthread *t, struct kstub_frame *f)
+__nodebug int kthread_saved_regs(const struct kthread *t,
+			      struct kstub_frame *f)
 {
 	const uint64_t *sp = (const uint64_t *)(uintptr_t)t->saved_rsp;
 
@@ -166,7 +167,7 @@ int kthread_saved_regs(const struct kthread *t, struct kstub_frame *f)
 	return 0;
 }
 
-bool kthread_on_cpu(const struct kthread *t, uint32_t *cpu)
+__nodebug bool kthread_on_cpu(const struct kthread *t, uint32_t *cpu)
 {
 	uint32_t i;
 
@@ -202,9 +203,8 @@ void sched_idle_loop(void)
 			continue;
 		}
 		t->state = KT_RUNNING;
-		c->cur = t;
-		switch_to(&c->idle->saved_rsp, t->saved_rsp);
-		c->cur = c->idle;
+		/* c->cur changes with the stack pointer: see switch_to. */
+		switch_to(&c->idle->saved_rsp, t->saved_rsp, &c->cur, t);
 		spin_unlock_irqrestore(&sched_lock, 0);
 	}
 }
@@ -219,7 +219,7 @@ void tsleep(const void *chan, const char *wmesg)
 	t->wmesg = wmesg;
 	t->state = KT_SLEEPING;
 	c = this_cpu();
-	switch_to(&t->saved_rsp, c->idle->saved_rsp);
+	switch_to(&t->saved_rsp, c->idle->saved_rsp, &c->cur, c->idle);
 	t->wmesg = NULL;
 	spin_unlock_irqrestore(&sched_lock, fl);
 }

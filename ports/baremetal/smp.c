@@ -4,6 +4,8 @@
  * MADT, each is started with INIT/SIPI into the real-mode trampoline
  * (ap_tramp.S), and waits, interrupts off but able to take the
  * stub's NMI, until the boot CPU lets every CPU run threads at once.
+ * A CPU the boot CPU gave up on is not in ncpus, so the stub could
+ * never stop it: if it comes up after all, it halts for good.
  */
 #include "machine.h"
 
@@ -11,14 +13,24 @@ extern const char ap_tramp_start[], ap_tramp_end[];
 extern const char ap_tramp_cr3[], ap_tramp_efer[], ap_tramp_stack[],
 	ap_tramp_entry[];
 extern uint64_t boot_pml4[];	/* boot.S: identity-mapped, below 4 GiB */
-extern uint8_t idle_stacks[NCPU_MAX][KSTACK_SIZE];
 void ap_start(void);
-
-#define AP_START_US 500000
 
 uint32_t ncpus = 1;
 static volatile uint32_t ap_booting;
 static volatile uint32_t aps_go;
+static uint32_t ap_delay_us;	/* smp.apdelay: a slow CPU, for the tests */
+
+/* The AP being started: whichever side moves it off WAITING decides. */
+enum { AP_WAITING, AP_ONLINE, AP_ABANDONED };
+static volatile uint32_t ap_state;
+
+static bool ap_claim(uint32_t to)
+{
+	uint32_t want = AP_WAITING;
+
+	return __atomic_compare_exchange_n(&ap_state, &want, to, false,
+					   __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+}
 
 static void *pa(uint64_t phys)
 {
@@ -96,8 +108,16 @@ void ap_main(void)
 	struct pcpu *c = &pcpus[ap_booting];
 
 	mmu_load();
-	cpu_init(c);
+	cpu_init(c);		/* from here on an NMI finds an IDT */
 	lapic_init();
+	if (ap_delay_us)
+		udelay(ap_delay_us);
+	if (!ap_claim(AP_ONLINE)) {
+		kprintf("smp: cpu %u came up after the boot cpu gave up "
+			"on it, halted\n", c->index);
+		for (;;)
+			__asm__ volatile("cli; hlt");
+	}
 	c->apic_id = lapic_id();
 	c->idle = kthread_idle(c);
 	c->cur = c->idle;
@@ -114,12 +134,13 @@ static void tramp_set(const char *field, uint64_t v, size_t size)
 			 &v, size);
 }
 
-void smp_start_aps(void)
+void smp_start_aps(uint32_t timeout_ms, uint32_t ap_delay_ms)
 {
 	uint32_t ids[NCPU_MAX], n, i, bsp = lapic_id();
 	uint64_t deadline;
 	struct pcpu *c;
 
+	ap_delay_us = ap_delay_ms * 1000;
 	n = madt_cpus(ids, NCPU_MAX);
 	__builtin_memcpy(pa(TRAMP_PHYS), ap_tramp_start,
 			 (size_t)(ap_tramp_end - ap_tramp_start));
@@ -132,19 +153,22 @@ void smp_start_aps(void)
 		c = &pcpus[ncpus];
 		c->index = ncpus;
 		ap_booting = ncpus;
-		tramp_set(ap_tramp_stack,
-			  (uint64_t)(uintptr_t)&idle_stacks[ncpus][KSTACK_SIZE],
-			  8);
+		__atomic_store_n(&ap_state, AP_WAITING, __ATOMIC_RELEASE);
+		tramp_set(ap_tramp_stack, (uint64_t)(uintptr_t)
+			  &idle_stacks[ncpus].stack[KSTACK_SIZE], 8);
 		lapic_send_init_sipi(ids[i], TRAMP_PHYS >> 12);
-		deadline = clock_now_us() + AP_START_US;
-		while (!__atomic_load_n(&c->online, __ATOMIC_ACQUIRE) &&
-		       clock_now_us() < deadline)
+		deadline = clock_now_us() + timeout_ms * 1000ull;
+		while (__atomic_load_n(&ap_state, __ATOMIC_ACQUIRE) ==
+			       AP_WAITING && clock_now_us() < deadline)
 			cpu_relax();
-		if (!c->online) {
+		if (ap_claim(AP_ABANDONED)) {
 			kprintf("smp: cpu with apic id %u did not start\n",
 				ids[i]);
 			break;	/* it may still wake up on this stack */
 		}
+		/* It claimed the start: online follows at once. */
+		while (!__atomic_load_n(&c->online, __ATOMIC_ACQUIRE))
+			cpu_relax();
 		ncpus++;
 	}
 }

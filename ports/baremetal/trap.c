@@ -191,6 +191,48 @@ static int enter_stub(struct trapframe *tf, const struct kstub_trap *why)
 	return r;
 }
 
+/*
+ * Every CPU's tick may poll for ^C, so a break-in works whichever CPUs
+ * gdb left running (scheduler-locking), but one at a time, from the
+ * poll until its entry returns: kstub_poll_break() says "stop" to every
+ * poller until the session has begun, and a second CPU entering for the
+ * same ^C would report a stop nobody asked for. A CPU that gdb leaves
+ * stopped while others run parks inside its own entry and would keep
+ * the token, so one older than BREAKIN_STALE_US is taken over: that
+ * entry's session has long begun, and its ^C is spent.
+ * breakin_token: the taker's microseconds << 8 | its CPU index + 1.
+ */
+#define BREAKIN_STALE_US 1000000ull
+
+static volatile uint64_t breakin_token;
+
+static bool breakin_take(const struct pcpu *c, uint64_t *mine)
+{
+	uint64_t old = __atomic_load_n(&breakin_token, __ATOMIC_ACQUIRE);
+	uint64_t now = clock_now_us();
+
+	if (old && now - (old >> 8) < BREAKIN_STALE_US)
+		return false;
+	*mine = now << 8 | (c->index + 1);
+	return __atomic_compare_exchange_n(&breakin_token, &old, *mine, false,
+					   __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+}
+
+static void breakin_poll(struct trapframe *tf, const struct pcpu *c)
+{
+	struct kstub_trap why = { .vector = KSTUB_TRAP_BREAKIN };
+	uint64_t mine;
+
+	if (!breakin_take(c, &mine))
+		return;
+	/* ^C from gdb, or a debugger that started talking. */
+	if (kstub_poll_break(&kstub_state))
+		enter_stub(tf, &why);
+	/* Unless another CPU took it over meanwhile. */
+	__atomic_compare_exchange_n(&breakin_token, &mine, 0, false,
+				    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+}
+
 static void halt_here(void) __attribute__((noreturn));
 static void halt_here(void)
 {
@@ -215,7 +257,12 @@ static void exception(struct trapframe *tf)
 		if (kstub_on && !kstub_attached(&kstub_state))
 			kprintf("kstub: waiting for gdb\n");
 	}
-	if (kstub_on && tf->vector != 8 && enter_stub(tf, &why) == 0)
+	/*
+	 * A #DF too: it runs on its own IST stack, so the stub can show
+	 * the state a stack overflow left (the saved rip is the faulting
+	 * instruction's under QEMU, though the SDM leaves it undefined).
+	 */
+	if (kstub_on && enter_stub(tf, &why) == 0)
 		return;
 	/* Not the debugger's: a stale DR6 hit, an int3 inside the stub. */
 	if (!fault)
@@ -226,18 +273,17 @@ static void exception(struct trapframe *tf)
 
 static void timer_tick(struct trapframe *tf)
 {
-	struct kstub_trap why = { .vector = KSTUB_TRAP_BREAKIN };
 	struct pcpu *c = this_cpu();
 
+	c->timer_ints++;
 	lapic_eoi();
 	wakeup(&c->tick_chan);
-	if (c->index != 0)
-		return;
-	hardclock();
-	console_poll_input();
-	/* ^C from gdb, or a debugger that started talking. */
-	if (kstub_on && kstub_poll_break(&kstub_state))
-		enter_stub(tf, &why);
+	if (c->index == 0) {
+		hardclock();
+		console_poll_input();
+	}
+	if (kstub_on)
+		breakin_poll(tf, c);
 }
 
 static void nmi(struct trapframe *tf)

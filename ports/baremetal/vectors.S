@@ -8,7 +8,8 @@
 
 	/* Into the debug info: the kernel image keeps no .eh_frame. */
 	.cfi_sections .debug_frame
-	.text
+	/* Trap entry and copy_bytes run inside every debugger entry. */
+	.section .text.nodebug, "ax", @progbits
 /*
  * One 16-byte stub per vector, at vector_base + 16 * n. The CPU pushes
  * an error code itself only for 8, 10-14, 17, 21, 29 and 30; the other
@@ -89,24 +90,78 @@ trap_common:
 	movq %rsp, %rdi
 	call trap
 	popq %r15
+	.cfi_adjust_cfa_offset -8
+	.cfi_restore %r15
 	popq %r14
+	.cfi_adjust_cfa_offset -8
+	.cfi_restore %r14
 	popq %r13
+	.cfi_adjust_cfa_offset -8
+	.cfi_restore %r13
 	popq %r12
+	.cfi_adjust_cfa_offset -8
+	.cfi_restore %r12
 	popq %r11
+	.cfi_adjust_cfa_offset -8
+	.cfi_restore %r11
 	popq %r10
+	.cfi_adjust_cfa_offset -8
+	.cfi_restore %r10
 	popq %r9
+	.cfi_adjust_cfa_offset -8
+	.cfi_restore %r9
 	popq %r8
+	.cfi_adjust_cfa_offset -8
+	.cfi_restore %r8
 	popq %rbp
+	.cfi_adjust_cfa_offset -8
+	.cfi_restore %rbp
 	popq %rdi
+	.cfi_adjust_cfa_offset -8
+	.cfi_restore %rdi
 	popq %rsi
+	.cfi_adjust_cfa_offset -8
+	.cfi_restore %rsi
 	popq %rdx
+	.cfi_adjust_cfa_offset -8
+	.cfi_restore %rdx
 	popq %rcx
+	.cfi_adjust_cfa_offset -8
+	.cfi_restore %rcx
 	popq %rbx
+	.cfi_adjust_cfa_offset -8
+	.cfi_restore %rbx
 	popq %rax
+	.cfi_adjust_cfa_offset -8
+	.cfi_restore %rax
+	/* Vector and error code: the CFA is the CPU's frame again. */
 	addq $16, %rsp
+	.cfi_adjust_cfa_offset -16
 	iretq
 	.cfi_endproc
 	.size trap_common, . - trap_common
+
+/*
+ * long copy_bytes(dst, src, len): byte by byte, so that a fault says
+ * exactly how far it got. A #PF or #GP with rip in [copy_fault_begin,
+ * copy_fault_end) resumes at copy_fault_fixup (trap.c's exception
+ * table) with rax = bytes copied so far.
+ */
+	.globl copy_bytes, copy_fault_begin, copy_fault_end, copy_fault_fixup
+	.type copy_bytes, @function
+copy_bytes:
+	xorl %eax, %eax
+1:	cmpq %rdx, %rax
+	je copy_fault_fixup
+copy_fault_begin:
+	movb (%rsi,%rax), %cl
+	movb %cl, (%rdi,%rax)
+copy_fault_end:
+	incq %rax
+	jmp 1b
+copy_fault_fixup:
+	ret
+	.size copy_bytes, . - copy_bytes
 
 	.section .rodata
 	.balign 8
@@ -147,9 +202,13 @@ ap_start:
 	.size ap_start, . - ap_start
 
 /*
- * switch_to(save, new): leaves r15 r14 r13 r12 rbx rbp and the return
- * address on the old stack, as a pcb would hold them, and stores the
- * stack pointer in *save. kthread_tramp is where a new thread's first
+ * switch_to(save, new, cur, next): leaves r15 r14 r13 r12 rbx rbp and
+ * the return address on the old stack, as a pcb would hold them, stores
+ * the stack pointer in *save, and sets *cur (the CPU's current thread)
+ * to next right after loading next's stack. So the thread the debugger
+ * sees on the CPU and the stack the CPU runs on disagree for one
+ * instruction, not for the whole switch: a stop anywhere else shows
+ * each thread's own frame. kthread_tramp is where a new thread's first
  * switch returns to, with the thread in r12; it ends gdb's unwind.
  */
 	.globl switch_to
@@ -163,6 +222,7 @@ switch_to:
 	pushq %r15
 	movq %rsp, (%rdi)
 	movq %rsi, %rsp
+	movq %rcx, (%rdx)
 	popq %r15
 	popq %r14
 	popq %r13
@@ -183,27 +243,5 @@ kthread_tramp:
 	ud2
 	.cfi_endproc
 	.size kthread_tramp, . - kthread_tramp
-
-/*
- * long copy_bytes(dst, src, len): byte by byte, so that a fault says
- * exactly how far it got. A #PF or #GP with rip in [copy_fault_begin,
- * copy_fault_end) resumes at copy_fault_fixup (trap.c's exception
- * table) with rax = bytes copied so far.
- */
-	.globl copy_bytes, copy_fault_begin, copy_fault_end, copy_fault_fixup
-	.type copy_bytes, @function
-copy_bytes:
-	xorl %eax, %eax
-1:	cmpq %rdx, %rax
-	je copy_fault_fixup
-copy_fault_begin:
-	movb (%rsi,%rax), %cl
-	movb %cl, (%rdi,%rax)
-copy_fault_end:
-	incq %rax
-	jmp 1b
-copy_fault_fixup:
-	ret
-	.size copy_bytes, . - copy_bytes
 
 	.section .note.GNU-stack, "", @progbits

@@ -159,6 +159,23 @@ struct kstub_port_ops {
 	 */
 	uint64_t (*dr_get)(void *ctx, unsigned n);
 	void (*dr_set)(void *ctx, unsigned n, uint64_t value);
+
+	/*
+	 * Does [addr, addr+len) overlap code that runs inside a debugger
+	 * entry: the port's trap glue and hooks, the helpers they call
+	 * (memcpy and friends), the stub and the transport? An int3 or an
+	 * exec debug register there traps inside the stub (or, for #DB,
+	 * on the IST stack the live entry is using), which no port can
+	 * survive, so the stub refuses the breakpoint instead.
+	 * Called: for Z0 and Z1, before anything is patched or armed.
+	 * Context: trap context, as every hook.
+	 * Must not: fault; it should only compare with bounds the linker
+	 *   gave (a section for such code).
+	 * Returns: true if any byte of the range is such code; Z0 and Z1
+	 *   then get E10 (KSTUB_EBUSY: the code is in use by the debugger).
+	 * Optional: NULL refuses nothing.
+	 */
+	bool (*debugger_text)(void *ctx, uint64_t addr, size_t len);
 };
 
 /* Debug register access by mov %dbN, for ports running in ring 0. */

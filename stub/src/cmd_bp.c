@@ -59,6 +59,16 @@ static int parse_checked(struct kstub *ks, struct kstub_cur *a,
 	return err;
 }
 
+/* An int3 or exec DR in code the debugger runs would trap inside it. */
+static bool in_debugger(struct kstub *ks, uint64_t type, uint64_t addr,
+			uint64_t kind)
+{
+	const struct kstub_port_ops *port = ks->cfg.port;
+
+	return type <= 1 && port->debugger_text &&
+	       port->debugger_text(ks->cfg.port_ctx, addr, (size_t)kind);
+}
+
 int kstub_cmd_Z(struct kstub *ks, struct kstub_cur *a)
 {
 	uint64_t type, addr, kind;
@@ -67,6 +77,8 @@ int kstub_cmd_Z(struct kstub *ks, struct kstub_cur *a)
 
 	if (err)
 		return err;
+	if (in_debugger(ks, type, addr, kind))
+		return KSTUB_EBUSY;
 	if (type == 0) {
 		err = kstub_swbp_insert(ks, addr);
 	} else {

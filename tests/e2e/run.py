@@ -117,20 +117,6 @@ def attach_pty(sim_log):
 
 
 @scenario
-def break_mkdir_bt_finish(sim_log):
-    with Sim("--wait", "--run", "mkdir /tmp/e2e") as sim:
-        sim_log.append(sim)
-        out = gdb_batch(sim, ["break sys_mkdir", "continue", "print path", "bt",
-                              "finish", "detach"], name="break")
-        expect(out, r'hit Breakpoint 1, sys_mkdir \(path=0x[0-9a-f]+ "/tmp/e2e", mode=493\)')
-        expect(out, r'^\$1 = 0x[0-9a-f]+ "/tmp/e2e"')
-        expect(out, r"#1 .* in shell_exec \(line=.*\"mkdir /tmp/e2e\"")
-        expect(out, r"#2 .* in sh_main")
-        expect(out, r"Value returned is \$\d+ = 0")
-        sim.out.wait_for(r"mkdir: created /tmp/e2e")
-
-
-@scenario
 def kernel_api_breaks(sim_log):
     """kprintf and friends are kernel text: int3 and DR breakpoints both
     work there. An exec DR outside kernel text is reported, not ignored."""
@@ -145,78 +131,6 @@ def kernel_api_breaks(sim_log):
         expect(out, r'#1 .* in sys_mkdir \(path=0x[0-9a-f]+ "/k/two"')
         hb = expect(out, r"Hardware assisted breakpoint 2 at (0x[0-9a-f]+)").group(1)
         sim.err.wait_for(rf"DR\d: exec breakpoint at {hb} is outside kernel text", timeout=5)
-
-
-@scenario
-def watch_ticks(sim_log):
-    with Sim("--wait") as sim:
-        sim_log.append(sim)
-        out = gdb_batch(sim, ["watch ticks", "continue", "continue", "continue",
-                              "delete", "detach"], name="watch")
-        expect(out, r"Hardware watchpoint 1: ticks")
-        pairs = [(int(a), int(b)) for a, b in
-                 re.findall(r"Old value = (\d+)\nNew value = (\d+)", out)]
-        if len(pairs) != 3 or any(b != a + 1 for a, b in pairs):
-            raise AssertionError(f"ticks should count up by one per hit: {pairs}\n{out}")
-        expect(out, r"clock_thread")
-
-
-@scenario
-def rwatch_awatch(sim_log):
-    with Sim("--wait") as sim:
-        sim_log.append(sim)
-        out = gdb_batch(sim, ["rwatch watch_me", "continue", "delete",
-                              "awatch watch_me", "continue", "continue", "continue",
-                              "delete", "detach"], name="rwatch")
-        expect(out, r"Hardware read watchpoint 1: watch_me")
-        expect(out, r'hit Hardware read watchpoint 1: watch_me\n\nValue = \d+')
-        expect(out, r"Hardware access \(read/write\) watchpoint 2: watch_me")
-        hits = re.findall(r"hit Hardware access \(read/write\) watchpoint 2", out)
-        if len(hits) != 3:
-            raise AssertionError(f"expected 3 access hits:\n{out}")
-        expect(out, r"pager_thread")
-
-
-@scenario
-def hbreak_twice(sim_log):
-    with Sim("--wait", "--run", "mkdir /hb/one; mkdir /hb/two") as sim:
-        sim_log.append(sim)
-        out = gdb_batch(sim, ["hbreak sys_mkdir", "continue", "print path",
-                              "continue", "print path", "delete", "detach"], name="hbreak")
-        expect(out, r"Hardware assisted breakpoint 1 at")
-        expect(out, r'\$1 = 0x[0-9a-f]+ "/hb/one"')
-        expect(out, r'\$2 = 0x[0-9a-f]+ "/hb/two"')
-        sim.out.wait_for(r"mkdir: created /hb/two")
-
-
-@scenario
-def hbreak_resume_rf(sim_log):
-    """Resume from an exec DR hit with the breakpoint left in (gdb always
-    lifts it around the step): RF must carry the CPU over the address
-    once, and the next arrival must trap again. Raw packets, since gdb
-    will not do this."""
-    with Sim("--wait", "--run", "mkdir /rf/one; mkdir /rf/two") as sim, Rsp(sim) as r:
-        sim_log.append(sim)
-        r.ask("qSupported:hwbreak+;swbreak+")
-        slide = int(expect(r.ask("qOffsets"), r"^Text=([0-9a-f]+)").group(1), 16)
-        at = slide + link_addrs()["sys_mkdir"]
-        if r.ask(f"Z1,{at:x},1") != "OK":
-            raise AssertionError("Z1 refused")
-        for path in ("/rf/one", "/rf/two"):
-            stop = r.ask("c")
-            expect(stop, r"^T05.*hwbreak:", f"an exec DR stop for {path}")
-            rip = reg(r, 16)
-            if rip != at:
-                raise AssertionError(f"{path}: stopped at {rip:#x}, not sys_mkdir {at:#x}")
-            got = c_string(r, reg(r, 5))
-            if got != path:
-                raise AssertionError(f"re-trapped without running: path {got!r}, want {path!r}")
-        sim.out.wait_for(r"mkdir: created /rf/one")
-        if r.ask(f"z1,{at:x},1") != "OK":
-            raise AssertionError("z1 refused")
-        r.send("D")
-        r.recv()
-        sim.out.wait_for(r"mkdir: created /rf/two")
 
 
 @scenario
@@ -565,6 +479,30 @@ def gdb_killed_resume_on_hangup(sim_log):
         sim.console("mkdir /resumed")
         sim.out.wait_for(r"mkdir: created /resumed")
         expect_pristine(sim, "sys_mkdir")
+
+
+# Scenarios the QEMU runner shares (tests/e2e/shared.py), on hostsim.
+import shared  # noqa: E402
+
+
+class Hostsim(shared.Machine):
+    shell_frame = "sh_main"
+
+    def boot(self, log, run=()):
+        sim = Sim("--wait", *(["--run", "; ".join(run)] if run else []))
+        log.append(sim)
+        return sim
+
+    def gdb(self, m, cmds, name):
+        return gdb_batch(m, cmds, name=name)
+
+    def text_addr(self, rsp, sym):
+        """The PIE's slide (qOffsets) plus sym's link address."""
+        slide = int(expect(rsp.ask("qOffsets"), r"^Text=([0-9a-f]+)").group(1), 16)
+        return slide + link_addrs()[sym]
+
+
+shared.register(scenario, Hostsim())
 
 
 def run_one(fn):

@@ -17,6 +17,7 @@ import socket
 import struct
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -54,6 +55,9 @@ class Qemu:
 
     def __init__(self, append="", wait=True, stub="kstub", oneline=False,
                  smp=2, time_limit=300, extra=()):
+        self.tmp = tempfile.mkdtemp(prefix="kstub-qemu-")
+        self.hmp_path = os.path.join(self.tmp, "monitor")
+        self.hmp_sock = None
         self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.listener.bind(("127.0.0.1", 0))
         self.listener.listen(4)
@@ -66,7 +70,9 @@ class Qemu:
         args = [QEMU, "-accel", "tcg", "-nodefaults", "-display", "none",
                 "-no-reboot", "-smp", str(smp), "-m", "128M",
                 "-kernel", KERNEL,
-                "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
+                "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
+                # QEMU's own monitor, to read memory behind the stub's back.
+                "-monitor", f"unix:{self.hmp_path},server=on,wait=off"]
         if stub == "qemu":
             cmdline.append("kstub.off")
             args += ["-chardev", "stdio,id=con,signal=off", "-serial", "chardev:con",
@@ -141,8 +147,43 @@ class Qemu:
     def wait_exit(self, timeout=WAIT):
         return self.proc.wait(timeout=timeout)
 
+    def hmp(self, command, timeout=WAIT):
+        """Run a QEMU monitor (HMP) command; returns what it printed."""
+        if self.hmp_sock is None:
+            self.hmp_sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            self.hmp_sock.settimeout(timeout)
+            self.hmp_sock.connect(self.hmp_path)
+            self._hmp_read()
+        self.hmp_sock.sendall(command.encode() + b"\n")
+        return self._hmp_read()
+
+    def _hmp_read(self):
+        buf = b""
+        while not buf.endswith(b"(qemu) "):
+            chunk = self.hmp_sock.recv(4096)
+            if not chunk:
+                raise AssertionError(f"QEMU's monitor closed:\n{buf!r}")
+            buf += chunk
+        return buf.decode(errors="replace")
+
+    def phys_read(self, addr, size):
+        """size bytes of guest physical memory at addr, read by QEMU
+        itself (pmemsave): what the machine holds, not what the stub
+        says it holds."""
+        path = os.path.join(self.tmp, f"pmem-{addr:x}")
+        out = self.hmp(f"pmemsave {addr:#x} {size:#x} \"{path}\"")
+        if not os.path.exists(path):
+            raise AssertionError(f"pmemsave failed: {out[-300:]!r}")
+        with open(path, "rb") as f:
+            data = f.read()
+        os.unlink(path)
+        return data
+
     def stop(self):
         self.timer.cancel()
+        if self.hmp_sock is not None:
+            self.hmp_sock.close()
+            self.hmp_sock = None
         if self.alive():
             self.proc.send_signal(signal.SIGTERM)
             try:
@@ -150,6 +191,7 @@ class Qemu:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        shutil.rmtree(self.tmp, ignore_errors=True)
 
     def log(self):
         return ("--- qemu stderr ---\n" + self.err.text() +
@@ -241,6 +283,120 @@ def elf_bytes(expr, count):
     out = subprocess.run(["gdb", "-nx", "-batch", "-ex", f"x/{count}xb {expr}", KERNEL_ELF],
                          capture_output=True, text=True, timeout=60).stdout
     return [int(b, 16) for b in re.findall(r"0x([0-9a-f]{2})\b", out.split(":", 1)[1])]
+
+
+def symbols():
+    """Symbol -> address in kernel.elf (it runs at its link address)."""
+    out = subprocess.run(["nm", KERNEL_ELF], capture_output=True, text=True,
+                         check=True).stdout
+    return {f[2]: int(f[0], 16) for f in (l.split() for l in out.splitlines()) if len(f) == 3}
+
+
+def instructions(func):
+    """[(address, mnemonic and operands)] of func in kernel.elf."""
+    out = subprocess.run(["objdump", "-d", "--no-show-raw-insn", KERNEL_ELF],
+                         capture_output=True, text=True, check=True).stdout
+    body = out.split(f"<{func}>:\n", 1)[1].split("\n\n", 1)[0]
+    return [(int(a, 16), i.strip()) for a, i in
+            (l.split(":", 1) for l in body.splitlines() if ":" in l)]
+
+
+def insn_at(func, mnemonic):
+    """The first mnemonic in func: (its address, the next one's)."""
+    insns = instructions(func)
+    for k, (addr, text) in enumerate(insns):
+        if text.split()[0] == mnemonic:
+            return addr, insns[k + 1][0]
+    raise KeyError(f"no {mnemonic} in {func}")
+
+
+class Tap:
+    """A TCP relay between gdb and the machine that keeps what the
+    machine sent, in order with what gdb sent: .target for gdb."""
+
+    def __init__(self, machine):
+        self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(1)
+        self.listener.settimeout(WAIT)
+        self.target = f"tcp:127.0.0.1:{self.listener.getsockname()[1]}"
+        self.port = machine.port
+        self.events = []	# ("gdb" | "kernel", bytes), as relayed
+        self.lock = threading.Lock()
+        self.threads = []
+        self.socks = []
+        t = threading.Thread(target=self._accept, daemon=True)
+        t.start()
+        self.threads.append(t)
+
+    def _accept(self):
+        try:
+            host, _ = self.listener.accept()
+        except OSError:
+            return
+        machine = socket.create_connection(("127.0.0.1", self.port))
+        for sk in (host, machine):
+            sk.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.socks += [host, machine]
+        for src, dst, who in ((host, machine, "gdb"), (machine, host, "kernel")):
+            t = threading.Thread(target=self._pump, args=(src, dst, who), daemon=True)
+            t.start()
+            self.threads.append(t)
+
+    def _pump(self, src, dst, who):
+        while True:
+            try:
+                data = src.recv(4096)
+            except OSError:
+                data = b""
+            if not data:
+                for sk in (src, dst):
+                    try:
+                        sk.shutdown(socket.SHUT_RDWR)
+                    except OSError:
+                        pass
+                return
+            with self.lock:
+                self.events.append((who, data))
+            try:
+                dst.sendall(data)
+            except OSError:
+                return
+
+    def kernel_bytes_until_detach(self):
+        """What the machine sent from the start until its reply to gdb's
+        D (after it, the kernel may write raw text again)."""
+        out = b""
+        with self.lock:
+            events = list(self.events)
+        sent = b""
+        for who, data in events:
+            if who == "gdb":
+                sent += data
+                if b"$D#44" in sent:
+                    break
+            else:
+                out += data
+        return out
+
+    def stop(self):
+        self.listener.close()
+        for sk in self.socks:
+            sk.close()
+        for t in self.threads:
+            t.join(timeout=10)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+def outside_packets(data):
+    """The bytes of a stub's output that are neither acks nor whole
+    $...#xx packets: raw text on the line."""
+    return re.sub(rb"\$[^$#]*#[0-9a-f]{2}|[+-]", b"", data)
 
 
 def elf_section(name):

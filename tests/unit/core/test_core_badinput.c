@@ -48,6 +48,28 @@ static unsigned fill_swbp(struct fx *fx, send_fn send)
 	return KSTUB_SWBP_MAX;
 }
 
+/*
+ * FX_TEXT + 0x800..0x8ff plays the port's trap glue. The fixture has no
+ * such hook of its own: the row installs it (the ops are the fixture's
+ * own heap copy, so writing them is fine).
+ */
+#define FX_DEBUGGER_TEXT (FX_TEXT + 0x800)
+
+static bool debugger_text(void *ctx, uint64_t addr, size_t len)
+{
+	(void)ctx;
+	return addr < FX_DEBUGGER_TEXT + 0x100 && addr + len > FX_DEBUGGER_TEXT;
+}
+
+static unsigned debugger_hook(struct fx *fx, send_fn send)
+{
+	struct kstub_port_ops *port = (struct kstub_port_ops *)fx->ks.cfg.port;
+
+	(void)send;
+	port->debugger_text = debugger_text;
+	return 0;
+}
+
 /* One byte more than PacketSize. */
 static char *oversize(void)
 {
@@ -134,6 +156,12 @@ static const struct bad_row rows[] = {
      .want = "E0e"},
     /* README: bp-rofs */
     {.key = "bp-rofs", .send = {"Z0,ffffffff81000f00,1"}, .want = "E1e"},
+    /* README: bp-debugger: both ends of the range. */
+    {.key = "bp-debugger",
+     .send = {"Z0,ffffffff81000800,1", "Z1,ffffffff810008ff,1",
+	      "Z0,ffffffff810008ff,1"},
+     .want = "E10",
+     .setup = debugger_hook},
     /* README: mem-fault */
     {.key = "mem-fault",
      .send = {"m0,4", "M0,1:00", "X0,1:a", "x0,4", "Mffffffff81000000,1:00"},

@@ -1,0 +1,64 @@
+"""What the QEMU scenarios share: their registry, the machine they
+boot (and log for the report), and checks of what gdb and QEMU show."""
+import re
+
+from checks import expect, refute  # noqa: F401  (re-exported)
+from qemu_machine import Qemu, elf_section
+
+KERNBASE = 0xffffffff80000000
+
+SCENARIOS = []
+BOOT_TIMES = []
+
+
+def scenario(fn):
+    SCENARIOS.append(fn)
+    return fn
+
+
+def text_differences(m):
+    """Where the kernel's .text, as QEMU reads it from guest memory (not
+    through the stub, which hides its own int3s), differs from
+    kernel.elf's: a list of (address, machine byte, file byte)."""
+    addr, want = elf_section(".text")
+    got = m.phys_read(addr - KERNBASE, len(want))
+    if len(got) != len(want):
+        raise AssertionError(f"pmemsave gave {len(got)} bytes of {len(want)}")
+    return [(addr + i, a, b) for i, (a, b) in enumerate(zip(got, want)) if a != b]
+
+
+def expect_text_pristine(m, when):
+    diff = text_differences(m)
+    if diff:
+        shown = ", ".join(f"{a:#x}: {g:#04x} (file {w:#04x})" for a, g, w in diff[:8])
+        raise AssertionError(f"kernel text differs from kernel.elf {when}: {shown}")
+
+
+def machine(log, *args, **kw):
+    m = Qemu(*args, **kw)
+    log.append(m)
+    if m.boot_secs is not None:
+        BOOT_TIMES.append(m.boot_secs)
+    return m
+
+
+def mi_threads(out):
+    """{thread id: (name, core)} and the current thread id, from the MI
+    -thread-info records in out, one dict per record."""
+    records = []
+    for rec in re.findall(r"\^done,threads=\[(.*)\],current-thread-id=\"(\d+)\"", out):
+        threads = {}
+        for seg in re.split(r'(?=\{id=")', rec[0])[1:]:
+            tid = int(re.match(r'\{id="(\d+)"', seg).group(1))
+            name = re.search(r',name="([^"]*)"', seg).group(1)
+            core = re.search(r',core="(\d+)"\},?$', seg)
+            threads[tid] = (name, core.group(1) if core else None)
+        records.append((threads, int(rec[1])))
+    return records
+
+
+def expect_real_bt(out):
+    """A backtrace of named functions (at least two), none unknown."""
+    expect(out, r"^#0  (0x[0-9a-f]+ in )?[A-Za-z_]\w* \(", "a named frame #0")
+    expect(out, r"^#1  (0x[0-9a-f]+ in )?[A-Za-z_]\w* \(", "a named frame #1")
+    refute(out, r"\?\?|Backtrace stopped")
