@@ -283,9 +283,12 @@ static void tcp_accept(struct hs_uart *u)
 		if (u->connected && peer_gone(u->peer_fd))
 			hs_far_hangup(u);	/* it left; we had not looked yet */
 		if (u->connected) {
-			/* One debugger per cable: the second gets EOF. */
-			close(fd);
+			/*
+			 * One debugger per cable: the second gets EOF,
+			 * counted first so that its EOF implies the count.
+			 */
 			atomic_fetch_add(&u->st_refused, 1);
+			close(fd);
 			continue;
 		}
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
