@@ -330,16 +330,25 @@ static void *cpu_main(void *arg)
 	sigaddset(&set, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	sigemptyset(&set);
-	sigaddset(&set, SIG_TIMER);
-	sigaddset(&set, SIG_IRQ);
 	sigaddset(&set, SIG_IPI);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 	/*
-	 * kgdbwait: once every CPU can take an IPI, stop before any of them
-	 * runs a kernel thread; they wait at the boot barrier, and the
-	 * roundup parks them there.
+	 * A debugger's first byte may already wait (it connects as soon as
+	 * we say "booted"): the interrupt that brings it to the stub must
+	 * not come before every CPU can take the roundup's IPI, or the
+	 * roundup signals a CPU that does not exist yet. Held pending
+	 * until then, as a kernel keeps device interrupts off until its
+	 * APs are up.
 	 */
 	pthread_barrier_wait(&setup_barrier);
+	sigemptyset(&set);
+	sigaddset(&set, SIG_TIMER);
+	sigaddset(&set, SIG_IRQ);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	/*
+	 * kgdbwait: stop before any CPU runs a kernel thread; they wait at
+	 * the boot barrier, and the roundup parks them there.
+	 */
 	if (c->index == 0 && boot_wait)
 		kdb_enter("boot (--wait)");
 	pthread_barrier_wait(&boot_barrier);
@@ -351,6 +360,7 @@ static void *cpu_main(void *arg)
 void cpu_start_all(int ncpus, bool wait)
 {
 	pthread_attr_t attr;
+	sigset_t set;
 	int i;
 
 	sim_ncpus = ncpus;
@@ -359,6 +369,12 @@ void cpu_start_all(int ncpus, bool wait)
 	pthread_barrier_init(&boot_barrier, NULL, (unsigned)ncpus + 1);
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, 1 << 20);
+	/* CPUs start with the machine's signals masked (cpu_main opens them). */
+	sigemptyset(&set);
+	sigaddset(&set, SIG_TIMER);
+	sigaddset(&set, SIG_IRQ);
+	sigaddset(&set, SIG_IPI);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	for (i = 0; i < ncpus; i++) {
 		pthread_t t;
 
