@@ -8,6 +8,8 @@
  */
 #include <asm/prctl.h>
 #include <errno.h>
+#include <linux/futex.h>
+#include <stdint.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,7 +28,28 @@
 struct cpu sim_cpus[SIM_CPUS_MAX];
 int sim_ncpus;
 static __thread struct cpu *cur_cpu;
-static pthread_barrier_t setup_barrier, boot_barrier;
+static pthread_barrier_t setup_barrier;
+static int boot_go;	/* CPU 0 is past its boot stop: the others may run */
+
+/*
+ * The gate after the boot stop. CPU 0 opens it without waiting for
+ * anyone: gdb may single-step CPU 0 out of its boot stop while the other
+ * CPUs stay parked, and a CPU that blocked here on a parked one would
+ * never finish the step. The others may block: nobody steps them here.
+ */
+static void boot_gate_open(void)
+{
+	__atomic_store_n(&boot_go, 1, __ATOMIC_RELEASE);
+	syscall(SYS_futex, &boot_go, FUTEX_WAKE_PRIVATE, INT32_MAX, NULL,
+		NULL, 0);
+}
+
+static void boot_gate_wait(void)
+{
+	while (!__atomic_load_n(&boot_go, __ATOMIC_ACQUIRE))
+		syscall(SYS_futex, &boot_go, FUTEX_WAIT_PRIVATE, 0, NULL,
+			NULL, 0);
+}
 static bool boot_wait;
 
 struct cpu *this_cpu(void)
@@ -349,11 +372,14 @@ static void *cpu_main(void *arg)
 	 * kgdbwait: stop before any CPU runs a kernel thread; they wait at
 	 * the boot barrier, and the roundup parks them there.
 	 */
-	if (c->index == 0 && boot_wait)
-		kdb_enter("boot (--wait)");
-	pthread_barrier_wait(&boot_barrier);
-	if (c->index == 0)
+	if (c->index == 0) {
+		if (boot_wait)
+			kdb_enter("boot (--wait)");
+		boot_gate_open();
 		start_timer();
+	} else {
+		boot_gate_wait();
+	}
 	cpu_idle_loop(c);
 }
 
@@ -366,7 +392,6 @@ void cpu_start_all(int ncpus, bool wait)
 	sim_ncpus = ncpus;
 	boot_wait = wait;
 	pthread_barrier_init(&setup_barrier, NULL, (unsigned)ncpus);
-	pthread_barrier_init(&boot_barrier, NULL, (unsigned)ncpus + 1);
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, 1 << 20);
 	/* CPUs start with the machine's signals masked (cpu_main opens them). */
@@ -384,5 +409,5 @@ void cpu_start_all(int ncpus, bool wait)
 			exit(2);
 		}
 	}
-	pthread_barrier_wait(&boot_barrier);
+	boot_gate_wait();
 }

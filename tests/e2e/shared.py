@@ -74,6 +74,19 @@ def break_mkdir_bt_finish(mc, log):
 
 
 @shared
+def stepi_out_of_boot_stop(mc, log):
+    """The first thing a user may type after attaching at boot. The other
+    CPUs stay parked during a step, so boot code after the stop must not
+    wait for them: the step would never end and gdb would hang."""
+    with mc.boot(log, ["mkdir /tmp/boot-step"]) as m:
+        out = mc.gdb(m, ["p/x $pc", "stepi 100", "p/x $pc", "detach"], "bootstep")
+        pcs = re.findall(r"^\$\d+ = (0x[0-9a-f]+)", out, re.M)
+        if len(pcs) != 2 or pcs[0] == pcs[1]:
+            raise AssertionError(f"stepi 100 should leave the boot stop: {pcs}\n{out}")
+        m.out.wait_for(r"mkdir: created /tmp/boot-step")
+
+
+@shared
 def watch_ticks(mc, log):
     with mc.boot(log) as m:
         out = mc.gdb(m, ["watch ticks", "continue", "continue", "continue",
