@@ -13,7 +13,7 @@ Per target, three boots:
 
 Targets are functions that boot the machine stopped in its debugger and
 return (tcp port, symbol file, address expression to dump, the same for
-zero-filled memory, cleanup). Every QEMU socket has nodelay=on."""
+zero-filled memory, where to step or None for where it stopped, cleanup). Every QEMU socket has nodelay=on."""
 import argparse
 import json
 import os
@@ -44,9 +44,17 @@ def free_port():
         return s.getsockname()[1]
 
 
+# kstub's machines step inside bench_sum (shell command "sum", run on
+# resume): CPU-bound code that never sleeps, so a `stepi N` there does not
+# cross a context switch, which would end it early as gdb sees another
+# thread stop. The peers step where their kernel stopped.
+STEP_AT = "bench_sum"
+
+
 def target_hostsim():
-    sim = harness.Sim("--wait")
-    return sim.port, harness.SIM, "(char *)&bench_area", "(char *)&bench_zero", sim.stop
+    sim = harness.Sim("--wait", "--run", "sum")
+    return (sim.port, harness.SIM, "(char *)&bench_area", "(char *)&bench_zero", STEP_AT,
+            sim.stop)
 
 
 def kgdb_kernel():
@@ -86,7 +94,7 @@ def target_linux_kgdb():
     # Kernel text to read (kgdb has no RLE, so content does not matter to
     # it); the direct map at 64 MiB, untouched by a tinyconfig kernel, for
     # zeros.
-    return port, f"{cache}/vmlinux", "(char *)_text", "(char *)0xffff888004000000", stop
+    return port, f"{cache}/vmlinux", "(char *)_text", "(char *)0xffff888004000000", None, stop
 
 
 def target_baremetal(qemu_gdbstub=False):
@@ -98,8 +106,10 @@ def target_baremetal(qemu_gdbstub=False):
         qport = free_port()
         extra = ("-chardev", f"socket,id=qg,host=127.0.0.1,port={qport},server=on,"
                  "wait=off,nodelay=on", "-gdb", "chardev:qg")
-    m = Qemu(wait=True, time_limit=1800, extra=extra, smp=SMP)
-    return qport or m.port, KERNEL_ELF, "(char *)&bench_area", "(char *)&bench_zero", m.stop
+    m = Qemu(append="run=sum", wait=True, time_limit=1800, extra=extra, smp=SMP)
+    # QEMU's stub holds the machine in kstub's boot wait: it steps there.
+    return (qport or m.port, KERNEL_ELF, "(char *)&bench_area", "(char *)&bench_zero",
+            None if qemu_gdbstub else STEP_AT, m.stop)
 
 
 TARGETS = {"kstub-hostsim": target_hostsim,
@@ -118,13 +128,15 @@ def start_proxy(port, baud):
 
 def run_gdb(name, mode, env_extra):
     """One boot of target name, one gdb session; mode direct|counted|paced."""
-    port, symfile, addr, zero, stop = TARGETS[name]()
+    port, symfile, addr, zero, step_at, stop = TARGETS[name]()
     px = None
     out = tempfile.NamedTemporaryFile(suffix=".json", delete=False).name
     env = dict(os.environ, BENCH_PORT=str(port), BENCH_ADDR=addr, BENCH_OUT=out,
                **env_extra)
     if zero:
         env["BENCH_ZERO_ADDR"] = zero
+    if step_at:
+        env["BENCH_STEP_AT"] = step_at
     try:
         if mode != "direct":
             px, listen, ctl = start_proxy(port, BAUD if mode == "paced" else 0)

@@ -4,6 +4,7 @@
 #   BENCH_CTL       the relay's control port: wire counters per phase
 #   BENCH_ADDR      gdb expression of the area to dump (noise or code)
 #   BENCH_ZERO_ADDR the same for zero-filled memory (optional)
+#   BENCH_STEP_AT   a location to run to before stepping (optional)
 #   BENCH_READS     "64k,1m" (default): which dumps to time
 #   BENCH_STEPS     steps for `stepi N` (default 200); BENCH_CMD_STEPS for
 #                   single `stepi` commands (default 50)
@@ -86,6 +87,9 @@ if os.environ.get("BENCH_ZERO_ADDR"):
     dump(os.environ["BENCH_ZERO_ADDR"], "read_64k_zero", 65536, 1)
 os.unlink(out)
 
+if os.environ.get("BENCH_STEP_AT"):
+    gdb.execute("tbreak " + os.environ["BENCH_STEP_AT"], to_string=True)
+    gdb.execute("continue", to_string=True)
 # Two untimed steps first: after attach, kgdb's first stop reply names
 # another thread than its `?` did, which ends a `stepi N` after one step.
 for _ in range(2):

@@ -6,7 +6,7 @@
 
 /* In .rodata, where tests look for a known kernel string. */
 static const char shell_usage[] =
-	"mkdir PATH, ktrace -c, ps, break, halt, trap fpe|ill, sleep TICKS";
+	"mkdir PATH, ktrace -c, ps, sum, break, halt, trap fpe|ill, sleep TICKS";
 
 static int word(const char *line, const char *w, const char **rest)
 {
@@ -60,6 +60,8 @@ void shell_exec(const char *line)
 		kprintf("ktrace: done\n");
 	} else if (word(line, "ps", &rest)) {
 		ps();
+	} else if (word(line, "sum", &rest)) {
+		kprintf("sum: %lx\n", bench_sum());
 	} else if (word(line, "break", &rest)) {
 		kdb_enter("console break");
 	} else if (word(line, "halt", &rest)) {

@@ -103,6 +103,20 @@ static void pager_thread(void *arg)
 unsigned char bench_area[1 << 20];
 unsigned char bench_zero[1 << 20];
 
+/*
+ * CPU-bound and never sleeps, so a run of single steps here stays in
+ * one thread (a step across a context switch stops `stepi N`, rightly):
+ * make bench steps here on kstub's machines (shell command "sum").
+ */
+__attribute__((noinline)) unsigned long bench_sum(void)
+{
+	unsigned long sum = 0, i;
+
+	for (i = 0; i < sizeof(bench_area); i++)
+		sum = sum * 31 + bench_area[i];
+	return sum;
+}
+
 void workload_init(void)
 {
 	unsigned long x = 0x9e3779b97f4a7c15ul;
