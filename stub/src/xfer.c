@@ -12,8 +12,16 @@ struct window {
 	uint64_t pos;	/* document bytes produced so far */
 	uint64_t off;	/* window start */
 	uint64_t len;	/* window length */
-	bool copy;	/* second pass: write the window into the reply */
+	bool copy;	/* last pass: write the window into the reply */
+	bool sizing;	/* middle pass: how much of the window fits */
+	size_t room;	/* reply bytes the window may take */
+	size_t cost;	/* reply bytes the fitting part takes */
 };
+
+static bool escaped(char c)
+{
+	return c == '#' || c == '$' || c == '}' || c == '*';
+}
 
 static void emit(void *arg, const char *s, size_t n)
 {
@@ -21,9 +29,23 @@ static void emit(void *arg, const char *s, size_t n)
 	uint64_t end = w->off + w->len;
 	size_t i;
 
-	for (i = 0; i < n; i++, w->pos++)
-		if (w->copy && w->pos >= w->off && w->pos < end)
+	for (i = 0; i < n; i++, w->pos++) {
+		if (w->pos < w->off || w->pos >= end)
+			continue;
+		if (w->copy) {
 			kstub_tx_bin(w->ks, (const uint8_t *)&s[i], 1);
+		} else if (w->sizing) {
+			size_t c = escaped(s[i]) ? 2 : 1;
+
+			if (w->cost + c > w->room) {
+				w->len = w->pos - w->off; /* the rest waits */
+				end = w->pos;
+				w->sizing = false;
+			} else {
+				w->cost += c;
+			}
+		}
+	}
 }
 
 static void emit_str(struct window *w, const char *s)
@@ -92,9 +114,9 @@ static void features_xml(struct window *w)
 static int xfer_window(struct kstub *ks, void (*doc)(struct window *),
 		       uint64_t off, uint64_t len)
 {
-	struct window w = { ks, 0, off, len, false };
+	struct window w = { .ks = ks, .off = off, .len = len };
 	uint64_t total;
-	size_t fit;
+	size_t room = kstub_tx_room(ks);
 
 	doc(&w);
 	total = w.pos;
@@ -102,17 +124,20 @@ static int xfer_window(struct kstub *ks, void (*doc)(struct window *),
 		kstub_tx_putc(ks, 'l');
 		return 0;
 	}
-	/* Escaping may double a byte: ask for no more than surely fits. */
-	fit = kstub_tx_room(ks) / 2;
-	if (fit > 0)
-		fit--;
-	if (len > fit)
-		len = fit;
-	if (len == 0)
-		return KSTUB_E2BIG;
-	kstub_tx_putc(ks, off + len >= total ? 'l' : 'm');
+	/*
+	 * As much of the window as the reply holds, escapes counted
+	 * exactly (they are rare in XML), after the one-byte prefix; gdb
+	 * asks again for the rest.
+	 */
+	w.room = room > 0 ? room - 1 : 0;
 	w.pos = 0;
-	w.len = len;
+	w.sizing = true;
+	doc(&w);
+	if (w.len == 0)
+		return KSTUB_E2BIG;
+	kstub_tx_putc(ks, off + w.len >= total ? 'l' : 'm');
+	w.pos = 0;
+	w.sizing = false;
 	w.copy = true;
 	doc(&w);
 	return 0;

@@ -252,6 +252,27 @@ START_TEST(xfer_windows_reassemble)
 }
 END_TEST
 
+/*
+ * A window fills the reply, escapes counted exactly: attaching over a
+ * serial line fetches all of target.xml, and half-full replies would
+ * double its round trips. Fresh unreliable link: replies capped at 1 KiB.
+ */
+START_TEST(xfer_window_fills_reply)
+{
+	struct fx_opts o = { .buf_len = 16384 };
+	struct fx *fx = fx_new(&o);
+
+	fx_cmd(fx, "qXfer:features:read:target.xml:0,3000");
+	fx_pkt(fx, "c");
+	fx_trap(fx, KSTUB_TRAP_BREAKIN);
+	fx_parse(fx);
+	ck_assert_int_eq(fx_reply(fx, 0)[0], 'm');
+	ck_assert_uint_gt(fx->reply_len[0], 1000);
+	ck_assert_uint_le(fx->reply_len[0], 1024);
+	fx_free(fx);
+}
+END_TEST
+
 START_TEST(monitor_help_and_commands)
 {
 	struct fx *fx = fx_new(NULL);
@@ -396,6 +417,7 @@ Suite *core_cmds_suite(void)
 	tcase_add_test(tc, big_read_fills_the_packet);
 	tcase_add_test(tc, xfer_packets);
 	tcase_add_test(tc, xfer_windows_reassemble);
+	tcase_add_test(tc, xfer_window_fills_reply);
 	tcase_add_test(tc, monitor_help_and_commands);
 	tcase_add_test(tc, resume_errors_keep_the_session);
 	tcase_add_test(tc, continue_at_address);
