@@ -35,6 +35,10 @@ BAUD = 115200
 LINE_BPS = BAUD / 10
 KSTUB = "kstub-baremetal"
 PEERS = ("linux-kgdb", "qemu-gdbstub")
+# Linux's tinyconfig kernel has no CONFIG_SMP: at -smp 2 only kstub's
+# machines run (and park) a second CPU, and under TCG on a two-core host
+# the parked vCPU's spin takes a host core from the stepping one.
+# BENCH_SMP=1 compares like with like.
 SMP = int(os.environ.get("BENCH_SMP", "2"))
 
 

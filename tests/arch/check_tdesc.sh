@@ -36,8 +36,11 @@ fi
 python3 - "$tmp/target.xml" >"$tmp/want" <<'EOF'
 import sys
 import xml.etree.ElementTree as ET
-regs = [(int(r.get("regnum")), r.get("name"), int(r.get("bitsize")) // 8)
-        for r in ET.parse(sys.argv[1]).iter("reg")]
+# gdb's rule: a reg without regnum is the previous one's plus one.
+regs, num = [], -1
+for r in ET.parse(sys.argv[1]).iter("reg"):
+    num = int(r.get("regnum", num + 1))
+    regs.append((num, r.get("name"), int(r.get("bitsize")) // 8))
 for num, name, size in sorted(regs):
     print(name, num, size)
 EOF

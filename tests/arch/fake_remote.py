@@ -40,10 +40,10 @@ VALUES = {
 
 
 def layout(xml_text):
-    regs = []
+    regs, num = [], -1
     for reg in ET.fromstring(xml_text).iter("reg"):
-        regs.append((int(reg.get("regnum")), reg.get("name"),
-                     int(reg.get("bitsize")) // 8))
+        num = int(reg.get("regnum", num + 1))	# implied: previous + 1
+        regs.append((num, reg.get("name"), int(reg.get("bitsize")) // 8))
     regs.sort()
     return regs
 

@@ -356,11 +356,14 @@ static void put_vec128(const struct xml_out *o)
 }
 
 /*
- * One <reg>. The explicit regnum is the remote number gdb uses for p/P
- * and the g layout. Read-only registers are left out of gdb's save and
- * restore groups, so an inferior call never tries to write them back.
+ * One <reg>. Its regnum is the remote number gdb uses for p/P and the g
+ * layout; written only where it is not the previous one plus one (the
+ * default, for gdb and lldb alike), since every byte of target.xml is
+ * paid for at attach on a serial line. Read-only registers are left out
+ * of gdb's save and restore groups, so an inferior call never tries to
+ * write them back.
  */
-static void put_reg(const struct xml_out *o, unsigned n)
+static void put_reg(const struct xml_out *o, unsigned n, unsigned implied)
 {
 	const struct kstub_reg_desc *d = &kstub_arch_regs[n];
 
@@ -368,7 +371,8 @@ static void put_reg(const struct xml_out *o, unsigned n)
 	put_attr(o, "name", d->name);
 	put_attr_uint(o, "bitsize", d->bits);
 	put_attr(o, "type", d->type);
-	put_attr_uint(o, "regnum", n);
+	if (n != implied)
+		put_attr_uint(o, "regnum", n);
 	put_attr(o, "group", d->group);
 	if (d->flags & KSTUB_REG_RO)
 		put_attr(o, "save-restore", "no");
@@ -378,7 +382,7 @@ static void put_reg(const struct xml_out *o, unsigned n)
 void kstub_arch_target_xml(kstub_emit_fn emit, void *arg)
 {
 	struct xml_out o = { emit, arg };
-	unsigned feat, n;
+	unsigned feat, n, next = 0;
 
 	put(&o, "<?xml version=\"1.0\"?>\n"
 		"<!DOCTYPE target SYSTEM \"gdb-target.dtd\">\n"
@@ -398,8 +402,10 @@ void kstub_arch_target_xml(kstub_emit_fn emit, void *arg)
 				  NELEM(mxcsr_bits));
 		}
 		for (n = 0; n < KSTUB_NREGS; n++)
-			if (kstub_arch_regs[n].feature == feat)
-				put_reg(&o, n);
+			if (kstub_arch_regs[n].feature == feat) {
+				put_reg(&o, n, next);
+				next = n + 1;
+			}
 		put(&o, "</feature>\n");
 	}
 	put(&o, "</target>\n");
