@@ -160,7 +160,11 @@ class Gdb:
 
     def expect(self, pattern, timeout=30):
         while not re.search(pattern, self.buf):
-            ch = self.q.get(timeout=timeout)
+            try:
+                ch = self.q.get(timeout=timeout)
+            except queue.Empty:
+                raise AssertionError(f"gdb printed no {pattern!r} in {timeout} s:\n"
+                                     f"{self.all[-3000:]}{self.buf}") from None
             if ch is None:
                 raise AssertionError(f"gdb exited before {pattern!r}:\n{self.all}{self.buf}")
             self.buf += ch

@@ -33,6 +33,17 @@ def scenario(fn):
     return fn
 
 
+def resume_seen_running(sim, gdb, path):
+    """continue, and return once the kernel is seen running: gdb prints
+    "Continuing." before it sends the resume, and a SIGINT in between
+    sends its ^C to a stopped stub, which drops it (under load, about
+    one run in twenty)."""
+    gdb.send("continue")
+    gdb.expect("Continuing.")
+    sim.console(f"mkdir {path}")
+    sim.out.wait_for(rf"mkdir: created {re.escape(path)}")
+
+
 @scenario
 def attach_tcp_threads(sim_log):
     """Threads, a sleeping thread's backtrace, and qOffsets relocating
@@ -60,10 +71,7 @@ def attach_tcp_threads(sim_log):
         expect(gdb.cmd("info line kprintf"), r'Line \d+ of "hostsim/kconsole.c" starts at '
                r'address 0x[0-9a-f]{9,}', "kprintf relocated")
         # Let the threads run, then stop them anywhere.
-        gdb.send("continue")
-        gdb.expect("Continuing.")
-        sim.console("mkdir /attach")
-        sim.out.wait_for(r"mkdir: created /attach")
+        resume_seen_running(sim, gdb, "/attach")
         gdb.interrupt()
         expect(gdb.expect(r"\(gdb\) "), r"received signal SIGINT")
         # A sleeping kernel thread: its saved context unwinds.
@@ -102,8 +110,7 @@ def attach_pty(sim_log):
         with Gdb() as gdb:
             gdb.cmd("set serial baud 115200")
             expect(gdb.cmd(f"target remote {sim.target}"), r"Remote debugging using")
-            gdb.send("continue")
-            gdb.expect("Continuing.")
+            resume_seen_running(sim, gdb, "/pty/running")
             gdb.interrupt()
             expect(gdb.expect(r"\(gdb\) "), r"received signal SIGINT")
             expect(gdb.cmd("print ticks"), r"\$\d+ = \d+")
@@ -207,8 +214,7 @@ def ctrl_c_breakin(sim_log):
     with Sim() as sim, Gdb() as gdb:
         sim_log.append(sim)
         expect(gdb.cmd(f"target remote {sim.target}"), r"Remote debugging using")
-        gdb.send("continue")
-        gdb.expect("Continuing.")
+        resume_seen_running(sim, gdb, "/ctrl-c/running")
         gdb.interrupt()
         out = gdb.expect(r"\(gdb\) ")
         expect(out, r"received signal SIGINT")
