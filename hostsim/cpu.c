@@ -9,8 +9,8 @@
 #include <asm/prctl.h>
 #include <errno.h>
 #include <linux/futex.h>
-#include <stdint.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -369,8 +369,8 @@ static void *cpu_main(void *arg)
 	sigaddset(&set, SIG_IRQ);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 	/*
-	 * kgdbwait: stop before any CPU runs a kernel thread; they wait at
-	 * the boot barrier, and the roundup parks them there.
+	 * kgdbwait: stop before any CPU runs a kernel thread; the others
+	 * wait at the boot gate, and the roundup parks them there.
 	 */
 	if (c->index == 0) {
 		if (boot_wait)

@@ -71,6 +71,11 @@ void kstub_tx_hexnum(struct kstub *ks, uint64_t v);
 void kstub_tx_hexmem(struct kstub *ks, const uint8_t *p, size_t n);
 void kstub_tx_hexstr(struct kstub *ks, const char *s, size_t n);
 void kstub_tx_bin(struct kstub *ks, const uint8_t *p, size_t n);
+/* A byte that binary data carries as '}' and the byte ^ 0x20. */
+static inline bool kstub_tx_escaped(uint8_t c)
+{
+	return c == '#' || c == '$' || c == '}' || c == '*';
+}
 void kstub_tx_error(struct kstub *ks, int err);
 void kstub_tx_finish(struct kstub *ks);
 

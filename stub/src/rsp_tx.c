@@ -152,7 +152,7 @@ void kstub_tx_bin(struct kstub *ks, const uint8_t *p, size_t n)
 
 	while (n--) {
 		c = *p++;
-		if (c == '#' || c == '$' || c == '}' || c == '*') {
+		if (kstub_tx_escaped(c)) {
 			run_flush(ks);
 			put_raw(ks, '}');
 			put_raw(ks, c ^ 0x20);

@@ -18,11 +18,6 @@ struct window {
 	size_t cost;	/* reply bytes the fitting part takes */
 };
 
-static bool escaped(char c)
-{
-	return c == '#' || c == '$' || c == '}' || c == '*';
-}
-
 static void emit(void *arg, const char *s, size_t n)
 {
 	struct window *w = arg;
@@ -35,7 +30,7 @@ static void emit(void *arg, const char *s, size_t n)
 		if (w->copy) {
 			kstub_tx_bin(w->ks, (const uint8_t *)&s[i], 1);
 		} else if (w->sizing) {
-			size_t c = escaped(s[i]) ? 2 : 1;
+			size_t c = kstub_tx_escaped((uint8_t)s[i]) ? 2 : 1;
 
 			if (w->cost + c > w->room) {
 				w->len = w->pos - w->off; /* the rest waits */
