@@ -75,7 +75,13 @@ def ctrl_c_with_cpu0_parked(log):
         expect(gdb.cmd("continue"), r'"beat" hit Hardware watchpoint')
         gdb.cmd("delete")
         gdb.cmd("set scheduler-locking on")
-        pc0 = expect(gdb.cmd("thread apply 1 p/x $pc"), r"= (0x[0-9a-f]+)").group(1)
+        # Whichever thread CPU 0 runs (idle/0, or clock if it was woken).
+        before, _ = mi_threads(gdb.cmd('interpreter-exec mi "-thread-info"'))[0]
+        on0 = [t for t, (_, core) in before.items() if core == "0"]
+        if len(on0) != 1:
+            raise AssertionError(f"one thread should be on CPU 0: {before}")
+        t0 = on0[0]
+        pc0 = expect(gdb.cmd(f"thread apply {t0} p/x $pc"), r"= (0x[0-9a-f]+)").group(1)
         # Nothing on the console shows that CPU 1 runs (CPU 0 reads the
         # console): wait until gdb has sent the resume, or its ^C would
         # reach a stopped stub, which drops it.
@@ -91,10 +97,10 @@ def ctrl_c_with_cpu0_parked(log):
         threads, cur = mi_threads(mi)[0]
         if threads[cur][1] != "1":
             raise AssertionError(f"the stop should be CPU 1's: {threads}, current {cur}")
-        pc1 = expect(gdb.cmd("thread apply 1 p/x $pc"), r"= (0x[0-9a-f]+)").group(1)
-        if threads[1] != ("idle/0", "0") or pc1 != pc0:
-            raise AssertionError(f"CPU 0 should have stayed where it was, at {pc0}: "
-                                 f"{threads[1]} at {pc1}\n{gdb.all}")
+        pc1 = expect(gdb.cmd(f"thread apply {t0} p/x $pc"), r"= (0x[0-9a-f]+)").group(1)
+        if threads[t0] != before[t0] or pc1 != pc0:
+            raise AssertionError(f"CPU 0 should have stayed where it was, {before[t0]} at "
+                                 f"{pc0}: {threads[t0]} at {pc1}\n{gdb.all}")
         gdb.cmd("set scheduler-locking off")
         expect(gdb.cmd("detach"), r"detached")
         m.console("mkdir /both/run")
