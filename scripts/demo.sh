@@ -63,5 +63,5 @@ cat <<EOF2
    $sim --wait --serial /tmp/kstub-tty          # the machine; type shell commands here
    gdb $sim -ex 'set serial baud 115200' -ex 'target remote /tmp/kstub-tty'
    (or --serial tcp:127.0.0.1:5555 and: target remote tcp:127.0.0.1:5555)
-   console commands: mkdir PATH, ktrace -c, ps, break, halt, trap fpe|ill
+   console commands: mkdir PATH, ktrace -c, ps, sum, break, halt, trap fpe|ill, sleep TICKS
 EOF2
