@@ -13,7 +13,8 @@ Per target, three boots:
 
 Targets are functions that boot the machine stopped in its debugger and
 return (tcp port, symbol file, address expression to dump, the same for
-zero-filled memory, where to step or None for where it stopped, cleanup). Every QEMU socket has nodelay=on."""
+zero-filled memory, where to step or None for where it stopped, cleanup).
+Every QEMU socket has nodelay=on."""
 import argparse
 import json
 import os

@@ -12,10 +12,8 @@ struct window {
 	uint64_t pos;	/* document bytes produced so far */
 	uint64_t off;	/* window start */
 	uint64_t len;	/* window length */
-	bool copy;	/* last pass: write the window into the reply */
-	bool sizing;	/* middle pass: how much of the window fits */
-	size_t room;	/* reply bytes the window may take */
-	size_t cost;	/* reply bytes the fitting part takes */
+	bool copy;	/* second pass: write the window into the reply */
+	size_t room;	/* first pass: reply bytes left for the window */
 };
 
 static void emit(void *arg, const char *s, size_t n)
@@ -29,15 +27,14 @@ static void emit(void *arg, const char *s, size_t n)
 			continue;
 		if (w->copy) {
 			kstub_tx_bin(w->ks, (const uint8_t *)&s[i], 1);
-		} else if (w->sizing) {
+		} else {
 			size_t c = kstub_tx_escaped((uint8_t)s[i]) ? 2 : 1;
 
-			if (w->cost + c > w->room) {
+			if (c > w->room) {
 				w->len = w->pos - w->off; /* the rest waits */
 				end = w->pos;
-				w->sizing = false;
 			} else {
-				w->cost += c;
+				w->room -= c;
 			}
 		}
 	}
@@ -110,29 +107,26 @@ static int xfer_window(struct kstub *ks, void (*doc)(struct window *),
 		       uint64_t off, uint64_t len)
 {
 	struct window w = { .ks = ks, .off = off, .len = len };
-	uint64_t total;
 	size_t room = kstub_tx_room(ks);
+	uint64_t total;
 
+	/*
+	 * The first pass measures the document and keeps as much of the
+	 * window as the reply holds after its one-byte prefix, escapes
+	 * counted exactly (they are rare in XML); gdb asks again for the
+	 * rest.
+	 */
+	w.room = room > 0 ? room - 1 : 0;
 	doc(&w);
 	total = w.pos;
 	if (off >= total) {
 		kstub_tx_putc(ks, 'l');
 		return 0;
 	}
-	/*
-	 * As much of the window as the reply holds, escapes counted
-	 * exactly (they are rare in XML), after the one-byte prefix; gdb
-	 * asks again for the rest.
-	 */
-	w.room = room > 0 ? room - 1 : 0;
-	w.pos = 0;
-	w.sizing = true;
-	doc(&w);
 	if (w.len == 0)
 		return KSTUB_E2BIG;
 	kstub_tx_putc(ks, off + w.len >= total ? 'l' : 'm');
 	w.pos = 0;
-	w.sizing = false;
 	w.copy = true;
 	doc(&w);
 	return 0;

@@ -208,6 +208,17 @@ class Gdb:
         self.close()
 
 
+def resume_seen_running(m, gdb, command, shows):
+    """continue, and return once the kernel is seen running (the console
+    command ran and printed shows): gdb prints "Continuing." before it
+    sends the resume, and a SIGINT in between sends its ^C to a stub
+    that is still stopped, which drops it."""
+    gdb.send("continue")
+    gdb.expect("Continuing.")
+    m.console(command)
+    m.out.wait_for(shows)
+
+
 def lldb_batch(sim, cmds, timeout=90):
     args = ["lldb", "-b", "-o", f"target create {SIM}"]
     if RECORD_DIR:

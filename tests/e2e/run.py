@@ -17,7 +17,7 @@ import traceback
 
 from checks import (bench_bytes, c_string, expect, expect_distinct_sps, expect_pristine,
                     file_byte, gdb_threads, hit_mkdir_once, link_addrs, refute, reg)
-from harness import SIM, Gdb, Rsp, Sim, gdb_batch, lldb_batch
+from harness import SIM, Gdb, Rsp, Sim, gdb_batch, lldb_batch, resume_seen_running
 from rsp_client import run_sim, symbols
 from faults import (FAULT_RESULTS, FAULT_RUNS, RSP_FAULTS, RSP_SEEDS, RSP_SYMS, fault_counts,
                     fault_session, rsp_fault_run)
@@ -33,15 +33,9 @@ def scenario(fn):
     return fn
 
 
-def resume_seen_running(sim, gdb, path):
-    """continue, and return once the kernel is seen running: gdb prints
-    "Continuing." before it sends the resume, and a SIGINT in between
-    sends its ^C to a stopped stub, which drops it (under load, about
-    one run in twenty)."""
-    gdb.send("continue")
-    gdb.expect("Continuing.")
-    sim.console(f"mkdir {path}")
-    sim.out.wait_for(rf"mkdir: created {re.escape(path)}")
+def running(sim, gdb, path):
+    """continue until a mkdir of path has run: the kernel is running."""
+    resume_seen_running(sim, gdb, f"mkdir {path}", rf"mkdir: created {re.escape(path)}")
 
 
 @scenario
@@ -71,7 +65,7 @@ def attach_tcp_threads(sim_log):
         expect(gdb.cmd("info line kprintf"), r'Line \d+ of "hostsim/kconsole.c" starts at '
                r'address 0x[0-9a-f]{9,}', "kprintf relocated")
         # Let the threads run, then stop them anywhere.
-        resume_seen_running(sim, gdb, "/attach")
+        running(sim, gdb, "/attach")
         gdb.interrupt()
         expect(gdb.expect(r"\(gdb\) "), r"received signal SIGINT")
         # A sleeping kernel thread: its saved context unwinds.
@@ -110,7 +104,7 @@ def attach_pty(sim_log):
         with Gdb() as gdb:
             gdb.cmd("set serial baud 115200")
             expect(gdb.cmd(f"target remote {sim.target}"), r"Remote debugging using")
-            resume_seen_running(sim, gdb, "/pty/running")
+            running(sim, gdb, "/pty/running")
             gdb.interrupt()
             expect(gdb.expect(r"\(gdb\) "), r"received signal SIGINT")
             expect(gdb.cmd("print ticks"), r"\$\d+ = \d+")
@@ -214,7 +208,7 @@ def ctrl_c_breakin(sim_log):
     with Sim() as sim, Gdb() as gdb:
         sim_log.append(sim)
         expect(gdb.cmd(f"target remote {sim.target}"), r"Remote debugging using")
-        resume_seen_running(sim, gdb, "/ctrl-c/running")
+        running(sim, gdb, "/ctrl-c/running")
         gdb.interrupt()
         out = gdb.expect(r"\(gdb\) ")
         expect(out, r"received signal SIGINT")

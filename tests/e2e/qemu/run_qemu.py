@@ -16,6 +16,7 @@ import time
 import traceback
 
 from qemu_machine import Gdb, SerialPty, elf_bytes, gdb_batch, symbols
+from harness import resume_seen_running  # importable once qemu_machine set the path
 from qcommon import (BOOT_TIMES, SCENARIOS, expect, expect_real_bt, expect_text_pristine,
                      machine, mi_threads, refute, scenario)
 import shared
@@ -198,14 +199,10 @@ def memory_faults(log):
 
 
 def running(m, gdb, command):
-    """continue, and return once the kernel is seen running: gdb prints
-    "Continuing." before it sends the resume packet, and a SIGINT in
-    between makes it send the ^C to a stopped target, which drops it."""
-    gdb.send("continue")
-    gdb.expect("Continuing.")
-    m.console(command)
+    """continue until command has run on the console: the kernel runs."""
     # ps: its last line, so the shell is asleep again when the test stops it.
-    m.out.wait_for(re.escape(command.split()[-1]) if command != "ps" else r"^\s+42 sh$")
+    shows = re.escape(command.split()[-1]) if command != "ps" else r"^\s+42 sh$"
+    resume_seen_running(m, gdb, command, shows)
 
 
 @scenario
