@@ -32,7 +32,8 @@ class Lines:
     def __init__(self, stream):
         self.q = queue.Queue()
         self.seen = []
-        threading.Thread(target=self._pump, args=(stream,), daemon=True).start()
+        self.pump = threading.Thread(target=self._pump, args=(stream,), daemon=True)
+        self.pump.start()
 
     def _pump(self, stream):
         for line in iter(stream.readline, ""):
@@ -48,6 +49,14 @@ class Lines:
             m = re.search(pattern, line)
             if m:
                 return m
+
+    def join(self, timeout=10):
+        """Wait until the writer has closed the stream and every line it
+        wrote is queued: a process that has exited may still have lines
+        in the pipe that the pump has not read yet."""
+        self.pump.join(timeout)
+        if self.pump.is_alive():
+            raise AssertionError("stream still open after its writer exited")
 
     def text(self):
         while True:
@@ -99,6 +108,11 @@ class Sim:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        # After this, err.text() and out.text() hold everything kstub-sim
+        # wrote, its exit report included.
+        for lines in (getattr(self, "out", None), getattr(self, "err", None)):
+            if lines:
+                lines.join()
         shutil.rmtree(self.tmp, ignore_errors=True)
 
     def log(self):
