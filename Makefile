@@ -4,8 +4,12 @@
 .SUFFIXES:
 .DELETE_ON_ERROR:
 
+# The compiler is yours to choose (make CC=clang); make's built-in
+# default "cc" becomes gcc, which the project is tested with.
+ifeq ($(origin CC),default)
 CC := gcc
-LD := ld
+endif
+LD ?= ld
 PYTHON := python3
 BUILD := build
 FBUILD := $(BUILD)/freestanding

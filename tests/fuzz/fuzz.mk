@@ -9,7 +9,7 @@ FUZZ_SRCS_serial := $(KSTUB_SERIAL_SRCS) tests/fakes/fake_uart.c
 FUZZ_HARNESSES := $(filter-out target,$(patsubst tests/fuzz/fuzz_%.c,%,\
 	$(wildcard tests/fuzz/fuzz_*.c)))
 
-FUZZ_CC := clang
+FUZZ_CC ?= clang
 FUZZ_BUILD := $(BUILD)/fuzz
 FUZZ_TIME ?= 60
 FUZZ_SMOKE_TIME ?= 3
