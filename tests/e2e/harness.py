@@ -147,9 +147,10 @@ class Gdb:
     """An interactive gdb, for what batch mode cannot do (^C)."""
 
     PROMPT = "(gdb) "
+    TIMEOUT = 30	# seconds any one wait may take
 
-    def __init__(self):
-        self.proc = subprocess.Popen(["gdb", "-nx", "-q", SIM], stdin=subprocess.PIPE,
+    def __init__(self, program=SIM, setup=("set width 0",)):
+        self.proc = subprocess.Popen(["gdb", "-nx", "-q", program], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                      text=True, bufsize=0)
         self.q = queue.Queue()
@@ -157,9 +158,8 @@ class Gdb:
         self.all = ""
         try:
             threading.Thread(target=self._pump, daemon=True).start()
-            self.cmd("set pagination off")
-            self.cmd("set confirm off")
-            self.cmd("set width 0")
+            for line in ("set pagination off", "set confirm off", *setup):
+                self.cmd(line)
         except BaseException:
             self.close()
             raise
@@ -172,7 +172,8 @@ class Gdb:
                 return
             self.q.put(ch)
 
-    def expect(self, pattern, timeout=30):
+    def expect(self, pattern, timeout=None):
+        timeout = timeout or self.TIMEOUT
         while not re.search(pattern, self.buf):
             try:
                 ch = self.q.get(timeout=timeout)
@@ -192,7 +193,7 @@ class Gdb:
         self.proc.stdin.write(line + "\n")
         self.proc.stdin.flush()
 
-    def cmd(self, line, timeout=30):
+    def cmd(self, line, timeout=None):
         """Run a command and return its output, up to the next prompt."""
         self.send(line)
         return self.expect(re.escape(self.PROMPT), timeout)[:-len(self.PROMPT)]
