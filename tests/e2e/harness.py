@@ -13,6 +13,8 @@ import subprocess
 import tempfile
 import threading
 
+import wire
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SIM = os.path.join(ROOT, "build", "kstub-sim")
 LLDB_ENV = dict(os.environ, PYTHONPATH="/usr/lib/llvm-14/lib/python3.11/dist-packages")
@@ -248,7 +250,8 @@ def lldb_batch(sim, cmds, timeout=90):
 class Rsp:
     """A bare remote-protocol client over tcp, for what gdb will not do
     on its own (resume from a hardware breakpoint it leaves inserted).
-    Ack mode throughout; replies are checked and run-length decoded."""
+    Ack mode throughout; replies are checked, unescaped and run-length
+    decoded (wire.py)."""
 
     def __init__(self, sim, timeout=20):
         host, port = sim.target.replace("tcp:", "").rsplit(":", 1)
@@ -271,10 +274,9 @@ class Rsp:
         return b
 
     def send(self, body):
-        data = body.encode()
-        frame = b"$" + data + b"#%02x" % (sum(data) & 0xff)
+        packet = wire.frame(body)
         while True:
-            self.sock.sendall(frame)
+            self.sock.sendall(packet)
             ack = self._byte()
             while ack not in (b"+", b"-"):
                 ack = self._byte()
@@ -288,21 +290,11 @@ class Rsp:
         raw = b""
         while (b := self._byte()) != b"#":
             raw += b
-        csum = int(self._byte() + self._byte(), 16)
-        if sum(raw) & 0xff != csum:
+        if not wire.checksum_ok(raw, self._byte() + self._byte()):
             self.sock.sendall(b"-")
             return self.recv()
         self.sock.sendall(b"+")
-        out = bytearray()
-        i = 0
-        while i < len(raw):
-            if raw[i:i + 1] == b"*":
-                out += out[-1:] * (raw[i + 1] - 29)
-                i += 2
-            else:
-                out += raw[i:i + 1]
-                i += 1
-        return out.decode("latin-1")
+        return wire.decode(raw).decode("latin-1")
 
     def ask(self, body):
         """Send a packet and return the reply, skipping console output."""
@@ -314,7 +306,7 @@ class Rsp:
 
     def monitor(self, cmd):
         """qRcmd: what the command printed (its O packets)."""
-        self.send("qRcmd," + cmd.encode().hex())
+        self.send("qRcmd," + wire.to_hex(cmd))
         text = ""
         while (reply := self.recv()) != "OK":
             if not reply.startswith("O"):
