@@ -2,6 +2,7 @@
 
 Every process is started by a context manager that stops it, and every
 wait is on output (a line, a prompt) with a deadline, never a sleep."""
+import functools
 import itertools
 import os
 import queue
@@ -17,7 +18,6 @@ import wire
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SIM = os.path.join(ROOT, "build", "kstub-sim")
-LLDB_ENV = dict(os.environ, PYTHONPATH="/usr/lib/llvm-14/lib/python3.11/dist-packages")
 RECORD_DIR = os.environ.get("KSTUB_E2E_RECORD")
 _record_seq = itertools.count(1)
 
@@ -236,6 +236,18 @@ def resume_seen_running(m, gdb, command, shows):
     m.out.wait_for(shows)
 
 
+@functools.lru_cache(maxsize=None)
+def lldb_env():
+    """The environment lldb runs in: its Python package on PYTHONPATH
+    (scripts/lldb_pythonpath.sh knows where), or the caller's as it is."""
+    found = subprocess.run([os.path.join(ROOT, "scripts", "lldb_pythonpath.sh")],
+                           capture_output=True, text=True, timeout=30).stdout.strip()
+    if not found:
+        return dict(os.environ)
+    return dict(os.environ, PYTHONPATH=os.pathsep.join(
+        p for p in (found, os.environ.get("PYTHONPATH")) if p))
+
+
 def lldb_batch(sim, cmds, timeout=90):
     args = ["lldb", "-b", "-o", f"target create {SIM}"]
     if RECORD_DIR:
@@ -243,7 +255,7 @@ def lldb_batch(sim, cmds, timeout=90):
     args += ["-o", f"gdb-remote {sim.target.replace('tcp:', '')}"]
     for c in cmds:
         args += ["-o", c]
-    p = subprocess.run(args, capture_output=True, text=True, timeout=timeout, env=LLDB_ENV)
+    p = subprocess.run(args, capture_output=True, text=True, timeout=timeout, env=lldb_env())
     return p.stdout + p.stderr
 
 
