@@ -13,6 +13,7 @@ import socket
 import subprocess
 import tempfile
 import threading
+import time
 
 import wire
 
@@ -43,8 +44,16 @@ class Lines:
         self.q.put(None)
 
     def wait_for(self, pattern, timeout=30):
+        """The match of the first line (from here on) that has pattern.
+        timeout bounds the whole wait, not each line: a chatty process
+        must not keep a missing line waited for forever."""
+        deadline = time.monotonic() + timeout
         while True:
-            line = self.q.get(timeout=timeout)
+            try:
+                line = self.q.get(timeout=max(deadline - time.monotonic(), 0))
+            except queue.Empty:
+                raise AssertionError(f"no {pattern!r} within {timeout} s:\n" +
+                                     "".join(self.seen[-50:])) from None
             if line is None:
                 raise AssertionError(f"stream ended before {pattern!r}:\n" + "".join(self.seen))
             self.seen.append(line)
