@@ -185,9 +185,10 @@ class Gdb:
 
     def expect(self, pattern, timeout=None):
         timeout = timeout or self.TIMEOUT
+        deadline = time.monotonic() + timeout	# for the whole wait, as in Lines
         while not re.search(pattern, self.buf):
             try:
-                ch = self.q.get(timeout=timeout)
+                ch = self.q.get(timeout=max(deadline - time.monotonic(), 0))
             except queue.Empty:
                 raise AssertionError(f"gdb printed no {pattern!r} in {timeout} s:\n"
                                      f"{self.all[-3000:]}{self.buf}") from None
