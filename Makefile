@@ -82,7 +82,7 @@ size: freestanding
 unit: $(BUILD)/unit-tests
 	$(BUILD)/unit-tests
 
-# The test harness's own Python (wire.py's framing), without a machine.
+# The test harness's own Python (wire.py's framing, the e2e runner), without a machine.
 check-py:
 	$(PYTHON) -m unittest discover -s tests/e2e -p 'test_*.py'
 
