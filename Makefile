@@ -69,7 +69,7 @@ $(FBUILD)/libkstub.a: $(FREE_STUB_OBJS) $(FREE_SERIAL_OBJS)
 	rm -f $@
 	ar rcs $@ $^
 
-.PHONY: all deps check unit e2e freestanding size demo bench clean
+.PHONY: all deps check unit check-py e2e freestanding size demo bench clean
 
 all: $(BUILD)/libkstub.a $(ALL_HOSTSIM) $(BUILD)/unit-tests
 
@@ -86,6 +86,10 @@ size: freestanding
 unit: $(BUILD)/unit-tests
 	$(BUILD)/unit-tests
 
+# The test harness's own Python (wire.py's framing, the e2e runner), without a machine.
+check-py:
+	$(PYTHON) -m unittest discover -s tests/e2e -p 'test_*.py'
+
 e2e: all
 	$(PYTHON) tests/e2e/run.py
 
@@ -94,6 +98,7 @@ check: deps
 	$(MAKE) freestanding
 	$(MAKE) size
 	$(MAKE) unit
+	$(MAKE) check-py
 	$(MAKE) check-tdesc
 	$(MAKE) fuzz-smoke
 	$(MAKE) e2e

@@ -23,7 +23,7 @@ E2E = os.path.join(ROOT, "tests", "e2e")
 def scenario_names():
     sys.path.insert(0, E2E)
     import run  # the e2e driver; importing it only collects the scenarios
-    return [s.__name__ for s in run.SCENARIOS]
+    return [s.__name__ for s in run.HOSTSIM.scenarios()]
 
 
 def gdb_wrapper(bindir):
@@ -45,7 +45,7 @@ def record(outdir, bindir, name):
     os.makedirs(rec)
     env = dict(os.environ, KSTUB_E2E_RECORD=rec,
                PATH=bindir + os.pathsep + os.environ.get("PATH", ""))
-    p = subprocess.run([sys.executable, os.path.join(E2E, "run.py"), "-j", "1", "-k", name],
+    p = subprocess.run([sys.executable, os.path.join(E2E, "run.py"), "-j", "1", name],
                        env=env, capture_output=True, text=True, timeout=900)
     logs = sorted(f for f in os.listdir(rec) if f.endswith(".log"))
     return name, p.returncode == 0, logs, p.stdout[-2000:]
@@ -56,10 +56,6 @@ def main():
         sys.exit(__doc__)
     outdir = os.path.abspath(sys.argv[1])
     names = sys.argv[2:] or scenario_names()
-    for n in names:
-        # run.py -k matches substrings: two scenarios would share a log dir.
-        if sum(n in other for other in scenario_names()) > 1:
-            print(f"record_e2e_sessions: warning: -k {n} also runs another scenario")
     bindir = os.path.join(outdir, "bin")
     gdb_wrapper(bindir)
     recorded = 0

@@ -27,6 +27,8 @@ import struct
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))
+from wire import packet  # noqa: E402  (tests/e2e/wire.py: the protocol's framing)
 CAPS = {"framer": 4096, "dispatch": 8192, "bodies": 8192, "running": 4096,
         "serial": 1026, "xfer": 1 + 17 * 12}
 
@@ -146,10 +148,6 @@ class Remap:
         return b
 
 
-def checksum(body):
-    return b"%02x" % (sum(body) & 0xff)
-
-
 def is_xml_chunk(body):
     """gdb and lldb read target.xml in many windows; keep the first only."""
     m = re.match(rb"qXfer:features:read:[^:]*:(" + HEX + b"),", body)
@@ -180,14 +178,14 @@ def wire(items, remap):
                 yield esc(body)
         elif not is_xml_chunk(body):
             body = remap.body(body)
-            yield esc(b"$" + body + b"#" + checksum(body))
+            yield esc(packet(body))
         dropped = bool(kind) and is_xml_chunk(body)
 
 
 def seeds_for(stream, cfg):
     items = split(stream)
     remap = Remap(items)
-    out = {"framer": capped((b"$" + b + b"#" + checksum(b) if k else b for k, b in items),
+    out = {"framer": capped((packet(b) if k else b for k, b in items),
                             CAPS["framer"])}
     out["dispatch"] = bytes([cfg]) + capped(wire(items, remap), CAPS["dispatch"] - 1)
 

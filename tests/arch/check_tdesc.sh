@@ -161,9 +161,9 @@ if ! command -v lldb >/dev/null; then
 	echo "check_tdesc: lldb: SKIP (not installed)"
 	exit 0
 fi
-# Debian's lldb 14 finds its Python package only with this path.
-lldb_py=/usr/lib/llvm-14/lib/python3.11/dist-packages
-[ -d "$lldb_py" ] && export PYTHONPATH="$lldb_py${PYTHONPATH:+:$PYTHONPATH}"
+# lldb's scripting (lldb_regs.py) needs its Python package on the path.
+lldb_py=$("$here/../../scripts/lldb_pythonpath.sh")
+[ -n "$lldb_py" ] && export PYTHONPATH="$lldb_py${PYTHONPATH:+:$PYTHONPATH}"
 start_server
 timeout 60 lldb -b -o "gdb-remote 127.0.0.1:$port" \
 	-o "script exec(open('$here/lldb_regs.py').read())" \

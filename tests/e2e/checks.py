@@ -7,6 +7,7 @@ import re
 import subprocess
 
 from harness import SIM, gdb_batch
+from wire import le_value
 
 
 def expect(out, pattern, what=None):
@@ -59,8 +60,7 @@ def expect_distinct_sps(out, names):
 
 def reg(rsp, n):
     """Register n of the current thread, from a p packet (little-endian)."""
-    hexval = rsp.ask(f"p{n:x}")
-    return int.from_bytes(bytes.fromhex(hexval), "little")
+    return le_value(rsp.ask(f"p{n:x}"))
 
 
 def c_string(rsp, addr, n=16):

@@ -2,6 +2,7 @@
 
 Every process is started by a context manager that stops it, and every
 wait is on output (a line, a prompt) with a deadline, never a sleep."""
+import functools
 import itertools
 import os
 import queue
@@ -12,10 +13,12 @@ import socket
 import subprocess
 import tempfile
 import threading
+import time
+
+import wire
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SIM = os.path.join(ROOT, "build", "kstub-sim")
-LLDB_ENV = dict(os.environ, PYTHONPATH="/usr/lib/llvm-14/lib/python3.11/dist-packages")
 RECORD_DIR = os.environ.get("KSTUB_E2E_RECORD")
 _record_seq = itertools.count(1)
 
@@ -41,8 +44,16 @@ class Lines:
         self.q.put(None)
 
     def wait_for(self, pattern, timeout=30):
+        """The match of the first line (from here on) that has pattern.
+        timeout bounds the whole wait, not each line: a chatty process
+        must not keep a missing line waited for forever."""
+        deadline = time.monotonic() + timeout
         while True:
-            line = self.q.get(timeout=timeout)
+            try:
+                line = self.q.get(timeout=max(deadline - time.monotonic(), 0))
+            except queue.Empty:
+                raise AssertionError(f"no {pattern!r} within {timeout} s:\n" +
+                                     "".join(self.seen[-50:])) from None
             if line is None:
                 raise AssertionError(f"stream ended before {pattern!r}:\n" + "".join(self.seen))
             self.seen.append(line)
@@ -147,9 +158,10 @@ class Gdb:
     """An interactive gdb, for what batch mode cannot do (^C)."""
 
     PROMPT = "(gdb) "
+    TIMEOUT = 30	# seconds any one wait may take
 
-    def __init__(self):
-        self.proc = subprocess.Popen(["gdb", "-nx", "-q", SIM], stdin=subprocess.PIPE,
+    def __init__(self, program=SIM, setup=("set width 0",)):
+        self.proc = subprocess.Popen(["gdb", "-nx", "-q", program], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                      text=True, bufsize=0)
         self.q = queue.Queue()
@@ -157,9 +169,8 @@ class Gdb:
         self.all = ""
         try:
             threading.Thread(target=self._pump, daemon=True).start()
-            self.cmd("set pagination off")
-            self.cmd("set confirm off")
-            self.cmd("set width 0")
+            for line in ("set pagination off", "set confirm off", *setup):
+                self.cmd(line)
         except BaseException:
             self.close()
             raise
@@ -172,10 +183,12 @@ class Gdb:
                 return
             self.q.put(ch)
 
-    def expect(self, pattern, timeout=30):
+    def expect(self, pattern, timeout=None):
+        timeout = timeout or self.TIMEOUT
+        deadline = time.monotonic() + timeout	# for the whole wait, as in Lines
         while not re.search(pattern, self.buf):
             try:
-                ch = self.q.get(timeout=timeout)
+                ch = self.q.get(timeout=max(deadline - time.monotonic(), 0))
             except queue.Empty:
                 raise AssertionError(f"gdb printed no {pattern!r} in {timeout} s:\n"
                                      f"{self.all[-3000:]}{self.buf}") from None
@@ -192,7 +205,7 @@ class Gdb:
         self.proc.stdin.write(line + "\n")
         self.proc.stdin.flush()
 
-    def cmd(self, line, timeout=30):
+    def cmd(self, line, timeout=None):
         """Run a command and return its output, up to the next prompt."""
         self.send(line)
         return self.expect(re.escape(self.PROMPT), timeout)[:-len(self.PROMPT)]
@@ -233,6 +246,18 @@ def resume_seen_running(m, gdb, command, shows):
     m.out.wait_for(shows)
 
 
+@functools.lru_cache(maxsize=None)
+def lldb_env():
+    """The environment lldb runs in: its Python package on PYTHONPATH
+    (scripts/lldb_pythonpath.sh knows where), or the caller's as it is."""
+    found = subprocess.run([os.path.join(ROOT, "scripts", "lldb_pythonpath.sh")],
+                           capture_output=True, text=True, timeout=30).stdout.strip()
+    if not found:
+        return dict(os.environ)
+    return dict(os.environ, PYTHONPATH=os.pathsep.join(
+        p for p in (found, os.environ.get("PYTHONPATH")) if p))
+
+
 def lldb_batch(sim, cmds, timeout=90):
     args = ["lldb", "-b", "-o", f"target create {SIM}"]
     if RECORD_DIR:
@@ -240,14 +265,15 @@ def lldb_batch(sim, cmds, timeout=90):
     args += ["-o", f"gdb-remote {sim.target.replace('tcp:', '')}"]
     for c in cmds:
         args += ["-o", c]
-    p = subprocess.run(args, capture_output=True, text=True, timeout=timeout, env=LLDB_ENV)
+    p = subprocess.run(args, capture_output=True, text=True, timeout=timeout, env=lldb_env())
     return p.stdout + p.stderr
 
 
 class Rsp:
     """A bare remote-protocol client over tcp, for what gdb will not do
     on its own (resume from a hardware breakpoint it leaves inserted).
-    Ack mode throughout; replies are checked and run-length decoded."""
+    Ack mode throughout; replies are checked, unescaped and run-length
+    decoded (wire.py)."""
 
     def __init__(self, sim, timeout=20):
         host, port = sim.target.replace("tcp:", "").rsplit(":", 1)
@@ -270,10 +296,9 @@ class Rsp:
         return b
 
     def send(self, body):
-        data = body.encode()
-        frame = b"$" + data + b"#%02x" % (sum(data) & 0xff)
+        packet = wire.frame(body)
         while True:
-            self.sock.sendall(frame)
+            self.sock.sendall(packet)
             ack = self._byte()
             while ack not in (b"+", b"-"):
                 ack = self._byte()
@@ -287,21 +312,11 @@ class Rsp:
         raw = b""
         while (b := self._byte()) != b"#":
             raw += b
-        csum = int(self._byte() + self._byte(), 16)
-        if sum(raw) & 0xff != csum:
+        if not wire.checksum_ok(raw, self._byte() + self._byte()):
             self.sock.sendall(b"-")
             return self.recv()
         self.sock.sendall(b"+")
-        out = bytearray()
-        i = 0
-        while i < len(raw):
-            if raw[i:i + 1] == b"*":
-                out += out[-1:] * (raw[i + 1] - 29)
-                i += 2
-            else:
-                out += raw[i:i + 1]
-                i += 1
-        return out.decode("latin-1")
+        return wire.decode(raw).decode("latin-1")
 
     def ask(self, body):
         """Send a packet and return the reply, skipping console output."""
@@ -313,7 +328,7 @@ class Rsp:
 
     def monitor(self, cmd):
         """qRcmd: what the command printed (its O packets)."""
-        self.send("qRcmd," + cmd.encode().hex())
+        self.send("qRcmd," + wire.to_hex(cmd))
         text = ""
         while (reply := self.recv()) != "OK":
             if not reply.startswith("O"):

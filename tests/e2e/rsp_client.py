@@ -37,56 +37,14 @@ import subprocess
 import time
 
 from harness import SIM
+from wire import WireError, checksum_ok, decode, frame, is_hex, le_value
 
-HEX = "0123456789abcdef"
 STOP = re.compile(r"T[0-9a-f]{2}(?:[0-9a-f]{2}:[0-9a-f]{16};)*thread:[0-9a-f]+;(?:core:[0-9a-f]+;)?"
                   r"(?:(?:sw|hw)break:;)?")
 
 
 class RspError(Exception):
     pass
-
-
-def checksum(data):
-    return sum(data) & 0xFF
-
-
-def frame(payload):
-    """payload (str) as an RSP packet; '$', '#', '}' and '*' escaped."""
-    out = bytearray()
-    for b in payload.encode("latin-1"):
-        if b in b"$#}*":
-            out += bytes((0x7D, b ^ 0x20))
-        else:
-            out.append(b)
-    return b"$" + bytes(out) + b"#%02x" % checksum(out)
-
-
-def decode(raw):
-    """Undo escapes and run-length encoding; None if malformed."""
-    out = bytearray()
-    i = 0
-    while i < len(raw):
-        b = raw[i]
-        if b == 0x7D and i + 1 < len(raw):
-            out.append(raw[i + 1] ^ 0x20)
-            i += 2
-        elif b == 0x2A:
-            if not out or i + 1 >= len(raw) or not 32 <= raw[i + 1] <= 126:
-                return None
-            out += bytes((out[-1],)) * (raw[i + 1] - 29)
-            i += 2
-        elif b == 0x7D:
-            return None
-        else:
-            out.append(b)
-            i += 1
-    return out.decode("latin-1")
-
-
-def is_hex(r, unavailable=False):
-    digits = HEX + "x" if unavailable else HEX
-    return bool(r) and len(r) % 2 == 0 and all(ch in digits for ch in r)
 
 
 def is_stop(r):
@@ -214,12 +172,12 @@ class RspClient:
                 self.pushback.append(c)     # resync on the next copy
                 return "bad", None
             digits.append(c)
-        if not all(chr(d) in HEX + "ABCDEF" for d in digits):
-            return "bad", None              # a garbled digit: nak, not throw
-        if int(digits.decode(), 16) != checksum(raw):
+        if not checksum_ok(raw, digits):   # a garbled digit too: nak, not throw
             return "bad", None
-        payload = decode(raw)
-        return ("frame", payload) if payload is not None else ("bad", None)
+        try:
+            return "frame", decode(raw).decode("latin-1")
+        except WireError:
+            return "bad", None
 
     def _event(self, timeout):
         """The next thing the stub says: '+', '-', ('frame', p), ('bad',
@@ -433,12 +391,12 @@ class RspClient:
                                  valid=lambda r: len(r) == 16 and is_hex(r, True))
             if "x" in h:
                 raise RspError(f"register {n} unavailable: {h}")
-            regs[n] = int.from_bytes(bytes.fromhex(h), "little")
+            regs[n] = le_value(h)
         return regs
 
     def read_register(self, n):
         r = self.request(f"p{n:x}", valid=lambda r: len(r) == 16 and is_hex(r), agree=True)
-        return int.from_bytes(bytes.fromhex(r), "little")
+        return le_value(r)
 
     def _status(self, payload):
         reply, sends = self._exchange(payload, is_status)

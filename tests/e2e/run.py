@@ -2,18 +2,14 @@
 """End-to-end tests: real gdb and lldb against the simulated kernel.
 
 Each scenario starts its own kstub-sim (its own port or pty) and asserts
-on what the debugger prints. Scenarios run in parallel, slowest first.
-    run.py [-k NAME] [-j JOBS]
-KSTUB_E2E_RECORD=DIR keeps the packets gdb and lldb sent (fuzz seeds)."""
-import argparse
+on what the debugger prints. runner.py runs them and says how:
+    run.py [-k TEXT] [-j JOBS] [--repeat N] [NAME...]
+More hostsim scenarios go in tests/e2e/sim_*.py (see runner.py)."""
 import concurrent.futures
-import os
 import re
 import subprocess
 import sys
-import tempfile
 import time
-import traceback
 
 from checks import (bench_bytes, c_string, expect, expect_distinct_sps, expect_pristine,
                     file_byte, gdb_threads, hit_mkdir_once, link_addrs, refute, reg)
@@ -22,15 +18,14 @@ from rsp_client import run_sim, symbols
 from faults import (FAULT_RESULTS, FAULT_RUNS, RSP_FAULTS, RSP_SEEDS, RSP_SYMS, fault_counts,
                     fault_session, rsp_fault_run)
 
-SCENARIOS = []
-# Those that take longest start first, so the run ends sooner on 2 cores.
-SLOW_FIRST = ("link_faults", "attach_pty", "detach_reattach", "cpus_one_and_four",
-              "lldb_session", "gdb_killed_then_reconnect")
+from runner import Scenarios, Suite, main
 
-
-def scenario(fn):
-    SCENARIOS.append(fn)
-    return fn
+SCENARIOS = scenario = Scenarios()
+# Those that take longest start first, so the run ends sooner on 2 cores
+# (measured: the order of a full run's times, longest first).
+SLOW_FIRST = ("link_faults_rsp_client", "link_faults", "stepi_out_of_boot_stop",
+              "detach_reattach", "rwatch_awatch", "attach_pty", "baud_limit_paces",
+              "lldb_session", "cpus_one_and_four")
 
 
 def running(sim, gdb, path):
@@ -504,40 +499,7 @@ class Hostsim(shared.Machine):
 
 shared.register(scenario, Hostsim())
 
-
-def run_one(fn):
-    sims = []
-    t = time.monotonic()
-    try:
-        fn(sims)
-        return fn.__name__, True, time.monotonic() - t, ""
-    except Exception:
-        detail = traceback.format_exc()
-        for s in sims:
-            detail += s.log()
-        return fn.__name__, False, time.monotonic() - t, detail
-
-
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("-k", help="run the scenarios whose name contains this")
-    ap.add_argument("-j", type=int, default=4)
-    ap.add_argument("names", nargs="*", help="run exactly these scenarios")
-    args = ap.parse_args()
-    todo = [s for s in SCENARIOS if (not args.k or args.k in s.__name__) and
-            (not args.names or s.__name__ in args.names)]
-    todo.sort(key=lambda s: SLOW_FIRST.index(s.__name__) if s.__name__ in SLOW_FIRST
-              else len(SLOW_FIRST))
-    failed = 0
-    with concurrent.futures.ThreadPoolExecutor(args.j) as pool:
-        for name, ok, secs, detail in pool.map(run_one, todo):
-            print(f"{'PASS' if ok else 'FAIL'} {name} ({secs:.1f} s)", flush=True)
-            if not ok:
-                failed += 1
-                print(detail, flush=True)
-    print(f"e2e: {len(todo) - failed}/{len(todo)} scenarios passed")
-    return 1 if failed else 0
-
+HOSTSIM = Suite("e2e", SCENARIOS, "sim_*.py", SLOW_FIRST, jobs=4)
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(HOSTSIM))

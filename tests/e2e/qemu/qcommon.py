@@ -4,16 +4,12 @@ import re
 
 from checks import expect, refute  # noqa: F401  (re-exported)
 from qemu_machine import Qemu, elf_section
+from runner import Scenarios  # importable once qemu_machine set the path
 
 KERNBASE = 0xffffffff80000000
 
-SCENARIOS = []
+SCENARIOS = scenario = Scenarios()
 BOOT_TIMES = []
-
-
-def scenario(fn):
-    SCENARIOS.append(fn)
-    return fn
 
 
 def text_differences(m):

@@ -191,6 +191,11 @@ class Qemu:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        # After this, out.text() and err.text() hold everything QEMU
+        # wrote: a check or a failure report that reads them after the
+        # machine has gone cannot miss its last lines.
+        self.out.join()
+        self.err.join()
         shutil.rmtree(self.tmp, ignore_errors=True)
 
     def log(self):
@@ -226,23 +231,10 @@ def gdb_batch(machine, cmds, timeout=120, pre=(), name="gdb", target=None):
 class Gdb(harness.Gdb):
     """harness.Gdb (interactive, for ^C) with kernel.elf as its program."""
 
+    TIMEOUT = WAIT
+
     def __init__(self):
-        self.proc = subprocess.Popen(["gdb", "-nx", "-q", KERNEL_ELF], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                     text=True, bufsize=0)
-        self.q = harness.queue.Queue()
-        self.buf = ""
-        self.all = ""
-        threading.Thread(target=self._pump, daemon=True).start()
-        self.cmd("set pagination off")
-        self.cmd("set confirm off")
-        self.cmd("set remotetimeout 30")
-
-    def expect(self, pattern, timeout=WAIT):
-        return super().expect(pattern, timeout)
-
-    def cmd(self, line, timeout=WAIT):
-        return super().cmd(line, timeout)
+        super().__init__(KERNEL_ELF, setup=("set remotetimeout 30",))
 
 
 class SerialPty:

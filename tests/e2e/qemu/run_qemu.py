@@ -3,27 +3,27 @@
 the bare-metal kernel in QEMU (TCG), through its 16550 on COM2.
 
 Each scenario starts its own QEMU (its own port, a time limit) and
-asserts on what gdb prints. Scenarios run in parallel.
-    run_qemu.py [-k NAME] [-j JOBS]
-KSTUB_E2E_RECORD=DIR keeps the packets gdb sent."""
-import argparse
-import concurrent.futures
+asserts on what gdb prints. tests/e2e/runner.py runs them and says how:
+    run_qemu.py [-k TEXT] [-j JOBS] [--repeat N] [NAME...]
+More QEMU scenarios go in tests/e2e/qemu/*_scenarios.py (see runner.py)."""
 import os
 import re
 import sys
 import tempfile
-import time
-import traceback
 
 from qemu_machine import Gdb, SerialPty, elf_bytes, gdb_batch, symbols
 from harness import resume_seen_running  # importable once qemu_machine set the path
 from qcommon import (BOOT_TIMES, SCENARIOS, expect, expect_real_bt, expect_text_pristine,
                      machine, mi_threads, refute, scenario)
+from runner import Suite, main
 import shared
-import trap_scenarios  # noqa: F401  (registers its scenarios)
 
-SLOW_FIRST = ("stepi_skips_timer", "slow_second_cpu", "oneline_no_raw_bytes",
-              "detach_restores_text", "stack_overflow_double_fault")
+# The longest start first, so the run ends sooner on 2 cores (measured:
+# the order of a full run's times, longest first).
+SLOW_FIRST = ("oneline_no_raw_bytes", "stepi_skips_timer", "slow_second_cpu",
+              "stepi_out_of_boot_stop", "detach_restores_text", "serial_cable_pty",
+              "ctrl_c_breakin", "stack_overflow_double_fault")
+
 
 @scenario
 def attach_at_boot(log):
@@ -365,43 +365,14 @@ class BareMetal(shared.Machine):
 shared.register(scenario, BareMetal())
 
 
-def run_one(fn):
-    machines = []
-    t = time.monotonic()
-    try:
-        fn(machines)
-        return fn.__name__, True, time.monotonic() - t, ""
-    except Exception:
-        detail = traceback.format_exc()
-        for m in machines:
-            m.stop()
-            detail += m.log()
-        return fn.__name__, False, time.monotonic() - t, detail
+def boot_times():
+    if BOOT_TIMES:
+        return f"boot to the stub {min(BOOT_TIMES):.2f}-{max(BOOT_TIMES):.2f} s"
+    return None
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("-k", help="run the scenarios whose name contains this")
-    ap.add_argument("-j", type=int, default=3)
-    args = ap.parse_args()
-    todo = [s for s in SCENARIOS if not args.k or args.k in s.__name__]
-    # The longest start first, so the run ends sooner on 2 cores.
-    todo.sort(key=lambda s: SLOW_FIRST.index(s.__name__) if s.__name__ in SLOW_FIRST
-              else len(SLOW_FIRST))
-    failed = 0
-    t0 = time.monotonic()
-    with concurrent.futures.ThreadPoolExecutor(args.j) as pool:
-        for name, ok, secs, detail in pool.map(run_one, todo):
-            print(f"{'PASS' if ok else 'FAIL'} {name} ({secs:.1f} s)", flush=True)
-            if not ok:
-                failed += 1
-                print(detail, flush=True)
-    boot = (f", boot to the stub {min(BOOT_TIMES):.2f}-{max(BOOT_TIMES):.2f} s"
-            if BOOT_TIMES else "")
-    print(f"e2e-qemu: {len(todo) - failed}/{len(todo)} scenarios passed in "
-          f"{time.monotonic() - t0:.1f} s{boot}")
-    return 1 if failed else 0
-
+QEMU = Suite("e2e-qemu", SCENARIOS, "qemu/*_scenarios.py", SLOW_FIRST, jobs=3,
+             report=boot_times)
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(QEMU))

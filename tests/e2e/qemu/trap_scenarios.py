@@ -4,8 +4,11 @@ second CPU, ^C from any CPU, the shared console line."""
 import re
 import time
 
-from qcommon import expect, expect_real_bt, machine, mi_threads, refute, scenario
+from qcommon import expect, expect_real_bt, machine, mi_threads, refute
 from qemu_machine import Gdb, Tap, gdb_batch, insn_at, outside_packets
+from runner import Scenarios
+
+SCENARIOS = scenario = Scenarios()
 
 
 @scenario
