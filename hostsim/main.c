@@ -153,18 +153,76 @@ static const struct kstub_transport_ops *link_ops(void)
 	return trace_fd < 0 ? &kstub_serial_ops : &trace_ops;
 }
 
+static const char usage_text[] =
+	"usage: kstub-sim [--cpus N] [--serial PATH|tcp:HOST:PORT] [--baud N]\n"
+	"                 [--baud-limit] [--wait] [--run \"CMD; CMD\"] "
+	"[--console-to-gdb]\n"
+	"                 [--idle-timeout MS] [--resume-on-hangup]\n"
+	"                 [--link-faults [dir=to-kernel|from-kernel|both,]"
+	"corrupt=P,drop=P,dup=P,seed=N]\n";
+
+/*
+ * One line per option the parser in main() accepts: e2e's
+ * options_refused_with_reason checks the two against each other.
+ */
+static const char options_text[] =
+	"  --cpus N            CPUs (1-8, default 2): threads idle/0 .. idle/N-1\n"
+	"  --serial PATH       the debug UART's far end: a pty with a symlink at PATH,\n"
+	"  --serial tcp:H:P    or a tcp listener (port 0-65535, 0 picks one; the\n"
+	"                      default); stderr says where (\"kstub-sim: gdb: target\n"
+	"                      remote ...\"); monitor reboot comes back on the same one\n"
+	"  --baud N            the rate the kernel programs (a divisor of 115200)\n"
+	"  --baud-limit        move bytes at that rate, 8N1, as a real cable does\n"
+	"  --wait              stop in the debugger at boot, before any kernel thread\n"
+	"  --run \"CMD; CMD\"    console commands to run at boot\n"
+	"  --console-to-gdb    kernel output goes to gdb (O packets) while it waits\n"
+	"  --idle-timeout MS   a debugger silent for MS (0-4294967295; 0, the default:\n"
+	"                      never) while the kernel is stopped counts as gone\n"
+	"  --resume-on-hangup  a debugger that disappears lets the kernel run on\n"
+	"                      (default: the kernel waits, stopped, for the next one)\n"
+	"  --link-faults ...   corrupt, drop and double bytes on the cable\n"
+	"  --help              this, on stdout\n";
+
 static __attribute__((noreturn)) void usage(int status)
 {
-	fprintf(status ? stderr : stdout,
-		"usage: kstub-sim [--cpus N] [--serial PATH|tcp:HOST:PORT] "
-		"[--baud N] [--baud-limit]\n"
-		"                 [--wait] [--run \"CMD; CMD\"] [--console-to-gdb] "
-		"[--idle-timeout MS]\n"
-		"                 [--resume-on-hangup] [--link-faults "
-		"[dir=to-kernel|from-kernel|both,]corrupt=P,drop=P,dup=P,seed=N]\n"
-		"                 [--help]\n"
-		"See the hostsim section of README.\n");
+	if (status) {
+		fprintf(stderr, "%sTry kstub-sim --help.\n", usage_text);
+	} else {
+		fputs(usage_text, stdout);
+		fputs(options_text, stdout);
+		fputs("See the hostsim section of README.\n", stdout);
+	}
 	exit(status);
+}
+
+/*
+ * A whole decimal number in [min, max], or exit 2 naming the option,
+ * the value and the range: atoi took "2abc" as 2 and "-5" as 4294967291.
+ */
+static long opt_number(const char *opt, const char *val, long min, long max)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(val, &end, 10);
+	/* strtol also skips leading blanks and takes a '+': not here. */
+	if ((*val != '-' && (*val < '0' || *val > '9')) || end == val ||
+	    *end || errno || v < min || v > max) {
+		fprintf(stderr, "kstub-sim: %s: '%s' is not a whole number "
+			"from %ld to %ld\n", opt, val, min, max);
+		exit(2);
+	}
+	return v;
+}
+
+/* getaddrinfo takes "99999" and wraps it to 34463: check it first. */
+static void check_tcp_port(const char *spec)
+{
+	const char *colon = strrchr(spec, ':');
+
+	if (colon && colon > spec + 3)
+		opt_number("--serial port", colon + 1, 0, 65535);
 }
 
 /*
@@ -279,23 +337,26 @@ int main(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
-			ncpus = atoi(optarg);
-			if (ncpus < 1 || ncpus > SIM_CPUS_MAX)
-				usage(2);
+			ncpus = (int)opt_number("--cpus", optarg, 1,
+						SIM_CPUS_MAX);
 			break;
 		case 's':
 			ucfg.spec = optarg;
+			if (strncmp(optarg, "tcp:", 4) == 0)
+				check_tcp_port(optarg);
 			break;
 		case 'b':
 			/* A 1.8432 MHz clock: 115200 at divisor 1. */
 			ucfg.pace_baud = KSTUB_UART_CLOCK_BAUD;
 			break;
 		case 'B':
-			baud = strtoul(optarg, NULL, 10);
-			if (baud == 0 || KSTUB_UART_CLOCK_BAUD % baud != 0) {
-				fprintf(stderr, "kstub-sim: --baud must divide "
-					"%u\n", KSTUB_UART_CLOCK_BAUD);
-				usage(2);
+			baud = (unsigned long)opt_number(
+				"--baud", optarg, 1, KSTUB_UART_CLOCK_BAUD);
+			if (KSTUB_UART_CLOCK_BAUD % baud != 0) {
+				fprintf(stderr, "kstub-sim: --baud: '%s' does "
+					"not divide %u\n", optarg,
+					KSTUB_UART_CLOCK_BAUD);
+				exit(2);
 			}
 			break;
 		case '?' + 256:
@@ -310,7 +371,8 @@ int main(int argc, char **argv)
 			sim_console_to_gdb = true;
 			break;
 		case 'i':
-			cfg.idle_timeout_ms = (uint32_t)atoi(optarg);
+			cfg.idle_timeout_ms = (uint32_t)opt_number(
+				"--idle-timeout", optarg, 0, UINT32_MAX);
 			break;
 		case 'h':
 			cfg.flags |= KSTUB_CFG_RESUME_ON_HANGUP;
@@ -323,8 +385,11 @@ int main(int argc, char **argv)
 			usage(2);
 		}
 	}
-	if (optind != argc)
+	if (optind != argc) {
+		fprintf(stderr, "kstub-sim: unexpected argument '%s'\n",
+			argv[optind]);
 		usage(2);
+	}
 
 	/* SIGTERM/SIGINT end the machine cleanly, from one thread. */
 	sigemptyset(&stop);
@@ -335,7 +400,8 @@ int main(int argc, char **argv)
 
 	uart_paced = ucfg.pace_baud != 0;
 	if (hs_uart_open_cfg(&uart, &ucfg, msg, sizeof(msg))) {
-		fprintf(stderr, "kstub-sim: %s\n", msg);
+		/* The model's message names the call, not the path. */
+		fprintf(stderr, "kstub-sim: --serial %s: %s\n", ucfg.spec, msg);
 		return 2;
 	}
 	if (strncmp(ucfg.spec, "tcp:", 4) != 0)

@@ -504,6 +504,10 @@ class Hostsim(shared.Machine):
 
 shared.register(scenario, Hostsim())
 
+import sim_machine  # noqa: E402
+for fn in sim_machine.SCENARIOS:
+    scenario(fn)
+
 
 def run_one(fn):
     sims = []

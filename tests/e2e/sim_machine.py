@@ -1,0 +1,61 @@
+"""hostsim as a machine: its options, its CPU threads, its reboot.
+
+Scenarios are fn(sim_log) as in run.py, which registers SCENARIOS."""
+import os
+import re
+
+from checks import expect, refute
+from harness import ROOT, Sim, gdb_batch
+from rsp_client import run_sim
+
+# (arguments, the message stderr must carry): each refused with status 2.
+BAD_OPTIONS = (
+    (["--cpus", "0"], "--cpus: '0' is not a whole number from 1 to 8"),
+    (["--cpus", "99"], "--cpus: '99' is not a whole number from 1 to 8"),
+    (["--cpus", "abc"], "--cpus: 'abc' is not a whole number from 1 to 8"),
+    (["--cpus", "2abc"], "--cpus: '2abc' is not a whole number from 1 to 8"),
+    (["--cpus", " 2"], "--cpus: ' 2' is not a whole number from 1 to 8"),
+    (["--cpus", ""], "--cpus: '' is not a whole number from 1 to 8"),
+    (["--baud", "0"], "--baud: '0' is not a whole number from 1 to 115200"),
+    (["--baud", "9600x"], "--baud: '9600x' is not a whole number from 1 to 115200"),
+    (["--baud", "7"], "--baud: '7' does not divide 115200"),
+    (["--idle-timeout", "-5"], "--idle-timeout: '-5' is not a whole number from 0 to 4294967295"),
+    (["--idle-timeout", "4294967296"],
+     "--idle-timeout: '4294967296' is not a whole number from 0 to 4294967295"),
+    (["--idle-timeout", "1e3"], "--idle-timeout: '1e3' is not a whole number"),
+    (["--serial", "tcp:127.0.0.1:99999"],
+     "--serial port: '99999' is not a whole number from 0 to 65535"),
+    (["--serial", "tcp:127.0.0.1:-1"], "--serial port: '-1' is not a whole number from 0 to 65535"),
+    (["--serial", "/nonexistent/dir/x"],
+     "--serial /nonexistent/dir/x: .*No such file or directory"),
+    (["stray"], "unexpected argument 'stray'"),
+)
+
+
+def main_c_options():
+    """The long options main()'s parser accepts, read from its table."""
+    with open(os.path.join(ROOT, "hostsim", "main.c")) as f:
+        src = f.read()
+    table = re.search(r"struct option opts\[\] = \{(.*?)\n\t\};", src, re.S).group(1)
+    return set(re.findall(r'\{ "([a-z-]+)",', table))
+
+
+def options_refused_with_reason(sim_log):
+    """A bad value is refused with status 2, and the message names the
+    option, the value and what is allowed; --help explains each option
+    the parser accepts, on stdout."""
+    for args, msg in BAD_OPTIONS:
+        p = run_sim(*args)
+        if p.returncode != 2 or not re.search(rf"^kstub-sim: {msg}", p.stderr, re.M):
+            raise AssertionError(f"{args}: exit {p.returncode}\n{p.stderr}")
+    p = run_sim("--help")
+    if p.returncode != 0 or p.stderr:
+        raise AssertionError(f"--help: exit {p.returncode}\n{p.stderr}")
+    accepted = main_c_options()
+    explained = set(re.findall(r"^  --([a-z-]+) ", p.stdout, re.M))
+    if len(accepted) < 11 or accepted != explained:
+        raise AssertionError(f"parser takes {sorted(accepted)}, --help explains "
+                             f"{sorted(explained)}:\n{p.stdout}")
+
+
+SCENARIOS = [options_refused_with_reason]
