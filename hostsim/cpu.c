@@ -28,8 +28,31 @@
 struct cpu sim_cpus[SIM_CPUS_MAX];
 int sim_ncpus;
 static __thread struct cpu *cur_cpu;
-static pthread_barrier_t setup_barrier;
+static int cpus_up;	/* CPUs that can take the roundup's IPI */
 static int boot_go;	/* CPU 0 is past its boot stop: the others may run */
+
+/*
+ * The CPUs wait on their idle stacks with the IPI open, so these use
+ * kern_syscall rather than libc: a CPU parked while it waits shows
+ * where it is in named frames.
+ */
+static void futex_wait(int *word, int seen)
+{
+	kern_syscall(SYS_futex, (long)word, FUTEX_WAIT_PRIVATE, seen, 0);
+}
+
+static void futex_wake_all(int *word)
+{
+	kern_syscall(SYS_futex, (long)word, FUTEX_WAKE_PRIVATE, INT32_MAX, 0);
+}
+
+/* Signal masks as the kernel's rt_sigprocmask takes them (8 bytes). */
+#define SIGBIT(sig) (1ull << ((sig) - 1))
+
+static void cpu_sigmask(int how, uint64_t bits)
+{
+	kern_syscall(SYS_rt_sigprocmask, how, (long)&bits, 0, sizeof(bits));
+}
 
 /*
  * The gate after the boot stop. CPU 0 opens it without waiting for
@@ -40,15 +63,24 @@ static int boot_go;	/* CPU 0 is past its boot stop: the others may run */
 static void boot_gate_open(void)
 {
 	__atomic_store_n(&boot_go, 1, __ATOMIC_RELEASE);
-	syscall(SYS_futex, &boot_go, FUTEX_WAKE_PRIVATE, INT32_MAX, NULL,
-		NULL, 0);
+	futex_wake_all(&boot_go);
 }
 
 static void boot_gate_wait(void)
 {
 	while (!__atomic_load_n(&boot_go, __ATOMIC_ACQUIRE))
-		syscall(SYS_futex, &boot_go, FUTEX_WAIT_PRIVATE, 0, NULL,
-			NULL, 0);
+		futex_wait(&boot_go, 0);
+}
+
+/* Every CPU is up (its IPI open) before any takes device interrupts. */
+static void cpus_up_wait(void)
+{
+	int n = __atomic_add_fetch(&cpus_up, 1, __ATOMIC_ACQ_REL);
+
+	if (n == sim_ncpus)
+		futex_wake_all(&cpus_up);
+	while ((n = __atomic_load_n(&cpus_up, __ATOMIC_ACQUIRE)) < sim_ncpus)
+		futex_wait(&cpus_up, n);
 }
 static bool boot_wait;
 
@@ -306,55 +338,35 @@ void cpu_install_handlers(void)
 	set_handler(SIG_IPI, ipi_handler, 0);
 }
 
+/* In kern_syscall's terms for the reason above: kernel timer ids. */
 static void start_timer(void)
 {
 	struct sigevent sev;
 	struct itimerspec its = { { 0, 1000000000 / HZ },
 				  { 0, 1000000000 / HZ } };
-	timer_t timer;
+	int timer;
+	long err;
 
 	memset(&sev, 0, sizeof(sev));
 	sev.sigev_notify = SIGEV_THREAD_ID;
 	sev.sigev_signo = SIG_TIMER;
-	sev._sigev_un._tid = (pid_t)syscall(SYS_gettid);
-	if (timer_create(CLOCK_MONOTONIC, &sev, &timer) ||
-	    timer_settime(timer, 0, &its, NULL)) {
-		perror("kstub-sim: timer");
+	sev._sigev_un._tid = (pid_t)kern_syscall(SYS_gettid, 0, 0, 0, 0);
+	err = kern_syscall(SYS_timer_create, CLOCK_MONOTONIC, (long)&sev,
+			   (long)&timer, 0);
+	if (!err)
+		err = kern_syscall(SYS_timer_settime, timer, 0, (long)&its, 0);
+	if (err) {
+		fprintf(stderr, "kstub-sim: timer: %s\n", strerror((int)-err));
 		exit(2);
 	}
 }
 
-static void *cpu_main(void *arg)
+/* A CPU's life after setup, on its idle thread's kernel stack. */
+static void cpu_boot(void *arg)
 {
 	struct cpu *c = arg;
-	char name[16];
-	stack_t ss;
-	sigset_t set;
 
-	cur_cpu = c;
-	c->thread = pthread_self();
-	if (c->index == 0)
-		sim_attach_irq();
-	ss.ss_sp = malloc(ALTSTACK_SIZE);
-	ss.ss_size = ALTSTACK_SIZE;
-	ss.ss_flags = 0;
-	if (!ss.ss_sp || sigaltstack(&ss, NULL)) {
-		perror("kstub-sim: sigaltstack");
-		exit(2);
-	}
-	snprintf(name, sizeof(name), "idle/%d", c->index);
-	c->idle = kthread_alloc(name, true);
-	c->cur = c->idle;
-	__atomic_store_n(&c->idle->on_cpu, 1, __ATOMIC_RELEASE);
-	c->idle->cpu = c->index;
-	/* The machine's own signals go to CPUs; SIGTERM/SIGINT do not. */
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	sigemptyset(&set);
-	sigaddset(&set, SIG_IPI);
-	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	cpu_sigmask(SIG_UNBLOCK, SIGBIT(SIG_IPI));
 	/*
 	 * A debugger's first byte may already wait (it connects as soon as
 	 * we say "booted"): the interrupt that brings it to the stub must
@@ -363,11 +375,8 @@ static void *cpu_main(void *arg)
 	 * until then, as a kernel keeps device interrupts off until its
 	 * APs are up.
 	 */
-	pthread_barrier_wait(&setup_barrier);
-	sigemptyset(&set);
-	sigaddset(&set, SIG_TIMER);
-	sigaddset(&set, SIG_IRQ);
-	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	cpus_up_wait();
+	cpu_sigmask(SIG_UNBLOCK, SIGBIT(SIG_TIMER) | SIGBIT(SIG_IRQ));
 	/*
 	 * kgdbwait: stop before any CPU runs a kernel thread; the others
 	 * wait at the boot gate, and the roundup parks them there.
@@ -383,18 +392,62 @@ static void *cpu_main(void *arg)
 	cpu_idle_loop(c);
 }
 
+static void *cpu_main(void *arg)
+{
+	struct cpu *c = arg;
+	stack_t ss;
+	sigset_t set;
+
+	cur_cpu = c;
+	c->thread = pthread_self();
+	if (c->index == 0)
+		sim_attach_irq();
+	ss.ss_sp = malloc(ALTSTACK_SIZE);
+	ss.ss_size = ALTSTACK_SIZE;
+	ss.ss_flags = 0;
+	if (!ss.ss_sp || sigaltstack(&ss, NULL)) {
+		perror("kstub-sim: sigaltstack");
+		exit(2);
+	}
+	/* The machine's own signals go to CPUs; SIGTERM/SIGINT do not. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	kthread_enter_idle(c);
+}
+
 void cpu_start_all(int ncpus, bool wait)
 {
 	pthread_attr_t attr;
 	sigset_t set;
+	char name[16];
 	int i;
 
 	sim_ncpus = ncpus;
 	boot_wait = wait;
-	pthread_barrier_init(&setup_barrier, NULL, (unsigned)ncpus);
+	/*
+	 * The idle threads first, in CPU order: idle/N gets the same thread
+	 * id at every boot, whatever order the host starts the CPUs in.
+	 */
+	for (i = 0; i < ncpus; i++) {
+		struct cpu *c = &sim_cpus[i];
+
+		c->index = i;
+		snprintf(name, sizeof(name), "idle/%d", i);
+		c->idle = kthread_create_idle(name, cpu_boot, c);
+		if (!c->idle) {
+			fprintf(stderr, "kstub-sim: no idle thread for cpu %d\n",
+				i);
+			exit(2);
+		}
+		c->idle->cpu = i;
+		__atomic_store_n(&c->idle->on_cpu, 1, __ATOMIC_RELEASE);
+		c->cur = c->idle;
+	}
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, 1 << 20);
-	/* CPUs start with the machine's signals masked (cpu_main opens them). */
+	/* CPUs start with the machine's signals masked (cpu_boot opens them). */
 	sigemptyset(&set);
 	sigaddset(&set, SIG_TIMER);
 	sigaddset(&set, SIG_IRQ);
@@ -403,7 +456,6 @@ void cpu_start_all(int ncpus, bool wait)
 	for (i = 0; i < ncpus; i++) {
 		pthread_t t;
 
-		sim_cpus[i].index = i;
 		if (pthread_create(&t, &attr, cpu_main, &sim_cpus[i])) {
 			perror("kstub-sim: cpu thread");
 			exit(2);

@@ -87,14 +87,12 @@ struct kthread *kthread_alloc(const char *name, bool idle)
 	return t;
 }
 
-int kthread_create(const char *name, void (*fn)(void *), void *arg)
+/* A kernel stack whose first switch "returns" into kthread_tramp. */
+static int kthread_stack(struct kthread *t, void (*fn)(void *), void *arg)
 {
-	struct kthread *t = kthread_alloc(name, false);
 	uint64_t *sp;
 	char *stack;
 
-	if (!t)
-		return -1;
 	stack = mmap(NULL, KSTACK_SIZE, PROT_READ | PROT_WRITE,
 		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
 	if (stack == MAP_FAILED)
@@ -111,8 +109,39 @@ int kthread_create(const char *name, void (*fn)(void *), void *arg)
 	*--sp = 0;				/* r14 */
 	*--sp = 0;				/* r15 */
 	t->saved_rsp = (uint64_t)sp;
+	return 0;
+}
+
+int kthread_create(const char *name, void (*fn)(void *), void *arg)
+{
+	struct kthread *t = kthread_alloc(name, false);
+
+	if (!t || kthread_stack(t, fn, arg))
+		return -1;
 	__atomic_store_n(&t->state, KT_RUNNABLE, __ATOMIC_RELEASE);
 	return 0;
+}
+
+/*
+ * A CPU's idle thread has a kernel stack like any thread's, so a CPU
+ * stopped anywhere on its idle path unwinds through kernel frames to
+ * kthread_tramp and ends there, never into the host's thread start in
+ * libc ("?? ()"). Never runnable: only its own CPU enters it.
+ */
+struct kthread *kthread_create_idle(const char *name, void (*fn)(void *),
+				    void *arg)
+{
+	struct kthread *t = kthread_alloc(name, true);
+
+	return t && kthread_stack(t, fn, arg) == 0 ? t : NULL;
+}
+
+void kthread_enter_idle(struct cpu *c)
+{
+	uint64_t host_rsp;	/* the host stack is left for good */
+
+	sim_switch(&host_rsp, c->idle->saved_rsp);
+	__builtin_unreachable();
 }
 
 /* The pcb as gdb sees it: where the thread resumes, callee-saved regs. */
@@ -162,20 +191,29 @@ static void to_idle(void)
 }
 
 /*
- * hlt: wait for the next interrupt, or a millisecond. The system call
- * is made here rather than in libc so a CPU stopped while idle shows
- * kernel code that gdb can symbolize and unwind.
+ * A system call made here rather than in libc, so a CPU stopped while
+ * waiting in one (hlt, the boot gate) shows kernel code that gdb can
+ * symbolize and unwind, not "?? ()" in a library gdb does not know.
+ * Returns what the kernel returns (-errno on failure).
  */
-static void cpu_halt(void)
+long kern_syscall(long nr, long a1, long a2, long a3, long a4)
 {
-	struct timespec nap = { 0, 1000000 };
+	register long r10 __asm__("r10") = a4;
 	long ret;
 
 	__asm__ volatile("syscall"
 			 : "=a"(ret)
-			 : "a"((long)SYS_nanosleep), "D"(&nap), "S"(0L)
+			 : "a"(nr), "D"(a1), "S"(a2), "d"(a3), "r"(r10)
 			 : "rcx", "r11", "memory");
-	(void)ret;
+	return ret;
+}
+
+/* hlt: wait for the next interrupt, or a millisecond. */
+static void cpu_halt(void)
+{
+	struct timespec nap = { 0, 1000000 };
+
+	kern_syscall(SYS_nanosleep, (long)&nap, 0, 0, 0);
 }
 
 /* Run one runnable thread until it gives the CPU back; false if none. */

@@ -75,6 +75,11 @@ void frame_to_uc(const struct kstub_frame *f, ucontext_t *uc);
 
 /* kthread.c */
 struct kthread *kthread_alloc(const char *name, bool idle);
+struct kthread *kthread_create_idle(const char *name, void (*fn)(void *),
+				    void *arg);
+/* The calling CPU's host thread moves onto c->idle's stack for good. */
+void kthread_enter_idle(struct cpu *c) __attribute__((noreturn));
+long kern_syscall(long nr, long a1, long a2, long a3, long a4);
 bool kthread_run_one(struct cpu *c);
 void cpu_idle_loop(struct cpu *c) __attribute__((noreturn));
 /*

@@ -4,8 +4,8 @@ Scenarios are fn(sim_log) as in run.py, which registers SCENARIOS."""
 import os
 import re
 
-from checks import expect, refute
-from harness import ROOT, Sim, gdb_batch
+from checks import expect
+from harness import ROOT, Gdb, Sim, gdb_batch, resume_seen_running
 from rsp_client import run_sim
 
 # (arguments, the message stderr must carry): each refused with status 2.
@@ -58,4 +58,51 @@ def options_refused_with_reason(sim_log):
                              f"{sorted(explained)}:\n{p.stdout}")
 
 
-SCENARIOS = [options_refused_with_reason]
+def idle_tids(info, ncpus):
+    """'info threads' -> [target thread id of idle/0, idle/1, ...]."""
+    tids = {m.group(2): int(m.group(1))
+            for m in re.finditer(r'Thread (\d+) "(idle/\d+)"', info)}
+    if sorted(tids) != [f"idle/{i}" for i in range(ncpus)]:
+        raise AssertionError(f"idle threads {sorted(tids)}:\n{info}")
+    return [tids[f"idle/{i}"] for i in range(ncpus)]
+
+
+def expect_kernel_unwind(gdb, tids, where):
+    """Each CPU thread's backtrace is named frames down to the idle
+    thread's start, and no host library frame ("?? ()")."""
+    out = gdb.cmd("thread apply all bt")
+    for tid in tids:
+        block = re.search(rf'^Thread \d+ \(Thread {tid} "idle/\d+"[^\n]*\):\n(.*?)(?:\n\n|\Z)',
+                          out, re.S | re.M)
+        if not block:
+            raise AssertionError(f"{where}: no backtrace of thread {tid}:\n{out}")
+        bt = block.group(1)
+        if "??" in bt:
+            raise AssertionError(f"{where}: thread {tid} shows host code:\n{bt}")
+        expect(bt, r"in kthread_tramp \(\)\s*$", f"{where}: thread {tid} unwinds to kthread_tramp")
+        expect(bt, r"cpu_boot \(arg=", f"{where}: thread {tid} is in its CPU's boot path")
+
+
+def idle_threads_stable_and_named(sim_log):
+    """CPU threads: the same ids at every boot, and backtraces of kernel
+    frames at the boot stop and when stopped while the kernel runs."""
+    ncpus = 3
+    boots = []
+    for boot in range(2):
+        with Sim("--wait", "--cpus", str(ncpus)) as sim, Gdb() as gdb:
+            sim_log.append(sim)
+            expect(gdb.cmd(f"target remote {sim.target}"), r"kdb_enter \(why=")
+            tids = idle_tids(gdb.cmd("info threads"), ncpus)
+            boots.append(tids)
+            expect_kernel_unwind(gdb, tids, f"boot {boot} stop")
+            resume_seen_running(sim, gdb, f"mkdir /idle{boot}", rf"mkdir: created /idle{boot}")
+            gdb.interrupt()
+            expect(gdb.expect(r"\(gdb\) "), r"received signal SIGINT")
+            expect_kernel_unwind(gdb, tids, f"boot {boot} running")
+            expect(gdb.cmd("detach"), r"detached")
+    # Assigned in CPU order, not in the order the host started them.
+    if boots[0] != boots[1] or boots[0] != list(range(boots[0][0], boots[0][0] + ncpus)):
+        raise AssertionError(f"idle/0..{ncpus - 1} thread ids by boot: {boots}")
+
+
+SCENARIOS = [options_refused_with_reason, idle_threads_stable_and_named]
