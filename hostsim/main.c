@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,7 +39,12 @@ const char *__asan_default_options(void)
 	       "use_sigaltstack=0";
 }
 
-void sim_exit(int status)
+/* Set by main(): what a reboot runs again. */
+static char **boot_argv;
+static long boot_count;	/* 0 at power-on */
+
+/* The machine's last words, before it ends or reboots. */
+static void sim_report(void)
 {
 	struct hs_uart_stats st;
 
@@ -52,10 +58,50 @@ void sim_exit(int status)
 				(unsigned long long)st.tx_faults,
 				(unsigned long long)st.tx_bytes);
 	}
+	fflush(stdout);
+}
+
+void sim_exit(int status)
+{
+	sim_report();
 	if (sim_pty_link)
 		unlink(sim_pty_link);
-	fflush(stdout);
 	_exit(status);
+}
+
+/*
+ * The machine starts over in this process: exec of this binary with the
+ * same options, so --wait, --run and the rest act as at power-on. The
+ * far end stays where the debugger knows it: a tcp port picked at boot
+ * (port 0) is bound again by number (the listener has SO_REUSEADDR, so
+ * the connection that just closed does not block it), and the pty's
+ * symlink is left for the new machine to point at its new pty. Both go
+ * in the environment, not argv: argv stays what the user typed.
+ */
+#define REBOOT_ENV_COUNT "KSTUB_SIM_REBOOT_COUNT"
+#define REBOOT_ENV_SERIAL "KSTUB_SIM_REBOOT_SERIAL"
+
+void sim_reboot(void)
+{
+	char spec[300], count[24];
+	sigset_t all;
+
+	fprintf(stderr, "kstub-sim: rebooting\n");
+	sim_report();
+	snprintf(spec, sizeof(spec), "%s%s", sim_pty_link ? "" : "tcp:",
+		 hs_uart_where(uart));
+	snprintf(count, sizeof(count), "%ld", boot_count + 1);
+	/*
+	 * Nothing runs a handler from here on: exec keeps this thread's
+	 * mask and pending signals, and main() opens what it needs.
+	 */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	if (setenv(REBOOT_ENV_COUNT, count, 1) == 0 &&
+	    setenv(REBOOT_ENV_SERIAL, spec, 1) == 0)
+		execv("/proc/self/exe", boot_argv);
+	fprintf(stderr, "kstub-sim: reboot: %s\n", strerror(errno));
+	sim_exit(1);
 }
 
 static void stdout_write(const char *s, size_t n)
@@ -333,7 +379,19 @@ int main(int argc, char **argv)
 	char msg[256], line[SIM_CONS_LINE_MAX];
 	sigset_t stop;
 	pthread_t stopper;
+	const char *reboot;
 
+	/*
+	 * After a reboot this thread has every signal blocked (see
+	 * sim_reboot). The machine's own stay blocked here for good: the CPU
+	 * threads open them, and one left pending by the exec is harmless.
+	 */
+	sigemptyset(&stop);
+	sigaddset(&stop, SIG_TIMER);
+	sigaddset(&stop, SIG_IRQ);
+	sigaddset(&stop, SIG_IPI);
+	pthread_sigmask(SIG_SETMASK, &stop, NULL);
+	boot_argv = argv;
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
@@ -391,6 +449,18 @@ int main(int argc, char **argv)
 		usage(2);
 	}
 
+	reboot = getenv(REBOOT_ENV_COUNT);
+	if (reboot) {
+		boot_count = opt_number(REBOOT_ENV_COUNT, reboot, 1,
+					LONG_MAX - 1);
+		ucfg.spec = getenv(REBOOT_ENV_SERIAL);
+		if (!ucfg.spec) {
+			fprintf(stderr, "kstub-sim: %s without %s\n",
+				REBOOT_ENV_COUNT, REBOOT_ENV_SERIAL);
+			return 2;
+		}
+	}
+
 	/* SIGTERM/SIGINT end the machine cleanly, from one thread. */
 	sigemptyset(&stop);
 	sigaddset(&stop, SIGTERM);
@@ -440,7 +510,11 @@ int main(int argc, char **argv)
 			cons_push(cmd);
 		free(copy);
 	}
-	fprintf(stderr, "kstub-sim: booted, %d cpus\n", ncpus);
+	if (boot_count)
+		fprintf(stderr, "kstub-sim: booted, %d cpus (reboot %ld)\n",
+			ncpus, boot_count);
+	else
+		fprintf(stderr, "kstub-sim: booted, %d cpus\n", ncpus);
 	cpu_start_all(ncpus, wait);
 
 	/* The console: this thread is the terminal's keyboard. */

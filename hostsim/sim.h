@@ -122,6 +122,8 @@ void sh_main(void *arg);
 void sim_console_out(const char *s, size_t n);
 void sim_exit(int status) __attribute__((noreturn));
 void sim_halt(void) __attribute__((noreturn));
+/* Start the machine over on the same serial endpoint (monitor reboot). */
+void sim_reboot(void) __attribute__((noreturn));
 /* One line on the debug UART: its rate, pacing and byte counts. */
 int sim_uart_describe(char *buf, size_t len);
 /* CPU 0 exists: the UART's interrupt line may now be raised on it. */

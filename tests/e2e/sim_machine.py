@@ -105,4 +105,46 @@ def idle_threads_stable_and_named(sim_log):
         raise AssertionError(f"idle/0..{ncpus - 1} thread ids by boot: {boots}")
 
 
-SCENARIOS = [options_refused_with_reason, idle_threads_stable_and_named]
+def await_reboot(sim, n):
+    """The machine said it reboots and is up again for the n-th time, on
+    the endpoint the debugger already knows."""
+    sim.err.wait_for(r"^kstub-sim: rebooting$")
+    again = sim.err.wait_for(r"kstub-sim: gdb: target remote (\S+)").group(1)
+    if again != sim.target:
+        raise AssertionError(f"rebooted on {again}, first booted on {sim.target}")
+    sim.err.wait_for(rf"kstub-sim: booted, \d+ cpus \(reboot {n}\)")
+
+
+def reboot_same_endpoint(sim_log):
+    """monitor reboot brings the machine back, fresh (the mkdir count at
+    0 again, stopped at boot as --wait asks) on the same tcp port or pty
+    path, where a new gdb attaches; then it boots again from there."""
+    for pty in (False, True):
+        with Sim("--wait", pty=pty) as sim:
+            sim_log.append(sim)
+            with Gdb() as gdb:
+                expect(gdb.cmd(f"target remote {sim.target}"), r"kdb_enter \(why=")
+                resume_seen_running(sim, gdb, "mkdir /before", r"mkdir: created /before")
+                gdb.interrupt()
+                expect(gdb.expect(r"\(gdb\) "), r"received signal SIGINT")
+                expect(gdb.cmd("p made_count"), r"^\$\d+ = 1$", "one mkdir before the reboot")
+                expect(gdb.cmd("monitor reboot"), r"Remote connection closed|Remote communication")
+            sim.out.wait_for(r"reboot requested by the debugger")
+            await_reboot(sim, 1)
+            out = gdb_batch(sim, ["p made_count", "detach"], name="after-reboot")
+            expect(out, r'kdb_enter \(why=0x[0-9a-f]+ "boot \(--wait\)"\)', "--wait stop again")
+            expect(out, r"^\$1 = 0$", "a fresh boot")
+            expect(out, r"detached")
+            sim.console("mkdir /after")
+            sim.out.wait_for(r"mkdir: created /after")
+            # The same machine can reboot again, from the new boot's stub.
+            out = gdb_batch(sim, ["p made_count", "monitor reboot"], name="reboot-again")
+            expect(out, r"^\$1 = 1$", "the mkdir after the reboot")
+            await_reboot(sim, 2)
+            expect(gdb_batch(sim, ["p made_count", "detach"], name="second-reboot"),
+                   r"^\$1 = 0$", "a fresh second boot")
+            if not sim.alive():
+                raise AssertionError("kstub-sim ended after its second reboot")
+
+
+SCENARIOS = [options_refused_with_reason, idle_threads_stable_and_named, reboot_same_endpoint]
