@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <linux/futex.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -305,18 +306,82 @@ static void ipi_handler(int sig, siginfo_t *si, void *ucv)
 	}
 }
 
+/*
+ * The signal return every handler goes back through (SA_RESTORER), as a
+ * kernel's trap entry returns through its own iret path. glibc's
+ * __restore_rt lives in a library gdb does not see, and gdb knows it
+ * only on a Linux user-process target, not on a kernel's: a backtrace
+ * from a trap or an interrupt taken on a CPU ended there in "?? ()".
+ * This one is machine text, and its CFI says where the interrupted
+ * registers are: in the ucontext at rsp (the handler's ret popped the
+ * return address), so gdb unwinds from the handler into the code the
+ * signal interrupted ("<signal handler called>"). The nop is inside the
+ * FDE because gdb looks a caller's pc up at pc - 1.
+ */
+void sim_sigreturn(void);
+_Static_assert(offsetof(ucontext_t, uc_mcontext.gregs) == 40 &&
+		       REG_R8 == 0 && REG_RDI == 8 && REG_RSP == 15 &&
+		       REG_RIP == 16,
+	       "sim_sigreturn's CFI assumes the x86_64 Linux ucontext");
+__asm__(".text\n"
+	"	.cfi_startproc\n"
+	"	.cfi_signal_frame\n"
+	"	.cfi_def_cfa %rsp, 0\n"
+	"	.cfi_offset %r8, 40\n"
+	"	.cfi_offset %r9, 48\n"
+	"	.cfi_offset %r10, 56\n"
+	"	.cfi_offset %r11, 64\n"
+	"	.cfi_offset %r12, 72\n"
+	"	.cfi_offset %r13, 80\n"
+	"	.cfi_offset %r14, 88\n"
+	"	.cfi_offset %r15, 96\n"
+	"	.cfi_offset %rdi, 104\n"
+	"	.cfi_offset %rsi, 112\n"
+	"	.cfi_offset %rbp, 120\n"
+	"	.cfi_offset %rbx, 128\n"
+	"	.cfi_offset %rdx, 136\n"
+	"	.cfi_offset %rax, 144\n"
+	"	.cfi_offset %rcx, 152\n"
+	"	.cfi_offset %rsp, 160\n"
+	"	.cfi_offset %rip, 168\n"
+	"	nop\n"
+	".globl sim_sigreturn\n"
+	".type sim_sigreturn,@function\n"
+	"sim_sigreturn:\n"
+	"	mov $15, %eax\n"	/* rt_sigreturn */
+	"	syscall\n"
+	"	ud2\n"
+	"	.cfi_endproc\n"
+	".size sim_sigreturn,.-sim_sigreturn\n");
+
+/* The kernel's struct sigaction: glibc's sigaction() sets its own restorer. */
+#ifndef SA_RESTORER
+#define SA_RESTORER 0x04000000	/* the kernel's ABI; glibc keeps it private */
+#endif
+struct kernel_sigaction {
+	void (*handler)(int, siginfo_t *, void *);
+	unsigned long flags;
+	void (*restorer)(void);
+	uint64_t mask;
+};
+
 static void set_handler(int sig, void (*fn)(int, siginfo_t *, void *),
 			int flags)
 {
-	struct sigaction sa;
+	struct kernel_sigaction sa = {
+		.handler = fn,
+		.flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART | SA_RESTORER |
+			 (unsigned)flags,
+		.restorer = sim_sigreturn,
+		/* Trap context has interrupts off. */
+		.mask = SIGBIT(SIG_TIMER) | SIGBIT(SIG_IRQ),
+	};
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = fn;
-	sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART | flags;
-	/* Trap context has interrupts off. */
-	sigaddset(&sa.sa_mask, SIG_TIMER);
-	sigaddset(&sa.sa_mask, SIG_IRQ);
-	sigaction(sig, &sa, NULL);
+	if (kern_syscall(SYS_rt_sigaction, sig, (long)&sa, 0,
+			 sizeof(sa.mask))) {
+		fprintf(stderr, "kstub-sim: cannot handle signal %d\n", sig);
+		exit(2);
+	}
 }
 
 /*
