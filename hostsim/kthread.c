@@ -21,39 +21,45 @@ struct kthread sim_kthreads[SIM_KTHREADS_MAX];
 static uint32_t nkthreads;
 
 void sim_switch(uint64_t *save_rsp, uint64_t new_rsp);
-void kthread_tramp(void);
+void kthread_tramp(void), kthread_tramp_go(void);
 
 /*
  * sim_switch(save, new): the frame it leaves on the old stack is, from
  * the saved rsp up: r15 r14 r13 r12 rbx rbp and the return address.
- * kthread_tramp is where a new thread's first switch "returns" to; the
- * thread is in r12. It ends the unwind for gdb (rip undefined).
+ * kthread_tramp_go is where a new thread's first switch "returns" to;
+ * the thread is in r12. kthread_tramp ends the unwind for gdb (rip
+ * undefined); the nop before kthread_tramp_go is there because gdb
+ * looks a return address up at pc - 1, which would otherwise be
+ * sim_switch's ret.
+ * sim_switch's CFI lets gdb unwind at each of its instructions (a CPU
+ * stepped or stopped in it): both stacks hold the same frame, so the
+ * CFA stays rsp + 56 across the stack change.
  */
+#define PUSH(r) "	push %" r "\n	.cfi_adjust_cfa_offset 8\n" \
+		"	.cfi_rel_offset %" r ", 0\n"
+#define POP(r) "	pop %" r "\n	.cfi_adjust_cfa_offset -8\n" \
+	       "	.cfi_restore %" r "\n"
 __asm__(".text\n"
 	".globl sim_switch\n"
 	".type sim_switch,@function\n"
 	"sim_switch:\n"
-	"	push %rbp\n"
-	"	push %rbx\n"
-	"	push %r12\n"
-	"	push %r13\n"
-	"	push %r14\n"
-	"	push %r15\n"
+	"	.cfi_startproc\n"
+	PUSH("rbp") PUSH("rbx") PUSH("r12") PUSH("r13") PUSH("r14")
+	PUSH("r15")
 	"	mov %rsp, (%rdi)\n"
 	"	mov %rsi, %rsp\n"
-	"	pop %r15\n"
-	"	pop %r14\n"
-	"	pop %r13\n"
-	"	pop %r12\n"
-	"	pop %rbx\n"
-	"	pop %rbp\n"
+	POP("r15") POP("r14") POP("r13") POP("r12") POP("rbx") POP("rbp")
 	"	ret\n"
+	"	.cfi_endproc\n"
 	".size sim_switch,.-sim_switch\n"
-	".globl kthread_tramp\n"
+".globl kthread_tramp\n"
 	".type kthread_tramp,@function\n"
 	"kthread_tramp:\n"
 	"	.cfi_startproc\n"
 	"	.cfi_undefined rip\n"
+	"	nop\n"
+	".globl kthread_tramp_go\n"
+	"kthread_tramp_go:\n"
 	"	xor %ebp, %ebp\n"
 	"	mov %r12, %rdi\n"
 	"	call kthread_main\n"
@@ -101,7 +107,7 @@ static int kthread_stack(struct kthread *t, void (*fn)(void *), void *arg)
 	t->arg = arg;
 	/* At kthread_tramp, rsp must be 16-aligned for its call. */
 	sp = (uint64_t *)(stack + KSTACK_SIZE - 64);
-	*--sp = (uint64_t)kthread_tramp;	/* return address */
+	*--sp = (uint64_t)kthread_tramp_go;	/* return address */
 	*--sp = 0;				/* rbp */
 	*--sp = 0;				/* rbx */
 	*--sp = (uint64_t)t;			/* r12 */

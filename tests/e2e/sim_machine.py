@@ -4,7 +4,7 @@ Scenarios are fn(sim_log) as in run.py, which registers SCENARIOS."""
 import os
 import re
 
-from checks import expect, gdb_threads
+from checks import expect
 from harness import ROOT, Gdb, Sim, gdb_batch, resume_seen_running
 from rsp_client import run_sim
 
@@ -83,12 +83,13 @@ def expect_kernel_unwind(gdb, tids, where):
         expect(bt, r"cpu_boot \(arg=", f"{where}: thread {tid} is in its CPU's boot path")
 
 
-def expect_interrupt_unwinds(gdb, idle0):
+def expect_interrupt_unwinds(gdb):
     """A stop in a timer interrupt's handler unwinds through the signal
-    return (the interrupt frame) into what the CPU was running. Taken
-    while CPU 0 idles (idle0: its gdb thread number): a kernel thread
-    may be inside libc (kprintf's formatting), which gdb cannot unwind."""
-    gdb.cmd(f"break hardclock thread {idle0}")
+    return (the interrupt frame) into what the CPU was running. From
+    the boot stop, where nothing has printed yet: a kernel thread
+    printing is inside libc (kprintf's formatting, write), which gdb
+    cannot unwind."""
+    gdb.cmd("break hardclock")
     expect(gdb.cmd("continue"), r"hit Breakpoint \d+, hardclock \(\)")
     bt = gdb.cmd("bt")
     expect(bt, r"in intr_handler \(.*\n#\d+\s+<signal handler called>\n#\d+ ",
@@ -99,26 +100,44 @@ def expect_interrupt_unwinds(gdb, idle0):
     gdb.cmd("delete")
 
 
+def expect_switch_unwinds(gdb):
+    """At every instruction of the context switch, across its change of
+    stacks, the backtrace is named frames down to a thread's start.
+    From the boot stop, for the reason above."""
+    gdb.cmd("break sim_switch")
+    expect(gdb.cmd("continue"), r"hit Breakpoint \d+, .*sim_switch \(\)")
+    gdb.cmd("delete")
+    for step in range(20):
+        bt = gdb.cmd("bt")
+        if "??" in bt or not re.search(r"in kthread_tramp \(\)\s*$", bt):
+            raise AssertionError(f"step {step} in sim_switch:\n{bt}")
+        if "sim_switch" not in bt.splitlines()[0]:
+            return
+        gdb.cmd("stepi")
+    raise AssertionError("20 steps did not leave sim_switch")
+
+
 def idle_threads_stable_and_named(sim_log):
     """CPU threads: the same ids at every boot, and backtraces of kernel
-    frames at the boot stop, when stopped while the kernel runs, and
-    from inside an interrupt."""
+    frames at the boot stop, when stopped while the kernel runs, from
+    inside an interrupt and through a context switch."""
     ncpus = 3
     boots = []
     for boot in range(2):
         with Sim("--wait", "--cpus", str(ncpus)) as sim, Gdb() as gdb:
             sim_log.append(sim)
             expect(gdb.cmd(f"target remote {sim.target}"), r"kdb_enter \(why=")
-            info = gdb.cmd("info threads")
-            tids = idle_tids(info, ncpus)
+            tids = idle_tids(gdb.cmd("info threads"), ncpus)
             boots.append(tids)
             expect_kernel_unwind(gdb, tids, f"boot {boot} stop")
+            if boot == 0:
+                expect_interrupt_unwinds(gdb)
+            else:
+                expect_switch_unwinds(gdb)
             resume_seen_running(sim, gdb, f"mkdir /idle{boot}", rf"mkdir: created /idle{boot}")
             gdb.interrupt()
             expect(gdb.expect(r"\(gdb\) "), r"received signal SIGINT")
             expect_kernel_unwind(gdb, tids, f"boot {boot} running")
-            if boot == 0:
-                expect_interrupt_unwinds(gdb, gdb_threads(info)["idle/0"])
             expect(gdb.cmd("detach"), r"detached")
     # Assigned in CPU order, not in the order the host started them.
     if boots[0] != boots[1] or boots[0] != list(range(boots[0][0], boots[0][0] + ncpus)):
