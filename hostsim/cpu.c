@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <linux/futex.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,8 +29,31 @@
 struct cpu sim_cpus[SIM_CPUS_MAX];
 int sim_ncpus;
 static __thread struct cpu *cur_cpu;
-static pthread_barrier_t setup_barrier;
+static int cpus_up;	/* CPUs that can take the roundup's IPI */
 static int boot_go;	/* CPU 0 is past its boot stop: the others may run */
+
+/*
+ * The CPUs wait on their idle stacks with the IPI open, so these use
+ * kern_syscall rather than libc: a CPU parked while it waits shows
+ * where it is in named frames.
+ */
+static void futex_wait(int *word, int seen)
+{
+	kern_syscall(SYS_futex, (long)word, FUTEX_WAIT_PRIVATE, seen, 0);
+}
+
+static void futex_wake_all(int *word)
+{
+	kern_syscall(SYS_futex, (long)word, FUTEX_WAKE_PRIVATE, INT32_MAX, 0);
+}
+
+/* Signal masks as the kernel's rt_sigprocmask takes them (8 bytes). */
+#define SIGBIT(sig) (1ull << ((sig) - 1))
+
+static void cpu_sigmask(int how, uint64_t bits)
+{
+	kern_syscall(SYS_rt_sigprocmask, how, (long)&bits, 0, sizeof(bits));
+}
 
 /*
  * The gate after the boot stop. CPU 0 opens it without waiting for
@@ -40,15 +64,24 @@ static int boot_go;	/* CPU 0 is past its boot stop: the others may run */
 static void boot_gate_open(void)
 {
 	__atomic_store_n(&boot_go, 1, __ATOMIC_RELEASE);
-	syscall(SYS_futex, &boot_go, FUTEX_WAKE_PRIVATE, INT32_MAX, NULL,
-		NULL, 0);
+	futex_wake_all(&boot_go);
 }
 
 static void boot_gate_wait(void)
 {
 	while (!__atomic_load_n(&boot_go, __ATOMIC_ACQUIRE))
-		syscall(SYS_futex, &boot_go, FUTEX_WAIT_PRIVATE, 0, NULL,
-			NULL, 0);
+		futex_wait(&boot_go, 0);
+}
+
+/* Every CPU is up (its IPI open) before any takes device interrupts. */
+static void cpus_up_wait(void)
+{
+	int n = __atomic_add_fetch(&cpus_up, 1, __ATOMIC_ACQ_REL);
+
+	if (n == sim_ncpus)
+		futex_wake_all(&cpus_up);
+	while ((n = __atomic_load_n(&cpus_up, __ATOMIC_ACQUIRE)) < sim_ncpus)
+		futex_wait(&cpus_up, n);
 }
 static bool boot_wait;
 
@@ -273,18 +306,82 @@ static void ipi_handler(int sig, siginfo_t *si, void *ucv)
 	}
 }
 
+/*
+ * The signal return every handler goes back through (SA_RESTORER), as a
+ * kernel's trap entry returns through its own iret path. glibc's
+ * __restore_rt lives in a library gdb does not see, and gdb knows it
+ * only on a Linux user-process target, not on a kernel's: a backtrace
+ * from a trap or an interrupt taken on a CPU ended there in "?? ()".
+ * This one is machine text, and its CFI says where the interrupted
+ * registers are: in the ucontext at rsp (the handler's ret popped the
+ * return address), so gdb unwinds from the handler into the code the
+ * signal interrupted ("<signal handler called>"). The nop is inside the
+ * FDE because gdb looks a caller's pc up at pc - 1.
+ */
+void sim_sigreturn(void);
+_Static_assert(offsetof(ucontext_t, uc_mcontext.gregs) == 40 &&
+		       REG_R8 == 0 && REG_RDI == 8 && REG_RSP == 15 &&
+		       REG_RIP == 16,
+	       "sim_sigreturn's CFI assumes the x86_64 Linux ucontext");
+__asm__(".text\n"
+	"	.cfi_startproc\n"
+	"	.cfi_signal_frame\n"
+	"	.cfi_def_cfa %rsp, 0\n"
+	"	.cfi_offset %r8, 40\n"
+	"	.cfi_offset %r9, 48\n"
+	"	.cfi_offset %r10, 56\n"
+	"	.cfi_offset %r11, 64\n"
+	"	.cfi_offset %r12, 72\n"
+	"	.cfi_offset %r13, 80\n"
+	"	.cfi_offset %r14, 88\n"
+	"	.cfi_offset %r15, 96\n"
+	"	.cfi_offset %rdi, 104\n"
+	"	.cfi_offset %rsi, 112\n"
+	"	.cfi_offset %rbp, 120\n"
+	"	.cfi_offset %rbx, 128\n"
+	"	.cfi_offset %rdx, 136\n"
+	"	.cfi_offset %rax, 144\n"
+	"	.cfi_offset %rcx, 152\n"
+	"	.cfi_offset %rsp, 160\n"
+	"	.cfi_offset %rip, 168\n"
+	"	nop\n"
+	".globl sim_sigreturn\n"
+	".type sim_sigreturn,@function\n"
+	"sim_sigreturn:\n"
+	"	mov $15, %eax\n"	/* rt_sigreturn */
+	"	syscall\n"
+	"	ud2\n"
+	"	.cfi_endproc\n"
+	".size sim_sigreturn,.-sim_sigreturn\n");
+
+/* The kernel's struct sigaction: glibc's sigaction() sets its own restorer. */
+#ifndef SA_RESTORER
+#define SA_RESTORER 0x04000000	/* the kernel's ABI; glibc keeps it private */
+#endif
+struct kernel_sigaction {
+	void (*handler)(int, siginfo_t *, void *);
+	unsigned long flags;
+	void (*restorer)(void);
+	uint64_t mask;
+};
+
 static void set_handler(int sig, void (*fn)(int, siginfo_t *, void *),
 			int flags)
 {
-	struct sigaction sa;
+	struct kernel_sigaction sa = {
+		.handler = fn,
+		.flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART | SA_RESTORER |
+			 (unsigned)flags,
+		.restorer = sim_sigreturn,
+		/* Trap context has interrupts off. */
+		.mask = SIGBIT(SIG_TIMER) | SIGBIT(SIG_IRQ),
+	};
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = fn;
-	sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART | flags;
-	/* Trap context has interrupts off. */
-	sigaddset(&sa.sa_mask, SIG_TIMER);
-	sigaddset(&sa.sa_mask, SIG_IRQ);
-	sigaction(sig, &sa, NULL);
+	if (kern_syscall(SYS_rt_sigaction, sig, (long)&sa, 0,
+			 sizeof(sa.mask))) {
+		fprintf(stderr, "kstub-sim: cannot handle signal %d\n", sig);
+		exit(2);
+	}
 }
 
 /*
@@ -306,55 +403,35 @@ void cpu_install_handlers(void)
 	set_handler(SIG_IPI, ipi_handler, 0);
 }
 
+/* In kern_syscall's terms for the reason above: kernel timer ids. */
 static void start_timer(void)
 {
 	struct sigevent sev;
 	struct itimerspec its = { { 0, 1000000000 / HZ },
 				  { 0, 1000000000 / HZ } };
-	timer_t timer;
+	int timer;
+	long err;
 
 	memset(&sev, 0, sizeof(sev));
 	sev.sigev_notify = SIGEV_THREAD_ID;
 	sev.sigev_signo = SIG_TIMER;
-	sev._sigev_un._tid = (pid_t)syscall(SYS_gettid);
-	if (timer_create(CLOCK_MONOTONIC, &sev, &timer) ||
-	    timer_settime(timer, 0, &its, NULL)) {
-		perror("kstub-sim: timer");
+	sev._sigev_un._tid = (pid_t)kern_syscall(SYS_gettid, 0, 0, 0, 0);
+	err = kern_syscall(SYS_timer_create, CLOCK_MONOTONIC, (long)&sev,
+			   (long)&timer, 0);
+	if (!err)
+		err = kern_syscall(SYS_timer_settime, timer, 0, (long)&its, 0);
+	if (err) {
+		fprintf(stderr, "kstub-sim: timer: %s\n", strerror((int)-err));
 		exit(2);
 	}
 }
 
-static void *cpu_main(void *arg)
+/* A CPU's life after setup, on its idle thread's kernel stack. */
+static void cpu_boot(void *arg)
 {
 	struct cpu *c = arg;
-	char name[16];
-	stack_t ss;
-	sigset_t set;
 
-	cur_cpu = c;
-	c->thread = pthread_self();
-	if (c->index == 0)
-		sim_attach_irq();
-	ss.ss_sp = malloc(ALTSTACK_SIZE);
-	ss.ss_size = ALTSTACK_SIZE;
-	ss.ss_flags = 0;
-	if (!ss.ss_sp || sigaltstack(&ss, NULL)) {
-		perror("kstub-sim: sigaltstack");
-		exit(2);
-	}
-	snprintf(name, sizeof(name), "idle/%d", c->index);
-	c->idle = kthread_alloc(name, true);
-	c->cur = c->idle;
-	__atomic_store_n(&c->idle->on_cpu, 1, __ATOMIC_RELEASE);
-	c->idle->cpu = c->index;
-	/* The machine's own signals go to CPUs; SIGTERM/SIGINT do not. */
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	sigemptyset(&set);
-	sigaddset(&set, SIG_IPI);
-	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	cpu_sigmask(SIG_UNBLOCK, SIGBIT(SIG_IPI));
 	/*
 	 * A debugger's first byte may already wait (it connects as soon as
 	 * we say "booted"): the interrupt that brings it to the stub must
@@ -363,11 +440,8 @@ static void *cpu_main(void *arg)
 	 * until then, as a kernel keeps device interrupts off until its
 	 * APs are up.
 	 */
-	pthread_barrier_wait(&setup_barrier);
-	sigemptyset(&set);
-	sigaddset(&set, SIG_TIMER);
-	sigaddset(&set, SIG_IRQ);
-	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	cpus_up_wait();
+	cpu_sigmask(SIG_UNBLOCK, SIGBIT(SIG_TIMER) | SIGBIT(SIG_IRQ));
 	/*
 	 * kgdbwait: stop before any CPU runs a kernel thread; the others
 	 * wait at the boot gate, and the roundup parks them there.
@@ -383,18 +457,62 @@ static void *cpu_main(void *arg)
 	cpu_idle_loop(c);
 }
 
+static void *cpu_main(void *arg)
+{
+	struct cpu *c = arg;
+	stack_t ss;
+	sigset_t set;
+
+	cur_cpu = c;
+	c->thread = pthread_self();
+	if (c->index == 0)
+		sim_attach_irq();
+	ss.ss_sp = malloc(ALTSTACK_SIZE);
+	ss.ss_size = ALTSTACK_SIZE;
+	ss.ss_flags = 0;
+	if (!ss.ss_sp || sigaltstack(&ss, NULL)) {
+		perror("kstub-sim: sigaltstack");
+		exit(2);
+	}
+	/* The machine's own signals go to CPUs; SIGTERM/SIGINT do not. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	kthread_enter_idle(c);
+}
+
 void cpu_start_all(int ncpus, bool wait)
 {
 	pthread_attr_t attr;
 	sigset_t set;
+	char name[16];
 	int i;
 
 	sim_ncpus = ncpus;
 	boot_wait = wait;
-	pthread_barrier_init(&setup_barrier, NULL, (unsigned)ncpus);
+	/*
+	 * The idle threads first, in CPU order: idle/N gets the same thread
+	 * id at every boot, whatever order the host starts the CPUs in.
+	 */
+	for (i = 0; i < ncpus; i++) {
+		struct cpu *c = &sim_cpus[i];
+
+		c->index = i;
+		snprintf(name, sizeof(name), "idle/%d", i);
+		c->idle = kthread_create_idle(name, cpu_boot, c);
+		if (!c->idle) {
+			fprintf(stderr, "kstub-sim: no idle thread for cpu %d\n",
+				i);
+			exit(2);
+		}
+		c->idle->cpu = i;
+		__atomic_store_n(&c->idle->on_cpu, 1, __ATOMIC_RELEASE);
+		c->cur = c->idle;
+	}
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, 1 << 20);
-	/* CPUs start with the machine's signals masked (cpu_main opens them). */
+	/* CPUs start with the machine's signals masked (cpu_boot opens them). */
 	sigemptyset(&set);
 	sigaddset(&set, SIG_TIMER);
 	sigaddset(&set, SIG_IRQ);
@@ -403,7 +521,6 @@ void cpu_start_all(int ncpus, bool wait)
 	for (i = 0; i < ncpus; i++) {
 		pthread_t t;
 
-		sim_cpus[i].index = i;
 		if (pthread_create(&t, &attr, cpu_main, &sim_cpus[i])) {
 			perror("kstub-sim: cpu thread");
 			exit(2);

@@ -21,39 +21,45 @@ struct kthread sim_kthreads[SIM_KTHREADS_MAX];
 static uint32_t nkthreads;
 
 void sim_switch(uint64_t *save_rsp, uint64_t new_rsp);
-void kthread_tramp(void);
+void kthread_tramp(void), kthread_tramp_go(void);
 
 /*
  * sim_switch(save, new): the frame it leaves on the old stack is, from
  * the saved rsp up: r15 r14 r13 r12 rbx rbp and the return address.
- * kthread_tramp is where a new thread's first switch "returns" to; the
- * thread is in r12. It ends the unwind for gdb (rip undefined).
+ * kthread_tramp_go is where a new thread's first switch "returns" to;
+ * the thread is in r12. kthread_tramp ends the unwind for gdb (rip
+ * undefined); the nop before kthread_tramp_go is there because gdb
+ * looks a return address up at pc - 1, which would otherwise be
+ * sim_switch's ret.
+ * sim_switch's CFI lets gdb unwind at each of its instructions (a CPU
+ * stepped or stopped in it): both stacks hold the same frame, so the
+ * CFA stays rsp + 56 across the stack change.
  */
+#define PUSH(r) "	push %" r "\n	.cfi_adjust_cfa_offset 8\n" \
+		"	.cfi_rel_offset %" r ", 0\n"
+#define POP(r) "	pop %" r "\n	.cfi_adjust_cfa_offset -8\n" \
+	       "	.cfi_restore %" r "\n"
 __asm__(".text\n"
 	".globl sim_switch\n"
 	".type sim_switch,@function\n"
 	"sim_switch:\n"
-	"	push %rbp\n"
-	"	push %rbx\n"
-	"	push %r12\n"
-	"	push %r13\n"
-	"	push %r14\n"
-	"	push %r15\n"
+	"	.cfi_startproc\n"
+	PUSH("rbp") PUSH("rbx") PUSH("r12") PUSH("r13") PUSH("r14")
+	PUSH("r15")
 	"	mov %rsp, (%rdi)\n"
 	"	mov %rsi, %rsp\n"
-	"	pop %r15\n"
-	"	pop %r14\n"
-	"	pop %r13\n"
-	"	pop %r12\n"
-	"	pop %rbx\n"
-	"	pop %rbp\n"
+	POP("r15") POP("r14") POP("r13") POP("r12") POP("rbx") POP("rbp")
 	"	ret\n"
+	"	.cfi_endproc\n"
 	".size sim_switch,.-sim_switch\n"
-	".globl kthread_tramp\n"
+".globl kthread_tramp\n"
 	".type kthread_tramp,@function\n"
 	"kthread_tramp:\n"
 	"	.cfi_startproc\n"
 	"	.cfi_undefined rip\n"
+	"	nop\n"
+	".globl kthread_tramp_go\n"
+	"kthread_tramp_go:\n"
 	"	xor %ebp, %ebp\n"
 	"	mov %r12, %rdi\n"
 	"	call kthread_main\n"
@@ -87,14 +93,12 @@ struct kthread *kthread_alloc(const char *name, bool idle)
 	return t;
 }
 
-int kthread_create(const char *name, void (*fn)(void *), void *arg)
+/* A kernel stack whose first switch "returns" into kthread_tramp. */
+static int kthread_stack(struct kthread *t, void (*fn)(void *), void *arg)
 {
-	struct kthread *t = kthread_alloc(name, false);
 	uint64_t *sp;
 	char *stack;
 
-	if (!t)
-		return -1;
 	stack = mmap(NULL, KSTACK_SIZE, PROT_READ | PROT_WRITE,
 		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
 	if (stack == MAP_FAILED)
@@ -103,7 +107,7 @@ int kthread_create(const char *name, void (*fn)(void *), void *arg)
 	t->arg = arg;
 	/* At kthread_tramp, rsp must be 16-aligned for its call. */
 	sp = (uint64_t *)(stack + KSTACK_SIZE - 64);
-	*--sp = (uint64_t)kthread_tramp;	/* return address */
+	*--sp = (uint64_t)kthread_tramp_go;	/* return address */
 	*--sp = 0;				/* rbp */
 	*--sp = 0;				/* rbx */
 	*--sp = (uint64_t)t;			/* r12 */
@@ -111,8 +115,39 @@ int kthread_create(const char *name, void (*fn)(void *), void *arg)
 	*--sp = 0;				/* r14 */
 	*--sp = 0;				/* r15 */
 	t->saved_rsp = (uint64_t)sp;
+	return 0;
+}
+
+int kthread_create(const char *name, void (*fn)(void *), void *arg)
+{
+	struct kthread *t = kthread_alloc(name, false);
+
+	if (!t || kthread_stack(t, fn, arg))
+		return -1;
 	__atomic_store_n(&t->state, KT_RUNNABLE, __ATOMIC_RELEASE);
 	return 0;
+}
+
+/*
+ * A CPU's idle thread has a kernel stack like any thread's, so a CPU
+ * stopped anywhere on its idle path unwinds through kernel frames to
+ * kthread_tramp and ends there, never into the host's thread start in
+ * libc ("?? ()"). Never runnable: only its own CPU enters it.
+ */
+struct kthread *kthread_create_idle(const char *name, void (*fn)(void *),
+				    void *arg)
+{
+	struct kthread *t = kthread_alloc(name, true);
+
+	return t && kthread_stack(t, fn, arg) == 0 ? t : NULL;
+}
+
+void kthread_enter_idle(struct cpu *c)
+{
+	uint64_t host_rsp;	/* the host stack is left for good */
+
+	sim_switch(&host_rsp, c->idle->saved_rsp);
+	__builtin_unreachable();
 }
 
 /* The pcb as gdb sees it: where the thread resumes, callee-saved regs. */
@@ -162,20 +197,29 @@ static void to_idle(void)
 }
 
 /*
- * hlt: wait for the next interrupt, or a millisecond. The system call
- * is made here rather than in libc so a CPU stopped while idle shows
- * kernel code that gdb can symbolize and unwind.
+ * A system call made here rather than in libc, so a CPU stopped while
+ * waiting in one (hlt, the boot gate) shows kernel code that gdb can
+ * symbolize and unwind, not "?? ()" in a library gdb does not know.
+ * Returns what the kernel returns (-errno on failure).
  */
-static void cpu_halt(void)
+long kern_syscall(long nr, long a1, long a2, long a3, long a4)
 {
-	struct timespec nap = { 0, 1000000 };
+	register long r10 __asm__("r10") = a4;
 	long ret;
 
 	__asm__ volatile("syscall"
 			 : "=a"(ret)
-			 : "a"((long)SYS_nanosleep), "D"(&nap), "S"(0L)
+			 : "a"(nr), "D"(a1), "S"(a2), "d"(a3), "r"(r10)
 			 : "rcx", "r11", "memory");
-	(void)ret;
+	return ret;
+}
+
+/* hlt: wait for the next interrupt, or a millisecond. */
+static void cpu_halt(void)
+{
+	struct timespec nap = { 0, 1000000 };
+
+	kern_syscall(SYS_nanosleep, (long)&nap, 0, 0, 0);
 }
 
 /* Run one runnable thread until it gives the CPU back; false if none. */

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,7 +39,12 @@ const char *__asan_default_options(void)
 	       "use_sigaltstack=0";
 }
 
-void sim_exit(int status)
+/* Set by main(): what a reboot runs again. */
+static char **boot_argv;
+static long boot_count;	/* 0 at power-on */
+
+/* The machine's last words, before it ends or reboots. */
+static void sim_report(void)
 {
 	struct hs_uart_stats st;
 
@@ -52,10 +58,50 @@ void sim_exit(int status)
 				(unsigned long long)st.tx_faults,
 				(unsigned long long)st.tx_bytes);
 	}
+	fflush(stdout);
+}
+
+void sim_exit(int status)
+{
+	sim_report();
 	if (sim_pty_link)
 		unlink(sim_pty_link);
-	fflush(stdout);
 	_exit(status);
+}
+
+/*
+ * The machine starts over in this process: exec of this binary with the
+ * same options, so --wait, --run and the rest act as at power-on. The
+ * far end stays where the debugger knows it: a tcp port picked at boot
+ * (port 0) is bound again by number (the listener has SO_REUSEADDR, so
+ * the connection that just closed does not block it), and the pty's
+ * symlink is left for the new machine to point at its new pty. Both go
+ * in the environment, not argv: argv stays what the user typed.
+ */
+#define REBOOT_ENV_COUNT "KSTUB_SIM_REBOOT_COUNT"
+#define REBOOT_ENV_SERIAL "KSTUB_SIM_REBOOT_SERIAL"
+
+void sim_reboot(void)
+{
+	char spec[300], count[24];
+	sigset_t all;
+
+	fprintf(stderr, "kstub-sim: rebooting\n");
+	sim_report();
+	snprintf(spec, sizeof(spec), "%s%s", sim_pty_link ? "" : "tcp:",
+		 hs_uart_where(uart));
+	snprintf(count, sizeof(count), "%ld", boot_count + 1);
+	/*
+	 * Nothing runs a handler from here on: exec keeps this thread's
+	 * mask and pending signals, and main() opens what it needs.
+	 */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	if (setenv(REBOOT_ENV_COUNT, count, 1) == 0 &&
+	    setenv(REBOOT_ENV_SERIAL, spec, 1) == 0)
+		execv("/proc/self/exe", boot_argv);
+	fprintf(stderr, "kstub-sim: reboot: %s\n", strerror(errno));
+	sim_exit(1);
 }
 
 static void stdout_write(const char *s, size_t n)
@@ -153,18 +199,76 @@ static const struct kstub_transport_ops *link_ops(void)
 	return trace_fd < 0 ? &kstub_serial_ops : &trace_ops;
 }
 
+static const char usage_text[] =
+	"usage: kstub-sim [--cpus N] [--serial PATH|tcp:HOST:PORT] [--baud N]\n"
+	"                 [--baud-limit] [--wait] [--run \"CMD; CMD\"] "
+	"[--console-to-gdb]\n"
+	"                 [--idle-timeout MS] [--resume-on-hangup]\n"
+	"                 [--link-faults [dir=to-kernel|from-kernel|both,]"
+	"corrupt=P,drop=P,dup=P,seed=N]\n";
+
+/*
+ * One line per option the parser in main() accepts: e2e's
+ * options_refused_with_reason checks the two against each other.
+ */
+static const char options_text[] =
+	"  --cpus N            CPUs (1-8, default 2): threads idle/0 .. idle/N-1\n"
+	"  --serial PATH       the debug UART's far end: a pty with a symlink at PATH,\n"
+	"  --serial tcp:H:P    or a tcp listener (port 0-65535, 0 picks one; the\n"
+	"                      default); stderr says where (\"kstub-sim: gdb: target\n"
+	"                      remote ...\"); monitor reboot comes back on the same one\n"
+	"  --baud N            the rate the kernel programs (a divisor of 115200)\n"
+	"  --baud-limit        move bytes at that rate, 8N1, as a real cable does\n"
+	"  --wait              stop in the debugger at boot, before any kernel thread\n"
+	"  --run \"CMD; CMD\"    console commands to run at boot\n"
+	"  --console-to-gdb    kernel output goes to gdb (O packets) while it waits\n"
+	"  --idle-timeout MS   a debugger silent for MS (0-4294967295; 0, the default:\n"
+	"                      never) while the kernel is stopped counts as gone\n"
+	"  --resume-on-hangup  a debugger that disappears lets the kernel run on\n"
+	"                      (default: the kernel waits, stopped, for the next one)\n"
+	"  --link-faults ...   corrupt, drop and double bytes on the cable\n"
+	"  --help              this, on stdout\n";
+
 static __attribute__((noreturn)) void usage(int status)
 {
-	fprintf(status ? stderr : stdout,
-		"usage: kstub-sim [--cpus N] [--serial PATH|tcp:HOST:PORT] "
-		"[--baud N] [--baud-limit]\n"
-		"                 [--wait] [--run \"CMD; CMD\"] [--console-to-gdb] "
-		"[--idle-timeout MS]\n"
-		"                 [--resume-on-hangup] [--link-faults "
-		"[dir=to-kernel|from-kernel|both,]corrupt=P,drop=P,dup=P,seed=N]\n"
-		"                 [--help]\n"
-		"See the hostsim section of README.\n");
+	if (status) {
+		fprintf(stderr, "%sTry kstub-sim --help.\n", usage_text);
+	} else {
+		fputs(usage_text, stdout);
+		fputs(options_text, stdout);
+		fputs("See the hostsim section of README.\n", stdout);
+	}
 	exit(status);
+}
+
+/*
+ * A whole decimal number in [min, max], or exit 2 naming the option,
+ * the value and the range: atoi took "2abc" as 2 and "-5" as 4294967291.
+ */
+static long opt_number(const char *opt, const char *val, long min, long max)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(val, &end, 10);
+	/* strtol also skips leading blanks and takes a '+': not here. */
+	if ((*val != '-' && (*val < '0' || *val > '9')) || end == val ||
+	    *end || errno || v < min || v > max) {
+		fprintf(stderr, "kstub-sim: %s: '%s' is not a whole number "
+			"from %ld to %ld\n", opt, val, min, max);
+		exit(2);
+	}
+	return v;
+}
+
+/* getaddrinfo takes "99999" and wraps it to 34463: check it first. */
+static void check_tcp_port(const char *spec)
+{
+	const char *colon = strrchr(spec, ':');
+
+	if (colon && colon > spec + 3)
+		opt_number("--serial port", colon + 1, 0, 65535);
 }
 
 /*
@@ -275,27 +379,42 @@ int main(int argc, char **argv)
 	char msg[256], line[SIM_CONS_LINE_MAX];
 	sigset_t stop;
 	pthread_t stopper;
+	const char *reboot;
 
+	/*
+	 * After a reboot this thread has every signal blocked (see
+	 * sim_reboot). The machine's own stay blocked here for good: the CPU
+	 * threads open them, and one left pending by the exec is harmless.
+	 */
+	sigemptyset(&stop);
+	sigaddset(&stop, SIG_TIMER);
+	sigaddset(&stop, SIG_IRQ);
+	sigaddset(&stop, SIG_IPI);
+	pthread_sigmask(SIG_SETMASK, &stop, NULL);
+	boot_argv = argv;
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
-			ncpus = atoi(optarg);
-			if (ncpus < 1 || ncpus > SIM_CPUS_MAX)
-				usage(2);
+			ncpus = (int)opt_number("--cpus", optarg, 1,
+						SIM_CPUS_MAX);
 			break;
 		case 's':
 			ucfg.spec = optarg;
+			if (strncmp(optarg, "tcp:", 4) == 0)
+				check_tcp_port(optarg);
 			break;
 		case 'b':
 			/* A 1.8432 MHz clock: 115200 at divisor 1. */
 			ucfg.pace_baud = KSTUB_UART_CLOCK_BAUD;
 			break;
 		case 'B':
-			baud = strtoul(optarg, NULL, 10);
-			if (baud == 0 || KSTUB_UART_CLOCK_BAUD % baud != 0) {
-				fprintf(stderr, "kstub-sim: --baud must divide "
-					"%u\n", KSTUB_UART_CLOCK_BAUD);
-				usage(2);
+			baud = (unsigned long)opt_number(
+				"--baud", optarg, 1, KSTUB_UART_CLOCK_BAUD);
+			if (KSTUB_UART_CLOCK_BAUD % baud != 0) {
+				fprintf(stderr, "kstub-sim: --baud: '%s' does "
+					"not divide %u\n", optarg,
+					KSTUB_UART_CLOCK_BAUD);
+				exit(2);
 			}
 			break;
 		case '?' + 256:
@@ -310,7 +429,8 @@ int main(int argc, char **argv)
 			sim_console_to_gdb = true;
 			break;
 		case 'i':
-			cfg.idle_timeout_ms = (uint32_t)atoi(optarg);
+			cfg.idle_timeout_ms = (uint32_t)opt_number(
+				"--idle-timeout", optarg, 0, UINT32_MAX);
 			break;
 		case 'h':
 			cfg.flags |= KSTUB_CFG_RESUME_ON_HANGUP;
@@ -323,8 +443,23 @@ int main(int argc, char **argv)
 			usage(2);
 		}
 	}
-	if (optind != argc)
+	if (optind != argc) {
+		fprintf(stderr, "kstub-sim: unexpected argument '%s'\n",
+			argv[optind]);
 		usage(2);
+	}
+
+	reboot = getenv(REBOOT_ENV_COUNT);
+	if (reboot) {
+		boot_count = opt_number(REBOOT_ENV_COUNT, reboot, 1,
+					LONG_MAX - 1);
+		ucfg.spec = getenv(REBOOT_ENV_SERIAL);
+		if (!ucfg.spec) {
+			fprintf(stderr, "kstub-sim: %s without %s\n",
+				REBOOT_ENV_COUNT, REBOOT_ENV_SERIAL);
+			return 2;
+		}
+	}
 
 	/* SIGTERM/SIGINT end the machine cleanly, from one thread. */
 	sigemptyset(&stop);
@@ -335,7 +470,8 @@ int main(int argc, char **argv)
 
 	uart_paced = ucfg.pace_baud != 0;
 	if (hs_uart_open_cfg(&uart, &ucfg, msg, sizeof(msg))) {
-		fprintf(stderr, "kstub-sim: %s\n", msg);
+		/* The model's message names the call, not the path. */
+		fprintf(stderr, "kstub-sim: --serial %s: %s\n", ucfg.spec, msg);
 		return 2;
 	}
 	if (strncmp(ucfg.spec, "tcp:", 4) != 0)
@@ -374,7 +510,11 @@ int main(int argc, char **argv)
 			cons_push(cmd);
 		free(copy);
 	}
-	fprintf(stderr, "kstub-sim: booted, %d cpus\n", ncpus);
+	if (boot_count)
+		fprintf(stderr, "kstub-sim: booted, %d cpus (reboot %ld)\n",
+			ncpus, boot_count);
+	else
+		fprintf(stderr, "kstub-sim: booted, %d cpus\n", ncpus);
 	cpu_start_all(ncpus, wait);
 
 	/* The console: this thread is the terminal's keyboard. */

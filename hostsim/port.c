@@ -216,7 +216,7 @@ static void reboot(void *ctx)
 	(void)ctx;
 	/* The stub holds the link: straight to the terminal. */
 	fputs("kstub-sim: reboot requested by the debugger\n", stdout);
-	sim_exit(0);
+	sim_reboot();
 }
 
 static uint64_t dr_get(void *ctx, unsigned n)

@@ -75,6 +75,11 @@ void frame_to_uc(const struct kstub_frame *f, ucontext_t *uc);
 
 /* kthread.c */
 struct kthread *kthread_alloc(const char *name, bool idle);
+struct kthread *kthread_create_idle(const char *name, void (*fn)(void *),
+				    void *arg);
+/* The calling CPU's host thread moves onto c->idle's stack for good. */
+void kthread_enter_idle(struct cpu *c) __attribute__((noreturn));
+long kern_syscall(long nr, long a1, long a2, long a3, long a4);
 bool kthread_run_one(struct cpu *c);
 void cpu_idle_loop(struct cpu *c) __attribute__((noreturn));
 /*
@@ -117,6 +122,8 @@ void sh_main(void *arg);
 void sim_console_out(const char *s, size_t n);
 void sim_exit(int status) __attribute__((noreturn));
 void sim_halt(void) __attribute__((noreturn));
+/* Start the machine over on the same serial endpoint (monitor reboot). */
+void sim_reboot(void) __attribute__((noreturn));
 /* One line on the debug UART: its rate, pacing and byte counts. */
 int sim_uart_describe(char *buf, size_t len);
 /* CPU 0 exists: the UART's interrupt line may now be raised on it. */
