@@ -198,6 +198,18 @@ def panic_stays_debuggable(mc, log):
         m.out.wait_for(r"panic: .*, halting")
 
 
+@shared
+def panic_after_stepi(mc, log):
+    """stepi at a caught fault passes the signal too (S0b): the step ends
+    in the panic, not in a machine that is gone."""
+    with mc.boot(log, ["ktrace -c"]) as m:
+        out = mc.gdb(m, ["continue", "stepi", "bt", "detach"], "panicstep")
+        expect(out, r"received signal SIGSEGV")
+        expect(out, r"received signal SIGABRT, Aborted\.\n(?:\[.*\]\n)?panic \(msg=")
+        panic_bt(out)
+        m.out.wait_for(r"panic: .*: the kernel stays stopped in the debugger")
+
+
 def panic_bt(out):
     """panic() on top; through the trap frame into the faulting code."""
     expect(out, r"^#0  panic \(msg=")
