@@ -280,7 +280,11 @@ static void forget_cut_frames(uint64_t fault_rsp, uint64_t resume_rsp)
 					      resume_rsp - fault_rsp);
 }
 
-/* An entry that is not a CPU exception: a break-in, a panic. */
+/*
+ * An entry that is not a CPU exception: a break-in, a panic. It counts
+ * in trap_depth as a trap does, so a hook that faults in its session
+ * gets its cut frames cleared too.
+ */
 static int enter_soft(ucontext_t *uc, uint32_t vector)
 {
 	struct kstub_trap why = { .vector = vector };
@@ -288,7 +292,9 @@ static int enter_soft(ucontext_t *uc, uint32_t vector)
 	int r;
 
 	frame_from_uc(&f, uc, NULL);
+	trap_depth++;
 	r = kstub_trap(&sim_ks, (uint32_t)cur_cpu->index, &f, &why);
+	trap_depth--;
 	if (r == 0) {
 		frame_to_uc(&f, uc);
 		dr_model_resume(cur_cpu, uc);
