@@ -156,21 +156,24 @@ static uint32_t vector_of(int sig, const siginfo_t *si)
  * enters the debugger again. As a kernel's trap entry would, the CPU
  * goes on in the trap path on the faulting thread's own stack, under a
  * saved frame whose CFI tells gdb where the interrupted registers are:
- * its backtrace then runs panic, fatal_trap, trap_entry_fatal and on
- * into the function that faulted. From the host signal handler it could
- * not: gdb unwinds a Linux signal frame only for a Linux target
- * description (org.gnu.gdb.i386.linux), which a kernel's is not.
+ * its backtrace then runs panic, fatal_trap, trap_entry_fatal (shown as
+ * "<signal handler called>", as gdb shows any trap frame) and on into
+ * the function that faulted. From the host signal handler it could not:
+ * gdb unwinds a Linux signal frame only for a Linux target description
+ * (org.gnu.gdb.i386.linux), which a kernel's is not.
  */
 struct fatal_frame {
-	uint64_t gpr[16];	/* kstub order: rax rbx rcx rdx rsi rdi rbp rsp r8-r15 */
+	/* In kstub's order: rax rbx rcx rdx rsi rdi rbp rsp r8-r15. */
+	uint64_t gpr[16];
 	uint64_t rip;
 	uint64_t rflags;
 };
 
 #define FATAL_FRAME_SIZE 144	/* sizeof(struct fatal_frame), for the CFI */
 
-__attribute__((used, noreturn)) static void fatal_trap(
-	const struct fatal_frame *ff, int sig)
+/* Called from trap_entry_fatal only (the asm below). */
+__attribute__((used, noreturn)) static void
+fatal_trap(const struct fatal_frame *ff, int sig)
 {
 	static char msg[128];	/* one panic per machine: no CPU returns */
 
@@ -208,6 +211,7 @@ __asm__(".text\n"
 	".cfi_offset %r14, -32\n"
 	".cfi_offset %r15, -24\n"
 	".cfi_offset %rip, -16\n"
+	".cfi_offset %rflags, -8\n"
 	"call fatal_trap\n"
 	"ud2\n"
 	".cfi_endproc\n"
