@@ -21,6 +21,7 @@ from harness import SIM, Gdb, Rsp, Sim, gdb_batch, lldb_batch, resume_seen_runni
 from rsp_client import run_sim, symbols
 from faults import (FAULT_RESULTS, FAULT_RUNS, RSP_FAULTS, RSP_SEEDS, RSP_SYMS, fault_counts,
                     fault_session, rsp_fault_run)
+import panic_hostsim
 
 SCENARIOS = []
 # Those that take longest start first, so the run ends sooner on 2 cores.
@@ -503,6 +504,7 @@ class Hostsim(shared.Machine):
 
 
 shared.register(scenario, Hostsim())
+scenario(panic_hostsim.panic_to_gdb_then_exit)
 
 
 def run_one(fn):
