@@ -11,7 +11,9 @@ volatile int panic_proceed;
 /* Not inlined: gdb's stop and every backtrace name this frame. */
 __attribute__((noinline)) void panic(const char *msg)
 {
-	panicstr = msg;
+	/* The first panic is the one to debug; a later one only adds to it. */
+	if (!panicstr)
+		panicstr = msg;
 	kprintf("panic: %s\n", msg);
 	for (;;) {
 		__asm__ volatile("int %0" : : "i"(KDB_VEC_PANIC) : "memory");
