@@ -183,22 +183,122 @@ static uint32_t vector_of(int sig, const siginfo_t *si)
 	}
 }
 
-static void panic_trap(int sig, const struct kstub_frame *f)
-{
-	char msg[160];
-	int n = snprintf(msg, sizeof(msg),
-			 "panic: fatal trap (signal %d) at rip 0x%llx, "
-			 "no debugger took it\n",
-			 sig, (unsigned long long)f->rip);
+/*
+ * A fault the stub handed back (gdb continued it with its signal, as gdb
+ * does by default for SIGSEGV) is fatal: the kernel panics, and panic()
+ * enters the debugger again. As a kernel's trap entry would, the CPU
+ * goes on in the trap path on the faulting thread's own stack, under a
+ * saved frame whose CFI tells gdb where the interrupted registers are:
+ * its backtrace then runs panic, fatal_trap, trap_entry_fatal (shown as
+ * "<signal handler called>", as gdb shows any trap frame) and on into
+ * the function that faulted. From the host signal handler it could not:
+ * gdb unwinds a Linux signal frame only for a Linux target description
+ * (org.gnu.gdb.i386.linux), which a kernel's is not.
+ */
+struct fatal_frame {
+	/* In kstub's order: rax rbx rcx rdx rsi rdi rbp rsp r8-r15. */
+	uint64_t gpr[16];
+	uint64_t rip;
+	uint64_t rflags;
+};
 
-	if (write(2, msg, (size_t)n) < 0)
-		_exit(3);
-	sim_exit(1);
+#define FATAL_FRAME_SIZE 144	/* sizeof(struct fatal_frame), for the CFI */
+
+/* Called from trap_entry_fatal only (the asm below). */
+__attribute__((used, noreturn)) static void
+fatal_trap(const struct fatal_frame *ff, int sig)
+{
+	static char msg[128];	/* one panic per machine: no CPU returns */
+
+	snprintf(msg, sizeof(msg), "fatal trap (signal %d) at rip 0x%llx, %s",
+		 sig, (unsigned long long)ff->rip,
+		 kstub_attached(&sim_ks) ? "the debugger passed it on"
+					 : "the debugger did not take it");
+	panic(msg);
 }
+
+/*
+ * Entered with rsp at a struct fatal_frame, rdi = rsp, esi = the signal.
+ * The CFA is the frame's end; each saved register is a slot in it.
+ */
+__asm__(".text\n"
+	".type trap_entry_fatal, @function\n"
+	"trap_entry_fatal:\n"
+	".cfi_startproc simple\n"
+	".cfi_signal_frame\n"
+	".cfi_def_cfa %rsp, 144\n"
+	".cfi_offset %rax, -144\n"
+	".cfi_offset %rbx, -136\n"
+	".cfi_offset %rcx, -128\n"
+	".cfi_offset %rdx, -120\n"
+	".cfi_offset %rsi, -112\n"
+	".cfi_offset %rdi, -104\n"
+	".cfi_offset %rbp, -96\n"
+	".cfi_offset %rsp, -88\n"
+	".cfi_offset %r8, -80\n"
+	".cfi_offset %r9, -72\n"
+	".cfi_offset %r10, -64\n"
+	".cfi_offset %r11, -56\n"
+	".cfi_offset %r12, -48\n"
+	".cfi_offset %r13, -40\n"
+	".cfi_offset %r14, -32\n"
+	".cfi_offset %r15, -24\n"
+	".cfi_offset %rip, -16\n"
+	".cfi_offset %rflags, -8\n"
+	"call fatal_trap\n"
+	"ud2\n"
+	".cfi_endproc\n"
+	".size trap_entry_fatal, . - trap_entry_fatal\n");
+extern const char trap_entry_fatal[];
+
+_Static_assert(sizeof(struct fatal_frame) == FATAL_FRAME_SIZE,
+	       "the CFI of trap_entry_fatal counts on this size");
 
 /* Present when the machine is linked with ASan (the stub is built with it). */
 extern void __asan_unpoison_memory_region(void const volatile *addr,
 					  size_t size) __attribute__((weak));
+
+/*
+ * Make the interrupted thread resume in trap_entry_fatal: the frame goes
+ * below its red zone, 16-byte aligned for the call, and interrupts stay
+ * off (a trap gate's IF = 0) so no tick switches the panicking thread.
+ */
+static void enter_fatal(ucontext_t *uc, int sig)
+{
+	greg_t *g = uc->uc_mcontext.gregs;
+	uint64_t sp = ((uint64_t)g[REG_RSP] - 128 - FATAL_FRAME_SIZE) & ~15ull;
+	struct fatal_frame *ff = (struct fatal_frame *)(uintptr_t)sp;
+	int i;
+
+	if (__asan_unpoison_memory_region)
+		__asan_unpoison_memory_region(ff, sizeof(*ff));
+	for (i = 0; i < 16; i++)
+		ff->gpr[i] = (uint64_t)g[gpr_map[i]];
+	ff->rip = (uint64_t)g[REG_RIP];
+	ff->rflags = (uint64_t)g[REG_EFL];
+	g[REG_RSP] = (greg_t)sp;
+	g[REG_RDI] = (greg_t)sp;
+	g[REG_RSI] = sig;
+	g[REG_RIP] = (greg_t)(uintptr_t)trap_entry_fatal;
+	g[REG_EFL] &= ~(greg_t)(KSTUB_RFLAGS_TF | KSTUB_RFLAGS_RF);
+	sigaddset(&uc->uc_sigmask, SIG_TIMER);
+	sigaddset(&uc->uc_sigmask, SIG_IRQ);
+}
+
+/*
+ * panic()'s "int $KDB_VEC_PANIC". A user-mode int through a ring-0
+ * gate is a #GP with rip still at the int and error code vector << 3 |
+ * 2 (the IDT bit), which says exactly which vector it was.
+ */
+static bool panic_int(int sig, const ucontext_t *uc)
+{
+	const greg_t *g = uc->uc_mcontext.gregs;
+	const uint8_t *ip = (const uint8_t *)g[REG_RIP];
+
+	return sig == SIGSEGV && g[REG_TRAPNO] == 13 &&
+	       g[REG_ERR] == (KDB_VEC_PANIC << 3 | 2) && ip[0] == 0xcd &&
+	       ip[1] == KDB_VEC_PANIC;
+}
 
 /* Traps being handled on this CPU: 2 means one was taken inside the stub. */
 static __thread int trap_depth;
@@ -217,6 +317,28 @@ static void forget_cut_frames(uint64_t fault_rsp, uint64_t resume_rsp)
 					      resume_rsp - fault_rsp);
 }
 
+/*
+ * An entry that is not a CPU exception: a break-in, a panic. It counts
+ * in trap_depth as a trap does, so a hook that faults in its session
+ * gets its cut frames cleared too.
+ */
+static int enter_soft(ucontext_t *uc, uint32_t vector)
+{
+	struct kstub_trap why = { .vector = vector };
+	struct kstub_frame f;
+	int r;
+
+	frame_from_uc(&f, uc, NULL);
+	trap_depth++;
+	r = kstub_trap(&sim_ks, (uint32_t)cur_cpu->index, &f, &why);
+	trap_depth--;
+	if (r == 0) {
+		frame_to_uc(&f, uc);
+		dr_model_resume(cur_cpu, uc);
+	}
+	return r;
+}
+
 static void trap_handler(int sig, siginfo_t *si, void *ucv)
 {
 	ucontext_t *uc = ucv;
@@ -233,6 +355,13 @@ static void trap_handler(int sig, siginfo_t *si, void *ucv)
 	if (!c) {
 		/* A host thread (I/O, console): a simulator bug, not a trap. */
 		signal(sig, SIG_DFL);
+		return;
+	}
+	if (panic_int(sig, uc)) {
+		/* A software interrupt returns past itself, as on hardware. */
+		uc->uc_mcontext.gregs[REG_RIP] += 2;
+		if (enter_soft(uc, KSTUB_TRAP_PANIC) != 0)
+			panic_proceed = 1;	/* no session to stop in */
 		return;
 	}
 	if (sig == SIGSEGV && dr_model_sigsegv(c, uc, si))
@@ -260,22 +389,11 @@ static void trap_handler(int sig, siginfo_t *si, void *ucv)
 	if (r == KSTUB_EPASS) {
 		if (why.vector == KSTUB_TRAP_DB || why.vector == KSTUB_TRAP_BP)
 			return;
-		panic_trap(sig, &f);
+		enter_fatal(uc, sig);
+		return;
 	}
 	frame_to_uc(&f, uc);
 	dr_model_resume(c, uc);
-}
-
-static void enter_breakin(ucontext_t *uc)
-{
-	struct kstub_trap why = { .vector = KSTUB_TRAP_BREAKIN };
-	struct kstub_frame f;
-
-	frame_from_uc(&f, uc, NULL);
-	if (kstub_trap(&sim_ks, (uint32_t)cur_cpu->index, &f, &why) == 0) {
-		frame_to_uc(&f, uc);
-		dr_model_resume(cur_cpu, uc);
-	}
 }
 
 /* Timer tick and link interrupt: both look at the link for gdb. */
@@ -287,7 +405,7 @@ static void intr_handler(int sig, siginfo_t *si, void *ucv)
 	if (sig == SIG_TIMER)
 		hardclock();
 	if (kstub_poll_break(&sim_ks))
-		enter_breakin(ucv);
+		enter_soft(ucv, KSTUB_TRAP_BREAKIN);
 }
 
 static void ipi_handler(int sig, siginfo_t *si, void *ucv)

@@ -47,6 +47,11 @@ void kdb_enter(const char *why)
 
 void machine_halt(void)
 {
+	/* A panic that was let proceed ends as the machine's failure. */
+	if (panicstr) {
+		fprintf(stderr, "kstub-sim: halted after a panic\n");
+		sim_exit(1);
+	}
 	sim_halt();
 }
 

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "sim.h"
+#include "../workload/kern.h"
 #include "../workload/workload.h"
 
 #define PAGE 4096ull
@@ -310,11 +311,25 @@ static int mon_hookfault(struct kstub *ks, void *ctx, const char *args,
 	return kstub_monitor_write(ks, "usage: hookfault read|int3\n", 27);
 }
 
+static int mon_panic_proceed(struct kstub *ks, void *ctx,
+			     const char *args, size_t len)
+{
+	size_t n;
+	const char *reply = panic_let_proceed(&n);
+
+	(void)ctx;
+	(void)args;
+	(void)len;
+	return kstub_monitor_write(ks, reply, n);
+}
+
 const struct kstub_monitor_cmd sim_monitor[] = {
 	{ "ps", "kernel threads and what they wait for", mon_ps },
 	{ "ticks", "the clock's tick count", mon_ticks },
 	{ "uart", "the serial line: rate and bytes each way", mon_uart },
 	{ "hookfault", "read|int3: a hook that faults (tests containment)",
 	  mon_hookfault },
+	{ "panic-proceed", "let a panic halt the kernel (exit) at the next "
+	  "continue or detach", mon_panic_proceed },
 };
 const size_t sim_monitor_count = sizeof(sim_monitor) / sizeof(sim_monitor[0]);

@@ -44,13 +44,17 @@ watch ticks
 continue
 continue
 delete
-echo \n== type "ktrace -c" on the console: it dereferences a NULL tracenode, the stub catches the panic\n
+echo \n== type "ktrace -c" on the console: it dereferences a NULL tracenode, the stub catches the fault\n
 shell echo "ktrace -c" >&3
 continue
 bt
 print p->p_comm
 print p->p_tracep
-echo \n== detach: the breakpoints leave with gdb\n
+echo \n== continue: gdb passes the SIGSEGV on (signal 0 would retry the instruction), the kernel panics, and the panic stops in the debugger\n
+continue
+bt
+print panicstr
+echo \n== detach: the breakpoints leave with gdb; the panicked kernel stays stopped for the next one (monitor reboot, monitor panic-proceed)\n
 detach
 GDB
 gdb -nx -batch -x "$dir/session.gdb" "$sim" 2>&1

@@ -9,7 +9,7 @@ BM_GLUE_SRCS := main.c cpu.c mmu.c lapic.c smp.c trap.c sched.c \
 	console.c port.c printf.c libc.c
 BM_ASM_SRCS := boot.S ap_tramp.S vectors.S
 # Shared with hostsim, compiled once more for this machine.
-BM_WORKLOAD_SRCS := workload/workload.c workload/shell.c
+BM_WORKLOAD_SRCS := workload/workload.c workload/shell.c workload/panic.c
 
 BM_OBJS := $(patsubst %.c,$(BM_BUILD)/obj/%.o,$(BM_GLUE_SRCS)) \
 	$(patsubst %.S,$(BM_BUILD)/obj/%.o,$(BM_ASM_SRCS)) \

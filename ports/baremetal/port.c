@@ -194,11 +194,25 @@ static int mon_console(struct kstub *ks, void *ctx, const char *args,
 	return kstub_monitor_write(ks, line, (size_t)n);
 }
 
+static int mon_panic_proceed(struct kstub *ks, void *ctx,
+			     const char *args, size_t len)
+{
+	size_t n;
+	const char *reply = panic_let_proceed(&n);
+
+	(void)ctx;
+	(void)args;
+	(void)len;
+	return kstub_monitor_write(ks, reply, n);
+}
+
 static const struct kstub_monitor_cmd monitor[] = {
 	{ "ps", "kernel threads and what they wait for", mon_ps },
 	{ "ticks", "the clock's tick count", mon_ticks },
 	{ "console", "console writes dropped while gdb held the line",
 	  mon_console },
+	{ "panic-proceed", "let a panic halt the kernel at the next continue "
+	  "or detach", mon_panic_proceed },
 };
 
 /* Step 1 of the port: the link (COM2, or COM1 shared with the console). */

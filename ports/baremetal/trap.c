@@ -240,6 +240,9 @@ static void halt_here(void)
 		__asm__ volatile("cli; hlt");
 }
 
+/* One panic per machine: the panicking CPU never returns. */
+static char panic_msg[96];
+
 static void exception(struct trapframe *tf)
 {
 	struct kstub_trap why = { .vector = (uint32_t)tf->vector,
@@ -267,8 +270,26 @@ static void exception(struct trapframe *tf)
 	/* Not the debugger's: a stale DR6 hit, an int3 inside the stub. */
 	if (!fault)
 		return;
-	kprintf("panic: %s, halting\n", name);
-	machine_halt();
+	if (!kstub_on)
+		panic(name);
+	/* gdb continued the fault with its signal (its default for SIGSEGV). */
+	snprintf(panic_msg, sizeof(panic_msg), "%s, %s", name,
+		 kstub_attached(&kstub_state) ? "the debugger passed it on"
+					      : "the debugger did not take it");
+	panic(panic_msg);
+}
+
+/*
+ * panic()'s int $KDB_VEC_PANIC: a stop in panic() itself. Each continue
+ * or detach returns here, and panic() enters again; with no debugger
+ * there is nobody to stop for, and the panic halts the machine.
+ */
+static void panic_enter(struct trapframe *tf)
+{
+	struct kstub_trap why = { .vector = KSTUB_TRAP_PANIC };
+
+	if (!kstub_on || enter_stub(tf, &why) != 0)
+		panic_proceed = 1;
 }
 
 static void timer_tick(struct trapframe *tf)
@@ -312,6 +333,9 @@ void trap(struct trapframe *tf)
 		return;
 	case KSTUB_TRAP_NMI:
 		nmi(tf);
+		return;
+	case KDB_VEC_PANIC:
+		panic_enter(tf);
 		return;
 	case KSTUB_TRAP_PF:
 	case KSTUB_TRAP_GP:

@@ -164,3 +164,56 @@ def hbreak_resume_rf(mc, log):
         r.send("D")
         r.recv()
         m.out.wait_for(r"mkdir: created /rf/two")
+
+
+@shared
+def panic_stays_debuggable(mc, log):
+    """gdb passes SIGSEGV on by default, so the natural continue after a
+    caught fault hands it to the kernel, which panics: the panic must
+    stop in panic() with a backtrace through the trap into the function
+    that faulted, stop there again on continue, and wait, stopped, for
+    a later gdb until "monitor panic-proceed" lets it halt."""
+    with mc.boot(log, ["ktrace -c"]) as m:
+        out = mc.gdb(m, ["continue", "continue", "bt", "print panicstr",
+                         "continue", "bt 1", "detach"], "panic")
+        expect(out, r"received signal SIGSEGV")
+        panic_bt(out)
+        expect(out, r'^\$1 = .*"\S.* the debugger passed it on"', "panicstr")
+        stops = re.findall(r"received signal SIGABRT, Aborted\.\n"
+                           r"(?:\[.*\]\n)?panic \(msg=", out)
+        if len(stops) != 2:
+            raise AssertionError(f"continue at the panic should stop in panic() again\n{out}")
+        m.out.wait_for(r"panic: \S.* the debugger passed it on\n")
+        m.out.wait_for(r"panic: .*: the kernel stays stopped in the debugger")
+
+        # A new debugger finds the machine as the first left it.
+        out = mc.gdb(m, ["bt", "print panicstr", "monitor help", "detach"], "panic2")
+        panic_bt(out)
+        expect(out, r'^\$1 = .*the debugger passed it on"', "panicstr")
+        expect(out, r"panic-proceed - ")
+
+        # Only the explicit choice lets the panic go on: it halts.
+        out = mc.gdb(m, ["monitor panic-proceed", "detach"], "panic3")
+        expect(out, r"the panic proceeds at the next continue or detach")
+        m.out.wait_for(r"panic: .*, halting")
+
+
+@shared
+def panic_after_stepi(mc, log):
+    """stepi at a caught fault passes the signal too (S0b): the step ends
+    in the panic, not in a machine that is gone."""
+    with mc.boot(log, ["ktrace -c"]) as m:
+        out = mc.gdb(m, ["continue", "stepi", "bt", "detach"], "panicstep")
+        expect(out, r"received signal SIGSEGV")
+        expect(out, r"received signal SIGABRT, Aborted\.\n(?:\[.*\]\n)?panic \(msg=")
+        panic_bt(out)
+        m.out.wait_for(r"panic: .*: the kernel stays stopped in the debugger")
+
+
+def panic_bt(out):
+    """panic() on top; through the trap frame into the faulting code."""
+    expect(out, r"^#0  panic \(msg=")
+    expect(out, r"^#1  .* in \w+ \(")
+    expect(out, r"<signal handler called>\n#\d+  ktrace_clear_callback \(p=")
+    expect(out, r"^#\d+  .* in allproc_scan \(")
+    expect(out, r"^#\d+  .* in sys_ktrace \(")
