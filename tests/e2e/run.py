@@ -17,7 +17,6 @@ from harness import SIM, Gdb, Rsp, Sim, gdb_batch, lldb_batch, resume_seen_runni
 from rsp_client import run_sim, symbols
 from faults import (FAULT_RESULTS, FAULT_RUNS, RSP_FAULTS, RSP_SEEDS, RSP_SYMS, fault_counts,
                     fault_session, rsp_fault_run)
-import panic_hostsim
 
 from runner import Scenarios, Suite, main
 
@@ -499,7 +498,6 @@ class Hostsim(shared.Machine):
 
 
 shared.register(scenario, Hostsim())
-scenario(panic_hostsim.panic_to_gdb_then_exit)
 
 HOSTSIM = Suite("e2e", SCENARIOS, "sim_*.py", SLOW_FIRST, jobs=4)
 

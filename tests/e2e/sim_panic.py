@@ -1,10 +1,14 @@
 """hostsim's side of a panic that the shared scenarios (shared.py) cannot
 see on every machine: the panic's lines as O packets in gdb, and how the
-process ends when the panic is let proceed. run.py registers it."""
+process ends when the panic is let proceed."""
 from checks import expect, refute
 from harness import Sim, gdb_batch
+from runner import Scenarios
+
+SCENARIOS = scenario = Scenarios()
 
 
+@scenario
 def panic_to_gdb_then_exit(sim_log):
     """--console-to-gdb: while gdb waits, the panic says what happened
     and, at each continue, why the kernel stopped again; after "monitor
