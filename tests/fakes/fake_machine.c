@@ -27,23 +27,60 @@ static void *alloc_or_fail(size_t n)
 	return p;
 }
 
+/* Everything fx_new() allocated besides the machine itself. */
+static void release(struct fx *fx)
+{
+	unsigned i;
+
+	for (i = 0; i < fx->nreplies; i++)
+		free(fx->reply[i]);
+	free(fx->out);
+	free(fx->rx);
+	free(fx->tx);
+}
+
+/*
+ * Text of nop-like bytes, RAM of i * 7: built once and copied, since a
+ * fuzz harness makes a machine per input and its instrumented loops
+ * would cost more than the session.
+ */
+static void fill_patterns(struct fx *fx)
+{
+	static uint8_t ram[FX_RAM_LEN], text[FX_TEXT_LEN];
+	static bool built;
+	size_t i;
+
+	if (!built) {
+		for (i = 0; i < FX_TEXT_LEN; i++)
+			text[i] = (uint8_t)(0x90 + i % 5);
+		for (i = 0; i < FX_RAM_LEN; i++)
+			ram[i] = (uint8_t)(i * 7);
+		built = true;
+	}
+	memcpy(fx->text, text, fx->layout->text_len);
+	memcpy(fx->ram, ram, fx->layout->ram_len);
+}
+
 struct fx *fx_new(const struct fx_opts *o)
 {
+	return fx_renew(alloc_or_fail(sizeof(struct fx)), o);
+}
+
+struct fx *fx_renew(struct fx *fx, const struct fx_opts *o)
+{
 	static const struct fx_opts none;
-	struct fx *fx = alloc_or_fail(sizeof(*fx));
 	struct kstub_config cfg = { 0 };
-	size_t i, bufs;
+	size_t bufs;
 
 	if (!o)
 		o = &none;
+	release(fx);
+	memset(fx, 0, sizeof(*fx));
 	fx_link_ops(fx, o);
 	fx_port_ops(fx, o);
 	if (!o->no_capture)
 		fx->out = alloc_or_fail(FX_OUT_MAX);
-	for (i = 0; i < FX_TEXT_LEN; i++)
-		fx->text[i] = (uint8_t)(0x90 + i % 5);
-	for (i = 0; i < FX_RAM_LEN; i++)
-		fx->ram[i] = (uint8_t)(i * 7);
+	fill_patterns(fx);
 	cfg.link = &fx->link_ops;
 	cfg.link_ctx = fx;
 	cfg.port = &fx->port_ops;
@@ -77,15 +114,9 @@ struct fx *fx_new(const struct fx_opts *o)
 
 void fx_free(struct fx *fx)
 {
-	unsigned i;
-
 	if (!fx)
 		return;
-	for (i = 0; i < fx->nreplies; i++)
-		free(fx->reply[i]);
-	free(fx->out);
-	free(fx->rx);
-	free(fx->tx);
+	release(fx);
 	free(fx);
 }
 

@@ -133,6 +133,8 @@ _Noreturn void fx_fail(const char *why);
 
 /* A machine with kstub_init() done; NULL opts: the unit suites' one. */
 struct fx *fx_new(const struct fx_opts *o);
+/* The same machine made anew in place, as fx_new() would (a fuzz input). */
+struct fx *fx_renew(struct fx *fx, const struct fx_opts *o);
 void fx_free(struct fx *fx);
 /* Enter the stub once on CPU 0 (the script should end in a resume). */
 int fx_trap(struct fx *fx, uint32_t vector);
