@@ -55,7 +55,8 @@ static int recv_byte(void *ctx)
 			if (!fx->in_trap || !fx->tail_len)
 				return silent(fx);
 			fx->clock_silent = false;
-			return (uint8_t)fx->tail[fx->tail_used++ % fx->tail_len];
+			return (uint8_t)
+			       fx->tail[fx->tail_used++ % fx->tail_len];
 		}
 		fx->clock_silent = false;
 		b = fx->src[fx->in_pos++];

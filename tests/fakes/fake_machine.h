@@ -83,8 +83,10 @@ struct fx_opts {
  * valid in UTF-8, so gdb's text traffic never contains it.
  */
 #define FX_ESC 0xf5
-#define FX_ESC_QUIET 's'	/* silent for 2 polls: cut-packet nak, one retransmit */
-#define FX_ESC_SILENCE 'S'	/* silent for 8 polls: ack give-up, idle timeout */
+/* silent for 2 polls: cut-packet nak, one retransmit */
+#define FX_ESC_QUIET 's'
+/* silent for 8 polls: ack give-up, idle timeout */
+#define FX_ESC_SILENCE 'S'
 #define FX_ESC_HANGUP 'h'	/* the next read says KSTUB_ENOTCONN */
 #define FX_ESC_SEND_EIO 'e'	/* the next send fails with KSTUB_EIO */
 #define FX_ESC_SEND_GONE 'g'	/* the next send fails with KSTUB_ENOTCONN */
@@ -94,7 +96,7 @@ struct fx {
 	struct kstub_frame frame;	/* what the next fx_trap() hands in */
 	struct kstub_port_ops port_ops;	/* tests may rewire these */
 	struct kstub_transport_ops link_ops;
-	uint8_t *rx, *tx;		/* exactly buf_len: ASan sees overruns */
+	uint8_t *rx, *tx;	/* exactly buf_len: ASan sees overruns */
 	/* The port. */
 	const struct fx_layout *layout;
 	const struct fx_thread *thread_table;
@@ -103,14 +105,14 @@ struct fx {
 	uint64_t dr[8];
 	uint64_t clock_us;
 	uint32_t clock_step_us, silent_step_us;
-	bool clock_silent;		/* the last read found the line silent */
+	bool clock_silent;	/* the last read found the line silent */
 	/* Nonzero: text_write succeeds this many times more, then EROFS. */
 	unsigned text_writes_left;
 	/* The line from gdb: the script (in[] unless fx_feed() gave one). */
 	uint8_t in[FX_IN_MAX];
 	const uint8_t *src;
 	size_t in_len, in_pos;
-	const char *tail;		/* replayed in a trap once src runs out */
+	const char *tail;	/* replayed in a trap once src runs out */
 	size_t tail_len;
 	unsigned tail_used;		/* tail bytes handed out */
 	bool escapes, in_trap, link_entered, flush_due;

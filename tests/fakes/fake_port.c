@@ -68,7 +68,7 @@ static int text_write(void *c, uint64_t a, const void *s, size_t n)
 	    n > l->text + l->text_len - a)
 		return KSTUB_EFAULT;
 	if (a + n > l->text_locked)
-		return KSTUB_EROFS;	/* a page the kernel will not let us patch */
+		return KSTUB_EROFS;	/* a page the kernel will not patch */
 	if (fx->text_writes_left && --fx->text_writes_left == 0) {
 		fx->text_writes_left = 1;	/* and so it stays */
 		return KSTUB_EROFS;
@@ -209,7 +209,10 @@ static int cpus_stop(void *c, uint32_t self)
 	return 0;
 }
 
-/* The unit suites' machine: 0x10 on CPU 0, 0x11 asleep with a pcb, 0x12 without. */
+/*
+ * The unit suites' threads: 0x10 on CPU 0, 0x11 asleep with a pcb,
+ * 0x12 without one.
+ */
 static const struct kstub_frame pcb_0x11 = {
 	.gpr[KSTUB_REG_RBX] = 0xb0b0,
 	.gpr[KSTUB_REG_RSP] = FX_RAM + 0x800,

@@ -28,7 +28,8 @@ static void check_reply(struct kstub *ks, const uint8_t *data, size_t n)
 			&why) != '$' || pos != ks->tx.end)
 		abort();
 	k = fx_rle_decode((const char *)body, body_len, rle, sizeof(rle));
-	if (k < 0 || fx_unescape(rle, (size_t)k, decoded, sizeof(decoded)) != n ||
+	if (k < 0 ||
+	    fx_unescape(rle, (size_t)k, decoded, sizeof(decoded)) != n ||
 	    memcmp(decoded, data, n) != 0)
 		abort();
 }

@@ -181,8 +181,9 @@ uint32_t ft_next_vector(void)
 		if (!(dr7 & (3ull << (2 * n))))
 			continue;
 		m->dr[6] |= 1ull << n;
+		/* exec: a fault before it runs */
 		if (((dr7 >> (16 + 4 * n)) & 3) == 0)
-			m->frame.rip = m->dr[n];	/* exec: a fault before it runs */
+			m->frame.rip = m->dr[n];
 		else if (round_no & 1)
 			poke(m->dr[n]);
 		return KSTUB_TRAP_DB;
