@@ -34,12 +34,16 @@ CAPS = {"framer": 4096, "dispatch": 8192, "bodies": 8192, "running": 4096,
 
 
 def machine_constants():
-    """FT_* values from fuzz_target.h, so this script cannot drift from it."""
-    text = open(os.path.join(ROOT, "tests", "fuzz", "fuzz_target.h")).read()
-    consts = {m.group(1): int(m.group(2), 0) for m in
-              re.finditer(r"#define (FT_\w+) (0x[0-9a-fA-F]+)(?:ull)?\b", text)}
-    consts.update({m.group(1): ord(m.group(2)) for m in
-                   re.finditer(r"#define (FT_ESC_\w+) '(.)'", text)})
+    """FT_* values from fuzz_target.h and the link escapes (FX_ESC*) from
+    the fake machine's header, so this script cannot drift from them."""
+    consts = {}
+    for header in (("tests", "fuzz", "fuzz_target.h"),
+                   ("tests", "fakes", "fake_machine.h")):
+        text = open(os.path.join(ROOT, *header)).read()
+        consts.update({m.group(1): int(m.group(2), 0) for m in re.finditer(
+            r"#define (F[TX]_\w+) (0x[0-9a-fA-F]+)(?:ull)?\b", text)})
+        consts.update({m.group(1): ord(m.group(2)) for m in
+                       re.finditer(r"#define (FX_ESC_\w+) '(.)'", text)})
     return consts
 
 
@@ -164,8 +168,8 @@ def capped(parts, cap):
 
 
 def esc(b):
-    """Data bytes equal to FT_ESC are doubled, so the link reads them as data."""
-    e = bytes([FT["FT_ESC"]])
+    """Data bytes equal to FX_ESC are doubled, so the link reads them as data."""
+    e = bytes([FT["FX_ESC"]])
     return b.replace(e, e + e)
 
 
@@ -196,7 +200,7 @@ def seeds_for(stream, cfg):
             # A raw newline only occurs in X data, where "}*" is its escape.
             lines.append(remap.body(body).replace(b"\n", b"}*") + b"\n")
         elif not kind and body.strip(b"+-"):
-            lines.append(bytes([FT["FT_ESC"]]) + body.replace(b"\n", b"") + b"\n")
+            lines.append(bytes([FT["FX_ESC"]]) + body.replace(b"\n", b"") + b"\n")
     out["bodies"] = bytes([cfg]) + capped(lines, CAPS["bodies"] - 1)
 
     # fuzz_running.c: gdb attaches first (cfg bit 0), then the traffic

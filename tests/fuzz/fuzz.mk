@@ -1,6 +1,6 @@
 # libFuzzer harnesses. Every tests/fuzz/fuzz_<name>.c (but the shared
 # fuzz_target.c) is a harness, linked with the stub core and the fake
-# machine; its saved corpus is tests/fuzz/corpus/<name>. A harness that
+# machine (tests/fakes, as the unit suites use it); its saved corpus is tests/fuzz/corpus/<name>. A harness that
 # needs more (a transport's target half, a fake device) names it in one
 # FUZZ_SRCS_<name> line here; the directories of those sources are on
 # the include path.
@@ -16,9 +16,12 @@ FUZZ_SMOKE_TIME ?= 3
 FUZZ_FLAGS := -std=c11 -g -O1 $(WARN) -fsanitize=address,undefined \
 	-fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_EXTRA_SRCS := $(sort $(foreach h,$(FUZZ_HARNESSES),$(FUZZ_SRCS_$(h))))
+FUZZ_FAKE_SRCS := tests/fakes/fake_machine.c tests/fakes/fake_link.c \
+	tests/fakes/fake_port.c tests/fakes/fake_rsp.c
 FUZZ_INC := $(addprefix -I,$(KSTUB_INCLUDES) $(patsubst %/,%,\
-	$(sort $(dir $(FUZZ_EXTRA_SRCS))))) -Istub/src -Itests/fuzz
-FUZZ_CORE_SRCS := $(KSTUB_SRCS) tests/fuzz/fuzz_target.c
+	$(sort $(dir $(FUZZ_EXTRA_SRCS) $(FUZZ_FAKE_SRCS))))) -Istub/src \
+	-Itests/fuzz
+FUZZ_CORE_SRCS := $(KSTUB_SRCS) $(FUZZ_FAKE_SRCS) tests/fuzz/fuzz_target.c
 fuzz_objs = $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(1))
 FUZZ_BINS := $(addprefix $(FUZZ_BUILD)/fuzz-,$(FUZZ_HARNESSES))
 

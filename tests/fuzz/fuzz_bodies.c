@@ -4,7 +4,7 @@
  * byte each line is one packet body; the harness adds the ack before it,
  * '$', escapes for '$' and '#', and a correct checksum, so mutations go
  * into commands instead of dying on checksums. A line that starts with
- * FT_ESC goes out raw: link events, ^C, noise between packets.
+ * FX_ESC goes out raw: link events, ^C, noise between packets.
  */
 #include <string.h>
 
@@ -31,8 +31,8 @@ static size_t frame_line(uint8_t *out, const uint8_t *p, size_t n)
 			out[k++] = '}';
 			sum += '}';
 			b ^= 0x20;
-		} else if (b == FT_ESC) {
-			out[k++] = FT_ESC;	/* FT_ESC FT_ESC: one data byte */
+		} else if (b == FX_ESC) {
+			out[k++] = FX_ESC;	/* FX_ESC FX_ESC: one data byte */
 		}
 		out[k++] = b;
 		sum += b;
@@ -57,7 +57,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		nl = memchr(p, '\n', (size_t)(end - p));
 		if (!nl)
 			nl = end;
-		if (p < nl && *p == FT_ESC) {
+		if (p < nl && *p == FX_ESC) {
 			memcpy(stream + n, p, (size_t)(nl - p));
 			n += (size_t)(nl - p);
 		} else {

@@ -8,120 +8,56 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fake_machine.h"
 #include "kstub_int.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len);
 
-static uint8_t rx_buf[KSTUB_BUF_LEN_MIN], tx_buf[KSTUB_BUF_LEN_MIN];
+static char rle[2 * KSTUB_BUF_LEN_MIN];
 static uint8_t decoded[2 * KSTUB_BUF_LEN_MIN];
 
-static int no_byte(void *c)
+/* The reply in tx_buf, read back as gdb reads it: exactly data[0..n). */
+static void check_reply(struct kstub *ks, const uint8_t *data, size_t n)
 {
-	(void)c;
-	return KSTUB_EAGAIN;
-}
+	const uint8_t *body;
+	const char *why;
+	size_t pos = ks->tx.start, body_len;
+	long k;
 
-static int no_send(void *c, const uint8_t *b, size_t n)
-{
-	(void)c;
-	(void)b;
-	(void)n;
-	return 0;
-}
-
-static long no_mem(void *c, uint64_t a, void *d, size_t n)
-{
-	(void)c;
-	(void)a;
-	(void)d;
-	(void)n;
-	return KSTUB_EFAULT;
-}
-
-static long no_mem_w(void *c, uint64_t a, const void *d, size_t n)
-{
-	(void)c;
-	(void)a;
-	(void)d;
-	(void)n;
-	return KSTUB_EFAULT;
-}
-
-static uint64_t zero_clock(void *c)
-{
-	(void)c;
-	return 0;
-}
-
-static const struct kstub_transport_ops link_ops = {
-	.name = "none", .recv_byte = no_byte, .send = no_send,
-};
-static const struct kstub_port_ops port_ops = {
-	.mem_read = no_mem, .mem_write = no_mem_w, .now_us = zero_clock,
-};
-
-/* RLE first ("c*N": N-29 more c), then "}x" escapes, as gdb does. */
-static size_t decode(const uint8_t *p, size_t n, uint8_t *out)
-{
-	uint8_t rle[2 * KSTUB_BUF_LEN_MIN];
-	size_t i, m = 0, k = 0;
-	int r;
-
-	for (i = 0; i < n; i++) {
-		if (p[i] == '*') {
-			if (m == 0 || i + 1 >= n || p[i + 1] < 32 ||
-			    p[i + 1] > 126 || p[i + 1] == '#' || p[i + 1] == '$')
-				abort();
-			for (r = p[i + 1] - 29; r > 0; r--)
-				rle[m] = rle[m - 1], m++;
-			i++;
-		} else {
-			rle[m++] = p[i];
-		}
-	}
-	for (i = 0; i < m; i++)
-		out[k++] = rle[i] == '}' ? rle[++i] ^ 0x20 : rle[i];
-	return k;
+	if (fx_rsp_next(ks->cfg.tx_buf, ks->tx.end, &pos, &body, &body_len,
+			&why) != '$' || pos != ks->tx.end)
+		abort();
+	k = fx_rle_decode((const char *)body, body_len, rle, sizeof(rle));
+	if (k < 0 ||
+	    fx_unescape(rle, (size_t)k, decoded, sizeof(decoded)) != n ||
+	    memcmp(decoded, data, n) != 0)
+		abort();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
-	static struct kstub ks;
-	struct kstub_config cfg = {
-		.link = &link_ops, .port = &port_ops, .rx_buf = rx_buf,
-		.tx_buf = tx_buf, .buf_len = sizeof(rx_buf),
-	};
-	unsigned sum = 0;
+	static const struct fx_opts bare = { .bare = true, .no_capture = true };
+	static struct fx *m;
+	struct kstub_config cfg;
 	size_t i, n, fit;
 
-	if (kstub_init(&ks, &cfg))
+	if (!m)
+		m = fx_new(&bare);
+	cfg = m->ks.cfg;
+	if (kstub_init(&m->ks, &cfg))
 		abort();
 	for (i = 0; i < len; i++) {
-		kstub_rx_byte(&ks, data[i]);
-		if (ks.rx.len > ks.pkt_max)
+		kstub_rx_byte(&m->ks, data[i]);
+		if (m->ks.rx.len > m->ks.pkt_max)
 			abort();
 	}
-	kstub_tx_begin(&ks);
-	fit = kstub_tx_room(&ks) / 2;
+	kstub_tx_begin(&m->ks);
+	fit = kstub_tx_room(&m->ks) / 2;
 	n = len < fit ? len : fit;
-	kstub_tx_bin(&ks, data, n);
-	if (ks.tx.overflow)
+	kstub_tx_bin(&m->ks, data, n);
+	if (m->ks.tx.overflow)
 		abort();
-	kstub_tx_finish(&ks);
-	if (tx_buf[ks.tx.start] != '$' || tx_buf[ks.tx.end - 3] != '#')
-		abort();
-	for (i = ks.tx.start + 1; i < ks.tx.end - 3; i++) {
-		if (tx_buf[i] == '#' || tx_buf[i] == '$')
-			abort();
-		sum += tx_buf[i];
-	}
-	if (strtoul((char[]){ (char)tx_buf[ks.tx.end - 2],
-			      (char)tx_buf[ks.tx.end - 1], 0 },
-		    NULL, 16) != (sum & 0xff))
-		abort();
-	if (decode(tx_buf + ks.tx.start + 1, ks.tx.end - ks.tx.start - 4,
-		   decoded) != n ||
-	    memcmp(decoded, data, n) != 0)
-		abort();
+	kstub_tx_finish(&m->ks);
+	check_reply(&m->ks, data, n);
 	return 0;
 }

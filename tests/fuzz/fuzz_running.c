@@ -53,7 +53,7 @@ static void tick(const uint8_t *chunk, size_t n)
 	bool brk = kstub_poll_break(ft_stub());
 
 	/* No break: the poll read everything, unless the line hung up. */
-	if (!brk && ft_unread() && !memchr(chunk, FT_ESC, n))
+	if (!brk && ft_unread() && !memchr(chunk, FX_ESC, n))
 		abort();
 	if (brk)
 		trap(KSTUB_TRAP_BREAKIN);

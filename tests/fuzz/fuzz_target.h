@@ -1,11 +1,10 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * The machine every protocol harness talks to: a fake link that plays
- * the fuzzer's bytes (with escapes for silence, hangups and failed
- * sends) and checks every packet the stub sends, and a fake port with
- * holes in its memory, read-only text, debug registers and a few kernel
- * threads. Single CPU. The clock creeps while bytes flow and leaps while
- * the line is silent, so every timeout fires within a few polls.
+ * The protocol harnesses' view of the fake machine (tests/fakes): its
+ * own address map and threads, link escapes on, one configuration byte
+ * per input, and the kernel running on between traps. Single CPU. The
+ * clock creeps while bytes flow and leaps while the line is silent, so
+ * every timeout fires within a few polls.
  */
 #ifndef FUZZ_TARGET_H
 #define FUZZ_TARGET_H
@@ -13,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "fake_machine.h"
 #include "kstub.h"
 
 #define FT_RAM 0x1000ull		/* 8 KiB read/write */
@@ -32,22 +32,11 @@
 #define FT_CFG_RELIABLE 0x04	/* KSTUB_LINK_RELIABLE: no-ack mode allowed */
 #define FT_CFG_DATAGRAM 0x08	/* KSTUB_LINK_DATAGRAM */
 #define FT_CFG_RESUME 0x10	/* KSTUB_CFG_RESUME_ON_HANGUP */
-#define FT_CFG_IDLE 0x20	/* idle_timeout_ms = 5000: FT_ESC_SILENCE trips it */
+#define FT_CFG_IDLE 0x20	/* idle_timeout_ms = 5000: FX_ESC_SILENCE trips it */
 #define FT_CFG_BIGBUF 0x40	/* KSTUB_BUF_LEN_DEFAULT instead of _MIN */
 #define FT_CFG_BARE 0x80	/* only the required port hooks */
 
-/*
- * Link escapes: FT_ESC followed by one of these letters is an event on
- * the line, not data. FT_ESC FT_ESC is one data byte 0xf5; FT_ESC before
- * anything else is itself data. 0xf5 is never valid in UTF-8, so gdb's
- * text traffic never contains it.
- */
-#define FT_ESC 0xf5
-#define FT_ESC_QUIET 's'	/* silent for 2 polls: cut-packet nak, one retransmit */
-#define FT_ESC_SILENCE 'S'	/* silent for 8 polls: ack give-up, idle timeout */
-#define FT_ESC_HANGUP 'h'	/* the next read says KSTUB_ENOTCONN */
-#define FT_ESC_SEND_EIO 'e'	/* the next send fails with KSTUB_EIO */
-#define FT_ESC_SEND_GONE 'g'	/* the next send fails with KSTUB_ENOTCONN */
+/* Link escapes (FX_ESC, FX_ESC_*) are the fake link's: fake_machine.h. */
 
 /* ft_trap() result when the stub rebooted the machine (R, monitor reboot). */
 #define FT_REBOOTED 1

@@ -16,12 +16,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len);
 
 static size_t packet(char *out, size_t room, const char *body)
 {
-	unsigned sum = 0;
-	const char *p;
-
-	for (p = body; *p; p++)
-		sum += (uint8_t)*p;
-	return (size_t)snprintf(out, room, "$%s#%02x", body, sum & 0xff);
+	return (size_t)snprintf(out, room, "$%s#%02x", body,
+				fx_rsp_checksum(body, strlen(body)));
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)

@@ -1,40 +1,36 @@
-# Check-based unit tests: one suite per module, listed in suites.def.
-UNIT_SRCS := tests/unit/main.c \
-	tests/unit/arch/test_arch_regs.c \
-	tests/unit/arch/test_arch_fpu.c \
-	tests/unit/arch/test_arch_xml.c \
-	tests/unit/arch/test_arch_dr.c \
-	tests/unit/arch/test_arch_step.c \
-	tests/unit/arch/test_arch_stop.c
-UNIT_SRCS += tests/unit/serial/test_serial.c
-UNIT_SRCS += tests/unit/serial/test_linkfault.c
-UNIT_SRCS += tests/unit/serial/test_uart_model.c
-UNIT_SRCS += tests/unit/serial/test_uart_flow.c
-UNIT_SRCS += tests/unit/serial/model_util.c
-UNIT_SRCS += tests/unit/core/core_fixture.c
-UNIT_SRCS += tests/unit/core/test_core_rsp.c
-UNIT_SRCS += tests/unit/core/test_core_cmds.c
-UNIT_SRCS += tests/unit/core/test_core_debug.c
-UNIT_SRCS += tests/unit/core/test_core_step.c
-UNIT_SRCS += tests/unit/core/test_core_session.c
-UNIT_SRCS += tests/unit/core/test_core_badinput.c
-UNIT_SRCS += tests/unit/core/test_core_nested.c
-UNIT_SRCS += tests/unit/core/test_core_link.c
+# Check-based unit tests, one suite per tests/unit/<area>/test_<name>.c,
+# each exporting Suite *<name>_suite(void). Nothing here lists them by
+# hand: the sources are found by wildcard and the runner's list of suites
+# is generated from the same file names, so a suite file cannot exist
+# without being built and run. Other .c files beside them are helpers.
+UNIT_SUITE_SRCS := $(sort $(wildcard tests/unit/*/test_*.c))
+UNIT_SUITES := $(patsubst test_%,%,$(basename $(notdir $(UNIT_SUITE_SRCS))))
+UNIT_HELPER_SRCS := $(filter-out $(UNIT_SUITE_SRCS),\
+	$(sort $(wildcard tests/unit/*/*.c)))
+UNIT_SRCS := tests/unit/main.c $(UNIT_SUITE_SRCS) $(UNIT_HELPER_SRCS)
 
-UNIT_FAKE_SRCS :=
-UNIT_FAKE_SRCS += tests/fakes/fake_uart.c
+UNIT_FAKE_SRCS := $(sort $(wildcard tests/fakes/*.c))
 
 # hostsim's UART model and fault injector, built here for their own tests
 # (hosted C, pthreads); hostsim.mk builds them for the machine.
 UNIT_HOSTSIM_SRCS := hostsim/uart.c hostsim/uart_io.c hostsim/uart_far.c \
 	hostsim/linkfault.c
 
+UNIT_GEN := $(BUILD)/gen/unit
 UNIT_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(UNIT_SRCS) $(UNIT_FAKE_SRCS))
 UNIT_OBJS += $(patsubst %.c,$(BUILD)/obj/unit-hostsim/%.o,$(UNIT_HOSTSIM_SRCS))
 # hostsim's debug-register model, against a fake kernel text.
-UNIT_OBJS += $(BUILD)/obj/tests/unit/hostsim/test_drmodel.o \
-	$(BUILD)/obj/unit-hostsim-dr/hostsim/drmodel.o
-UNIT_INC := $(TARGET_INC) -Itests/fakes -Itests/unit -Istub/src -Ihostsim
+UNIT_OBJS += $(BUILD)/obj/unit-hostsim-dr/hostsim/drmodel.o
+UNIT_INC := $(TARGET_INC) -Itests/fakes -I$(UNIT_GEN) -Istub/src -Ihostsim
+
+# SUITE(name) for every suite file, rewritten only when the set changes
+# so that adding a suite rebuilds just the files that include the list.
+$(UNIT_GEN)/suites.def: FORCE
+	@mkdir -p $(@D)
+	@printf 'SUITE(%s)\n' $(UNIT_SUITES) > $@.tmp
+	@cmp -s $@.tmp $@ 2>/dev/null && rm -f $@.tmp || mv $@.tmp $@
+.PHONY: FORCE
+FORCE:
 
 $(BUILD)/obj/unit-hostsim/%.o: %.c
 	@mkdir -p $(@D)
@@ -46,7 +42,7 @@ $(BUILD)/obj/unit-hostsim-dr/%.o: %.c
 	$(CC) $(HOSTED) $(SAN) -D_GNU_SOURCE -pthread $(TARGET_INC) -Ihostsim \
 		-MMD -MP -c $< -o $@
 
-$(BUILD)/obj/tests/%.o: tests/%.c
+$(BUILD)/obj/tests/%.o: tests/%.c | $(UNIT_GEN)/suites.def
 	@mkdir -p $(@D)
 	$(CC) $(HOSTED) $(SAN) -D_GNU_SOURCE $(UNIT_INC) \
 		$(shell pkg-config --cflags check) -MMD -MP -c $< -o $@

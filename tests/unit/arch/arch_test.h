@@ -8,7 +8,7 @@
 
 #include "kstub_arch.h"
 
-/* Every suite's constructor, as main.c declares them. */
+/* Every suite's constructor (the generated list main.c runs). */
 #define SUITE(name) Suite *name##_suite(void);
 #include "suites.def"
 #undef SUITE
