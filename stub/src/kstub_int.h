@@ -176,6 +176,7 @@ int kstub_recover_abort(struct kstub *ks);
 
 /* ---- monitor.c ---- */
 int kstub_send_console(struct kstub *ks, const char *s, size_t len);
+int kstub_monitor_fail(struct kstub *ks, int err, bool faulted);
 
 /* Atomics on aligned 32-bit words: plain gcc/clang builtins, no libatomic. */
 static inline uint32_t kstub_load(const uint32_t *p)
