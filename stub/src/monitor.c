@@ -1,36 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * qRcmd ("monitor" in gdb): a built-in help plus the port's commands,
- * whose output travels as O packets before the final OK. The same O
- * packets carry console output while gdb waits for the kernel to stop.
+ * whose output travels as O packets (console.c) before the final OK.
  */
 #include "kstub_int.h"
-
-/*
- * Send text as O packets, each acked before the next, in pieces that
- * fit the reply buffer.
- */
-int kstub_send_console(struct kstub *ks, const char *s, size_t len)
-{
-	size_t n;
-	int err;
-
-	while (len > 0) {
-		kstub_tx_begin(ks);
-		kstub_tx_putc(ks, 'O');
-		n = (kstub_tx_room(ks)) / 2;
-		if (n > len)
-			n = len;
-		kstub_tx_hexstr(ks, s, n);
-		kstub_tx_finish(ks);
-		err = kstub_link_send(ks);
-		if (err)
-			return err;
-		s += n;
-		len -= n;
-	}
-	return 0;
-}
 
 int kstub_monitor_write(struct kstub *ks, const char *s, size_t len)
 {
