@@ -6,7 +6,10 @@
  *
  * pty hangup: while nobody has the slave open the master polls POLLHUP
  * for ever, so it is left out of the poll set then, and an inotify watch
- * for IN_OPEN on /dev/pts/N says when a debugger opens it again.
+ * for IN_OPEN on /dev/pts/N says when a debugger opens it again. The
+ * same watch sees the slave closed (IN_CLOSE): a debugger that closes
+ * it and one that opens it right after are two peers, with a carrier
+ * drop between them, even if the master never polled HUP in between.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* ptsname_r, accept4, ppoll, eventfd */
@@ -119,7 +122,8 @@ static int pty_open(struct hs_uart *u, const char *path, char *err,
 	close(s);
 	u->ino_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (u->ino_fd >= 0 &&
-	    inotify_add_watch(u->ino_fd, u->pts_name, IN_OPEN) < 0) {
+	    inotify_add_watch(u->ino_fd, u->pts_name,
+			      IN_OPEN | IN_CLOSE) < 0) {
 		close(u->ino_fd);
 		u->ino_fd = -1; /* fall back to a slow recheck */
 	}
@@ -247,11 +251,12 @@ int hs_far_pollfds(struct hs_uart *u, struct pollfd *p, int64_t *max_ns)
 		/* No events wanted: leave it out, or HUP would spin us. */
 		if (ev)
 			p[n++] = (struct pollfd){.fd = u->peer_fd, .events = ev};
-	} else if (u->kind == HS_FAR_PTY) {
+	}
+	if (u->kind == HS_FAR_PTY) {
 		if (u->ino_fd >= 0)
 			p[n++] = (struct pollfd){.fd = u->ino_fd,
 						 .events = POLLIN};
-		else
+		else if (!u->connected)
 			*max_ns = PTY_RECHECK_NS;
 	}
 	return n;
@@ -297,13 +302,29 @@ static void tcp_accept(struct hs_uart *u)
 	}
 }
 
+/* Did the slave's watch see a close since we last looked? */
+static bool pty_closed(struct hs_uart *u)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	bool closed = false;
+	ssize_t n;
+
+	if (u->ino_fd < 0)
+		return false;
+	while ((n = read(u->ino_fd, buf, sizeof(buf))) > 0) {
+		for (char *p = buf; p < buf + n;) {
+			const struct inotify_event *ev = (const void *)p;
+
+			if (ev->mask & IN_CLOSE)
+				closed = true;
+			p += sizeof(*ev) + ev->len;
+		}
+	}
+	return closed;
+}
+
 static void pty_recheck(struct hs_uart *u)
 {
-	char buf[512];
-
-	if (u->ino_fd >= 0)
-		while (read(u->ino_fd, buf, sizeof(buf)) > 0)
-			;
 	if (!u->connected && pty_has_peer(u)) {
 		u->peer_fd = u->far_fd;
 		hs_uart_set_carrier(u, true);
@@ -319,8 +340,12 @@ int hs_far_events(struct hs_uart *u, const struct pollfd *p, int n)
 			continue;
 		if (u->kind == HS_FAR_TCP && p[i].fd == u->far_fd)
 			tcp_accept(u);
-		else if (p[i].fd == u->ino_fd)
+		else if (p[i].fd == u->ino_fd) {
+			/* A peer that closed is gone, even if one reopened. */
+			if (pty_closed(u) && u->connected)
+				hs_far_hangup(u);
 			pty_recheck(u);
+		}
 		else if (p[i].fd == u->peer_fd) {
 			if (p[i].revents & (POLLIN | POLLHUP | POLLERR))
 				ret |= 1;
@@ -366,9 +391,13 @@ void hs_far_hangup(struct hs_uart *u)
 	if (u->kind == HS_FAR_TCP) {
 		close(u->peer_fd);
 	} else {
-		/* What the last debugger left unread must not greet the
-		 * next one. */
-		tcflush(u->far_fd, TCIOFLUSH);
+		/*
+		 * What the last debugger left unread must not greet the
+		 * next one. What it wrote and we have not read goes too,
+		 * unless the next one has the slave open already: then its
+		 * first packet may be in there, behind the old bytes.
+		 */
+		tcflush(u->far_fd, pty_has_peer(u) ? TCOFLUSH : TCIOFLUSH);
 	}
 	u->peer_fd = -1;
 	hs_uart_set_carrier(u, false);

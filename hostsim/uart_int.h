@@ -112,6 +112,8 @@ int hs_uart_tx_pop(struct hs_uart *u);
 unsigned hs_uart_tx_level(struct hs_uart *u);
 uint32_t hs_uart_rx_count(struct hs_uart *u);
 void hs_uart_wake(struct hs_uart *u);
+/* The carrier dropped: nothing in either FIFO outlives the peer. */
+void hs_uart_fifos_clear(struct hs_uart *u);
 uint64_t hs_uart_now_ns(void);
 /* Paced: one character's time on the line, from DLL/DLM and LCR now. */
 uint64_t hs_uart_byte_ns(const struct hs_uart *u);

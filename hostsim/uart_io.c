@@ -51,9 +51,17 @@ void hs_uart_set_carrier(struct hs_uart *u, bool on)
 	if (on) {
 		atomic_fetch_add(&u->st_conn, 1);
 	} else {
-		/* Bytes on an unplugged cable are gone. */
+		/*
+		 * Bytes on an unplugged cable are gone, both ways: what the
+		 * old peer sent and the UART has not received yet must not
+		 * reach the kernel as if the next peer had sent it.
+		 */
 		u->cable_off = u->cable_len = 0;
 		u->cable_blocked = false;
+		u->stage_off = u->stage_len = 0;
+		u->rx_stalled = false;
+		u->telnet = 0;
+		hs_uart_fifos_clear(u);
 	}
 }
 

@@ -241,10 +241,20 @@ bool kstub_poll_break(struct kstub *ks)
 	    !kstub_cas(&ks->poll_lock, 0, 1))
 		return false;
 	r = kstub_link_drain(ks);
-	if (r == KSTUB_RX_INTR)
+	if (r == KSTUB_RX_INTR) {
 		ks->break_pending = 1;
-	else if (r == KSTUB_ENOTCONN && ks->attached)
-		ks->hangup_pending = 1;
+	} else if (r == KSTUB_ENOTCONN) {
+		/*
+		 * The peer is gone: what it sent is dropped now, so that
+		 * whatever is framed from here on is the next peer's and
+		 * survives the hangup (session.c).
+		 */
+		kstub_rx_reset(ks);
+		ks->pkt_ready = 0;
+		ks->break_pending = 0;
+		if (ks->attached)
+			ks->hangup_pending = 1;
+	}
 	brk = ks->break_pending || ks->pkt_ready || ks->hangup_pending;
 	kstub_store(&ks->poll_lock, 0);
 	return brk;

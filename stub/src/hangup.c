@@ -26,11 +26,21 @@ void kstub_forget(struct kstub *ks)
  */
 void kstub_hangup(struct kstub *ks)
 {
+	kstub_hangup_keep_input(ks);
+	kstub_rx_reset(ks);
+	ks->pkt_ready = 0;
+}
+
+/*
+ * The same for a hangup whose input was dropped when it was noticed
+ * (kstub_poll_break): a packet framed since is the next debugger's
+ * first, and is answered.
+ */
+void kstub_hangup_keep_input(struct kstub *ks)
+{
 	kstub_forget(ks);
 	ks->noack = 0;
 	ks->attached = 0;
 	ks->waiting = 0;
 	kstub_link_fresh(ks);
-	kstub_rx_reset(ks);
-	ks->pkt_ready = 0;
 }

@@ -174,6 +174,7 @@ uint32_t kstub_step_skip_halts(struct kstub *ks);
 /* ---- hangup.c: what a debugger leaves behind ---- */
 void kstub_forget(struct kstub *ks);
 void kstub_hangup(struct kstub *ks);
+void kstub_hangup_keep_input(struct kstub *ks);
 
 /* ---- recover.c: a fault inside a command ---- */
 int kstub_recover_trap(struct kstub *ks, uint32_t cpu, struct kstub_frame *f,

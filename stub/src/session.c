@@ -18,9 +18,18 @@ static void serve(struct kstub *ks)
 
 	ks->resume = 0;
 	if (ks->hangup_pending) {
+		/* Noticed while the kernel ran; its input went then. */
 		ks->hangup_pending = 0;
-		kstub_hangup(ks);
+		kstub_hangup_keep_input(ks);
 	}
+	/*
+	 * A debugger waiting for a stop sends nothing but ^C: a packet that
+	 * came while the kernel ran is from one that does not wait (a new
+	 * one, on a line that cannot tell a hangup). It gets the answer to
+	 * its packet, not a stop reply it did not ask for ('?' gives it).
+	 */
+	if (ks->pkt_ready)
+		ks->waiting = 0;
 	if (ks->waiting && ks->attached) {
 		ks->waiting = 0;
 		kstub_tx_begin(ks);

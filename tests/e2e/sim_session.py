@@ -3,7 +3,11 @@ command fails, which registers it is shown as unavailable, and how the
 link hands one debugger over to the next.
 
 Each scenario is fn(sim_log), as in run.py, and is listed in SCENARIOS."""
+import os
 import re
+import select
+import socket
+import time
 
 from checks import expect, refute
 from harness import Sim, gdb_batch, lldb_batch
@@ -43,3 +47,99 @@ def lldb_registers(sim_log):
 
 
 SCENARIOS = [monitor_errors_read_as_words, lldb_registers]
+
+
+# ---- a new connection starts a clean session ----
+
+def _frame(body):
+    data = body.encode()
+    return b"$" + data + b"#%02x" % (sum(data) & 0xff)
+
+
+class _Raw:
+    """A debugger that is only bytes: a tcp socket or the pty's slave."""
+
+    def __init__(self, sim, pty):
+        self.pty = pty
+        if pty:
+            self.fd = os.open(sim.target, os.O_RDWR | os.O_NOCTTY)
+        else:
+            host, port = sim.target.replace("tcp:", "").rsplit(":", 1)
+            self.sock = socket.create_connection((host, int(port)), timeout=10)
+            self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.got = b""
+
+    def send(self, data):
+        if self.pty:
+            os.write(self.fd, data)
+        else:
+            self.sock.sendall(data)
+
+    def read_until(self, pattern, timeout):
+        """Bytes until pattern matches (a regex on bytes) or timeout."""
+        deadline = time.monotonic() + timeout
+        while not re.search(pattern, self.got, re.S):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError(f"no {pattern!r} in {timeout} s; got {self.got!r}")
+            if self.pty:
+                r, _, _ = select.select([self.fd], [], [], left)
+                chunk = os.read(self.fd, 4096) if r else b""
+            else:
+                self.sock.settimeout(left)
+                try:
+                    chunk = self.sock.recv(4096)
+                except socket.timeout:
+                    chunk = b""
+                if not chunk and time.monotonic() < deadline:
+                    raise AssertionError(f"connection closed; got {self.got!r}")
+            self.got += chunk
+        return self.got
+
+    def close(self):
+        if self.pty:
+            os.close(self.fd)
+        else:
+            self.sock.close()
+
+
+def _fresh_after_unacked(sim_log, pty):
+    """Debuggers that ask, never ack and leave, one after another, with
+    the kernel stopped and running in turn. Each one's first packet is
+    answered at once (well before the stub's 1 s ack timeout could
+    resend anything), and its first bytes are that answer: the ack and a
+    stop reply, nothing of the session before."""
+    with Sim("--wait", pty=pty) as sim:
+        sim_log.append(sim)
+        for i in range(4):
+            conn = _Raw(sim, pty)
+            conn.send(_frame("?"))
+            got = conn.read_until(rb"\$[^#]*#..", 0.9)
+            if not re.match(rb"^\+\$T[0-9a-f]{2}[^#]*#..$", got):
+                raise AssertionError(f"connection {i}: the first bytes must be the ack and "
+                                     f"the stop reply, nothing of the old session: {got!r}")
+            if i % 2:
+                # Leave the kernel running, the stub owing a stop reply.
+                conn.send(_frame("c"))
+                conn.read_until(rb"#..\+", 5)
+            conn.close()
+        conn = _Raw(sim, pty)
+        conn.send(_frame("?"))
+        conn.read_until(rb"\$T[^#]*#..", 5)
+        conn.send(b"+" + _frame("D"))
+        conn.read_until(rb"\$OK#..", 5)
+        conn.close()
+
+
+def fresh_session_tcp(sim_log):
+    """A raw client asks, never acks and leaves; the next tcp client's
+    first packet is answered at once with nothing of the old session."""
+    _fresh_after_unacked(sim_log, pty=False)
+
+
+def fresh_session_pty(sim_log):
+    """The same when the pty is closed and opened again."""
+    _fresh_after_unacked(sim_log, pty=True)
+
+
+SCENARIOS += [fresh_session_tcp, fresh_session_pty]
