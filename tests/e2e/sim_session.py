@@ -10,7 +10,7 @@ import socket
 import time
 
 from checks import expect, refute
-from harness import Sim, gdb_batch, lldb_batch
+from harness import Gdb, Sim, gdb_batch, lldb_batch
 
 
 def monitor_errors_read_as_words(sim_log):
@@ -143,3 +143,22 @@ def fresh_session_pty(sim_log):
 
 
 SCENARIOS += [fresh_session_tcp, fresh_session_pty]
+
+
+def second_debugger_told_why(sim_log):
+    """A debugger that connects while one is attached is told why it is
+    turned away (gdb prints the reply to its qSupported), kstub-sim says
+    so on its console, and the first debugger keeps the line."""
+    with Sim("--wait") as sim, Gdb() as first:
+        sim_log.append(sim)
+        expect(first.cmd(f"target remote {sim.target}"), r"kdb_enter \(why=")
+        out = gdb_batch(sim, ["info threads"], timeout=30, name="second")
+        expect(out, r"^warning: Remote failure reply: E\.kstub-sim: another debugger is "
+                    r"attached to this line; detach it \(or end it\) first$")
+        sim.err.wait_for(r"kstub-sim: a second debugger \(127\.0\.0\.1:\d+\) was turned "
+                         r"away: one is attached already")
+        expect(first.cmd("info registers rip"), r"^rip\s+0x[0-9a-f]+\s+0x[0-9a-f]+ <kdb_enter")
+        expect(first.cmd("detach"), r"detached")
+
+
+SCENARIOS.append(second_debugger_told_why)
