@@ -5,6 +5,9 @@
  */
 #include "kstub_int.h"
 
+/* run(): no such command (not a KSTUB_E*: a command may return those). */
+#define MON_UNKNOWN 1
+
 int kstub_monitor_write(struct kstub *ks, const char *s, size_t len)
 {
 	if (!ks->in_rcmd)
@@ -67,7 +70,7 @@ static int run(struct kstub *ks, const char *line, size_t len)
 		if (word_is(line, n, ks->cfg.monitor[i].name))
 			return ks->cfg.monitor[i].fn(ks, ks->cfg.port_ctx, args,
 						     (size_t)(line + len - args));
-	return KSTUB_ENOENT;
+	return MON_UNKNOWN;
 }
 
 /* What a command's KSTUB_E* means, in the words errno.h gives it. */
@@ -116,7 +119,7 @@ int kstub_monitor_fail(struct kstub *ks, int err, bool faulted)
 	while (n < ks->rcmd_len && line[n] != ' ')
 		n++;
 	kstub_tx_begin(ks);
-	if (err == KSTUB_ENOENT && !faulted) {
+	if (err == MON_UNKNOWN) {
 		tx_text(ks, "kstub: unknown monitor command '");
 		kstub_tx_hexstr(ks, line, n);
 		tx_text(ks, "'; monitor help lists them\n");

@@ -337,8 +337,10 @@ static int fail_cmd(struct kstub *ks, void *ctx, const char *a, size_t n)
 {
 	(void)ks;
 	(void)ctx;
-	(void)a;
-	return n ? KSTUB_EFAULT : KSTUB_EBUSY;
+	if (n == 0)
+		return KSTUB_EBUSY;
+	/* A command's own ENOENT is not "unknown command". */
+	return a[0] == 'e' ? KSTUB_ENOENT : KSTUB_EFAULT;
 }
 
 static const struct kstub_monitor_cmd failing[] = {
@@ -356,14 +358,17 @@ START_TEST(monitor_error_reads_as_its_meaning)
 	ck_assert_int_eq(kstub_init(&fx->ks, &cfg), 0);
 	fx_cmd(fx, "qRcmd,6661696c2078");	/* fail x */
 	fx_cmd(fx, "qRcmd,6661696c");		/* fail */
+	fx_cmd(fx, "qRcmd,6661696c2065");	/* fail e */
 	fx_pkt(fx, "c");
 	fx_trap(fx, KSTUB_TRAP_BREAKIN);
 	fx_parse(fx);
-	ck_assert_uint_eq(fx->nreplies, 2);
+	ck_assert_uint_eq(fx->nreplies, 3);
 	ck_assert_str_eq(unhex(fx_reply(fx, 0), text),
 			 "kstub: monitor fail: bad address\n");
 	ck_assert_str_eq(unhex(fx_reply(fx, 1), text),
 			 "kstub: monitor fail: busy\n");
+	ck_assert_str_eq(unhex(fx_reply(fx, 2), text),
+			 "kstub: monitor fail: no such entry\n");
 	fx_free(fx);
 }
 END_TEST
