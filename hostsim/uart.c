@@ -227,6 +227,25 @@ static void poll_progress(struct hs_uart *u)
 	atomic_store_explicit(&u->idle_polls, 0, memory_order_relaxed);
 }
 
+/*
+ * The carrier dropped: empty both FIFOs. On a real line the next peer
+ * comes long after the kernel has read what the old one sent and the
+ * transmitter has shifted the rest into the dead line, so no driver
+ * ever finds both peers' bytes in one FIFO; here peers change within
+ * microseconds, and without this the old session's replies would greet
+ * the next debugger and its stale packets be answered to it.
+ */
+void hs_uart_fifos_clear(struct hs_uart *u)
+{
+	unsigned n;
+
+	/* The I/O thread (the caller) is the only producer. */
+	while (hs_uart_rx_count(u))
+		rx_take(u, UINT32_MAX);
+	for (n = hs_uart_tx_level(u); n && hs_uart_tx_pop(u) >= 0; n--)
+		;
+}
+
 static uint8_t read_rbr(struct hs_uart *u)
 {
 	if (hs_uart_rx_count(u) == 0)

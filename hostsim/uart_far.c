@@ -6,7 +6,10 @@
  *
  * pty hangup: while nobody has the slave open the master polls POLLHUP
  * for ever, so it is left out of the poll set then, and an inotify watch
- * for IN_OPEN on /dev/pts/N says when a debugger opens it again.
+ * for IN_OPEN on /dev/pts/N says when a debugger opens it again. The
+ * same watch sees the slave closed (IN_CLOSE): a debugger that closes
+ * it and one that opens it right after are two peers, with a carrier
+ * drop between them, even if the master never polled HUP in between.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* ptsname_r, accept4, ppoll, eventfd */
@@ -119,7 +122,8 @@ static int pty_open(struct hs_uart *u, const char *path, char *err,
 	close(s);
 	u->ino_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (u->ino_fd >= 0 &&
-	    inotify_add_watch(u->ino_fd, u->pts_name, IN_OPEN) < 0) {
+	    inotify_add_watch(u->ino_fd, u->pts_name,
+			      IN_OPEN | IN_CLOSE) < 0) {
 		close(u->ino_fd);
 		u->ino_fd = -1; /* fall back to a slow recheck */
 	}
@@ -181,6 +185,95 @@ static int tcp_open(struct hs_uart *u, const char *hostport, char *err,
 	return 0;
 }
 
+static void refused_drop(struct hs_uart *u, unsigned i)
+{
+	if (u->refused_fd[i] >= 0)
+		close(u->refused_fd[i]);
+	u->refused_fd[i] = -1;
+}
+
+/*
+ * One debugger per cable. A second one is told why in the only words
+ * it shows at connect: the reply to its first packet (qSupported), an
+ * RSP error with text, which gdb prints as "Remote failure reply:
+ * E.kstub-sim: ...". It goes out unasked, with the '+' gdb waits for
+ * after sending qSupported (a packet in its place gdb skips). Closing
+ * the socket at once would answer the peer's packet with a reset, which
+ * can throw the reply away unread; so our side is shut and the socket
+ * read until the peer acks a packet after sending one (it has read the
+ * reply: gdb and lldb both do so) or leaves.
+ */
+static void refuse(struct hs_uart *u, int fd)
+{
+	static const char why[] =
+		"kstub-sim: another debugger is attached to this line; "
+		"detach it (or end it) first";
+	char pkt[sizeof(why) + 16], host[64] = "?", serv[16] = "?";
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	unsigned sum = 0, i;
+	int n;
+
+	for (i = 0; i < sizeof(why) - 1; i++)
+		sum += (unsigned char)why[i];
+	n = snprintf(pkt, sizeof(pkt), "+$E.%s#%02x", why,
+		     (sum + 'E' + '.') & 0xffu);
+	if (send(fd, pkt, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+		(void)0; /* it left already: nothing to tell */
+	shutdown(fd, SHUT_WR);
+	if (getpeername(fd, (struct sockaddr *)&ss, &sl) == 0)
+		getnameinfo((struct sockaddr *)&ss, sl, host, sizeof(host),
+			    serv, sizeof(serv),
+			    NI_NUMERICHOST | NI_NUMERICSERV);
+	fprintf(stderr, "kstub-sim: a second debugger (%s:%s) was turned "
+			"away: one is attached already\n", host, serv);
+	/* The oldest refused peer makes room. */
+	refused_drop(u, 0);
+	for (i = 1; i < HS_REFUSED_MAX; i++) {
+		u->refused_fd[i - 1] = u->refused_fd[i];
+		u->refused_asked[i - 1] = u->refused_asked[i];
+	}
+	u->refused_fd[HS_REFUSED_MAX - 1] = fd;
+	u->refused_asked[HS_REFUSED_MAX - 1] = false;
+}
+
+/* A refused peer sent more, or left: discard, or close on EOF. */
+static void refused_read(struct hs_uart *u, unsigned i)
+{
+	char buf[512];
+	bool acked = false;
+	ssize_t n;
+
+	while ((n = read(u->refused_fd[i], buf, sizeof(buf))) > 0) {
+		/*
+		 * lldb opens with this, takes the reply as its answer and
+		 * never shows it; its handshake then stalls on a reply that
+		 * is not coming unless reset before it goes on.
+		 */
+		if (memmem(buf, (size_t)n, "$QStartNoAckMode#", 17))
+			acked = true;
+		for (ssize_t k = 0; k < n; k++) {
+			if (buf[k] == '#')
+				u->refused_asked[i] = true;
+			else if (buf[k] == '+' && u->refused_asked[i])
+				acked = true;
+		}
+	}
+	/*
+	 * It has the reply: reset the connection. lldb 14 waits for ever
+	 * on a plain end (FIN) in the middle of its handshake, and gives up
+	 * at once on a reset; gdb has printed the reply by now.
+	 */
+	if (acked) {
+		struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+
+		setsockopt(u->refused_fd[i], SOL_SOCKET, SO_LINGER, &lg,
+			   sizeof(lg));
+	}
+	if (acked || n == 0 || (errno != EAGAIN && errno != EINTR))
+		refused_drop(u, i);
+}
+
 int hs_far_open(struct hs_uart *u, const char *spec, char *err,
 		size_t errlen)
 {
@@ -214,6 +307,8 @@ void hs_far_close(struct hs_uart *u)
 	if (u->kind == HS_FAR_TCP && u->peer_fd >= 0)
 		close(u->peer_fd);
 	u->peer_fd = -1;
+	for (unsigned i = 0; i < HS_REFUSED_MAX; i++)
+		refused_drop(u, i);
 	if (u->far_fd >= 0)
 		close(u->far_fd);
 	u->far_fd = -1;
@@ -247,11 +342,16 @@ int hs_far_pollfds(struct hs_uart *u, struct pollfd *p, int64_t *max_ns)
 		/* No events wanted: leave it out, or HUP would spin us. */
 		if (ev)
 			p[n++] = (struct pollfd){.fd = u->peer_fd, .events = ev};
-	} else if (u->kind == HS_FAR_PTY) {
+	}
+	for (unsigned i = 0; i < HS_REFUSED_MAX; i++)
+		if (u->refused_fd[i] >= 0)
+			p[n++] = (struct pollfd){.fd = u->refused_fd[i],
+						 .events = POLLIN};
+	if (u->kind == HS_FAR_PTY) {
 		if (u->ino_fd >= 0)
 			p[n++] = (struct pollfd){.fd = u->ino_fd,
 						 .events = POLLIN};
-		else
+		else if (!u->connected)
 			*max_ns = PTY_RECHECK_NS;
 	}
 	return n;
@@ -283,12 +383,9 @@ static void tcp_accept(struct hs_uart *u)
 		if (u->connected && peer_gone(u->peer_fd))
 			hs_far_hangup(u);	/* it left; we had not looked yet */
 		if (u->connected) {
-			/*
-			 * One debugger per cable: the second gets EOF,
-			 * counted first so that its EOF implies the count.
-			 */
+			/* Counted first, so its reply implies the count. */
 			atomic_fetch_add(&u->st_refused, 1);
-			close(fd);
+			refuse(u, fd);
 			continue;
 		}
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
@@ -297,13 +394,29 @@ static void tcp_accept(struct hs_uart *u)
 	}
 }
 
+/* Did the slave's watch see a close since we last looked? */
+static bool pty_closed(struct hs_uart *u)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	bool closed = false;
+	ssize_t n;
+
+	if (u->ino_fd < 0)
+		return false;
+	while ((n = read(u->ino_fd, buf, sizeof(buf))) > 0) {
+		for (char *p = buf; p < buf + n;) {
+			const struct inotify_event *ev = (const void *)p;
+
+			if (ev->mask & IN_CLOSE)
+				closed = true;
+			p += sizeof(*ev) + ev->len;
+		}
+	}
+	return closed;
+}
+
 static void pty_recheck(struct hs_uart *u)
 {
-	char buf[512];
-
-	if (u->ino_fd >= 0)
-		while (read(u->ino_fd, buf, sizeof(buf)) > 0)
-			;
 	if (!u->connected && pty_has_peer(u)) {
 		u->peer_fd = u->far_fd;
 		hs_uart_set_carrier(u, true);
@@ -317,10 +430,17 @@ int hs_far_events(struct hs_uart *u, const struct pollfd *p, int n)
 	for (int i = 0; i < n; i++) {
 		if (!p[i].revents)
 			continue;
+		for (unsigned r = 0; r < HS_REFUSED_MAX; r++)
+			if (p[i].fd == u->refused_fd[r])
+				refused_read(u, r);
 		if (u->kind == HS_FAR_TCP && p[i].fd == u->far_fd)
 			tcp_accept(u);
-		else if (p[i].fd == u->ino_fd)
+		else if (p[i].fd == u->ino_fd) {
+			/* A peer that closed is gone, even if one reopened. */
+			if (pty_closed(u) && u->connected)
+				hs_far_hangup(u);
 			pty_recheck(u);
+		}
 		else if (p[i].fd == u->peer_fd) {
 			if (p[i].revents & (POLLIN | POLLHUP | POLLERR))
 				ret |= 1;
@@ -366,9 +486,13 @@ void hs_far_hangup(struct hs_uart *u)
 	if (u->kind == HS_FAR_TCP) {
 		close(u->peer_fd);
 	} else {
-		/* What the last debugger left unread must not greet the
-		 * next one. */
-		tcflush(u->far_fd, TCIOFLUSH);
+		/*
+		 * What the last debugger left unread must not greet the
+		 * next one. What it wrote and we have not read goes too,
+		 * unless the next one has the slave open already: then its
+		 * first packet may be in there, behind the old bytes.
+		 */
+		tcflush(u->far_fd, pty_has_peer(u) ? TCOFLUSH : TCIOFLUSH);
 	}
 	u->peer_fd = -1;
 	hs_uart_set_carrier(u, false);

@@ -44,6 +44,9 @@
 
 enum hs_far_kind { HS_FAR_PTY, HS_FAR_TCP };
 
+/* Second debuggers still being told that one is attached (tcp). */
+#define HS_REFUSED_MAX 2
+
 struct hs_uart {
 	/* ---- shared with CPU threads: atomics only ---- */
 	_Atomic uint8_t ier, lcr, mcr, scr, dll, dlm, fcr_on;
@@ -91,6 +94,9 @@ struct hs_uart {
 	int far_fd;		/* pty master, or the tcp listener */
 	int peer_fd;		/* connected peer (pty: = far_fd), else -1 */
 	int ino_fd;		/* pty: inotify watch on the slave, or -1 */
+	/* tcp: debuggers turned away, told why, read until they close. */
+	int refused_fd[HS_REFUSED_MAX];
+	bool refused_asked[HS_REFUSED_MAX];	/* it sent a whole packet */
 	bool connected;
 	bool link_made;		/* we created the symlink at where */
 	uint16_t *stage;	/* RX: read from the far end, not yet sent */
@@ -112,6 +118,8 @@ int hs_uart_tx_pop(struct hs_uart *u);
 unsigned hs_uart_tx_level(struct hs_uart *u);
 uint32_t hs_uart_rx_count(struct hs_uart *u);
 void hs_uart_wake(struct hs_uart *u);
+/* The carrier dropped: nothing in either FIFO outlives the peer. */
+void hs_uart_fifos_clear(struct hs_uart *u);
 uint64_t hs_uart_now_ns(void);
 /* Paced: one character's time on the line, from DLL/DLM and LCR now. */
 uint64_t hs_uart_byte_ns(const struct hs_uart *u);
@@ -120,7 +128,9 @@ uint64_t hs_uart_byte_ns(const struct hs_uart *u);
 int hs_far_open(struct hs_uart *u, const char *spec, char *err,
 		size_t errlen);
 void hs_far_close(struct hs_uart *u);
-/* Fill poll slots; returns how many (at most 2) and a timeout cap. */
+/* Fill poll slots; returns how many (at most HS_FAR_POLL_MAX) and a
+ * timeout cap. */
+#define HS_FAR_POLL_MAX (2 + HS_REFUSED_MAX)
 int hs_far_pollfds(struct hs_uart *u, struct pollfd *p, int64_t *max_ns);
 /* Act on the poll result: accept, notice a reopened pty. Returns bit 0
  * if the peer has bytes (or its hangup) to read, bit 1 if writable. */

@@ -51,9 +51,17 @@ void hs_uart_set_carrier(struct hs_uart *u, bool on)
 	if (on) {
 		atomic_fetch_add(&u->st_conn, 1);
 	} else {
-		/* Bytes on an unplugged cable are gone. */
+		/*
+		 * Bytes on an unplugged cable are gone, both ways: what the
+		 * old peer sent and the UART has not received yet must not
+		 * reach the kernel as if the next peer had sent it.
+		 */
 		u->cable_off = u->cable_len = 0;
 		u->cable_blocked = false;
+		u->stage_off = u->stage_len = 0;
+		u->rx_stalled = false;
+		u->telnet = 0;
+		hs_uart_fifos_clear(u);
 	}
 }
 
@@ -370,7 +378,8 @@ static int64_t until(uint64_t t, uint64_t now)
 /* Sleep until a register write, a far-end event or the next byte time. */
 static void wait_events(struct hs_uart *u, uint64_t now, bool busy)
 {
-	struct pollfd p[4] = {{.fd = u->wake_fd, .events = POLLIN}};
+	struct pollfd p[1 + HS_FAR_POLL_MAX] = {
+		{.fd = u->wake_fd, .events = POLLIN}};
 	int64_t far_ns = INT64_MAX, wait_ns = INT64_MAX;
 	struct timespec ts, *tsp = NULL;
 	int nfar = hs_far_pollfds(u, &p[1], &far_ns);
@@ -527,6 +536,8 @@ int hs_uart_open_cfg(struct hs_uart **out, const struct hs_uart_config *cfg,
 	if (!u)
 		return fail(err, errlen, "out of memory");
 	u->wake_fd = u->far_fd = u->peer_fd = u->ino_fd = -1;
+	for (unsigned i = 0; i < HS_REFUSED_MAX; i++)
+		u->refused_fd[i] = -1;
 	u->flags = cfg->flags;
 	u->clock_baud = cfg->pace_baud;
 	rx = ring_size(cable);

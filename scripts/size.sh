@@ -2,7 +2,8 @@
 # make size: what the stub costs a kernel. Code and data of the core and
 # of each transport, and the deepest stack any entry point can reach.
 # Fails (exit 1) when the core's text passes TEXT_BUDGET or the stack
-# high-water mark passes STACK_BUDGET (the budgets below: 32 KiB and 2 KiB).
+# high-water mark passes STACK_BUDGET (the project's budgets, 32 KiB and
+# 2 KiB unless overridden in the environment).
 set -eu
 fbuild=${1:-build/freestanding}
 TEXT_BUDGET=${TEXT_BUDGET:-32768}

@@ -9,6 +9,10 @@ KSTUB_CORE_SRCS = \
 	src/rsp_tx.c \
 	src/link.c \
 	src/dispatch.c \
+	src/session.c \
+	src/stop_reply.c \
+	src/hangup.c \
+	src/console.c \
 	src/cmd_regs.c \
 	src/cmd_mem.c \
 	src/cmd_bp.c \
@@ -19,7 +23,7 @@ KSTUB_CORE_SRCS = \
 	src/breakpoints.c \
 	src/xfer.c \
 	src/monitor.c \
-	src/trap.c \
+	src/entry.c \
 	src/cpus.c \
 	src/recover.c
 

@@ -41,7 +41,8 @@ struct kstub_monitor_cmd {
 	 * Run the command. args points at the rest of the line (after the
 	 * name and one space), not NUL-terminated. Output goes through
 	 * kstub_monitor_write(). Context: trap context, as a port hook.
-	 * Returns 0, or a KSTUB_E* error that becomes an E reply.
+	 * Returns 0, or a KSTUB_E* error: the debugger then prints
+	 * "kstub: monitor NAME: " and the error's meaning ("bad address").
 	 */
 	int (*fn)(struct kstub *ks, void *port_ctx, const char *args,
 		  size_t len);

@@ -106,6 +106,7 @@ struct kstub {
 	uint8_t x_raw;		/* lldb-style x replies (no 'b' prefix) */
 	uint8_t resume;		/* set by a resume command: leave the loop */
 	uint8_t in_rcmd;	/* monitor output may be sent */
+	uint8_t rcmd_len;	/* the monitor line in scratch */
 	uint8_t break_pending;	/* ^C seen while the kernel ran */
 	uint8_t hangup_pending;	/* the link dropped while the kernel ran */
 	uint8_t detaching;	/* D: forget the session once OK is sent */

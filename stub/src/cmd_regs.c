@@ -18,8 +18,12 @@ static int parse_regno(struct kstub_cur *a, uint64_t *n)
 	return *n < KSTUB_NREGS ? 0 : KSTUB_EINVAL;
 }
 
+/*
+ * Register n's value; an unavailable one (never invented) as "xx" for
+ * each of its first `unknown` bytes (all of them in g).
+ */
 static void put_reg(struct kstub *ks, const struct kstub_frame *f,
-		    const struct kstub_dr_view *dv, unsigned n)
+		    const struct kstub_dr_view *dv, unsigned n, unsigned unknown)
 {
 	uint8_t buf[REG_MAX];
 	long got = kstub_arch_reg_get(f, dv, n, buf);
@@ -29,8 +33,7 @@ static void put_reg(struct kstub *ks, const struct kstub_frame *f,
 		kstub_tx_hexmem(ks, buf, (size_t)got);
 		return;
 	}
-	/* Unavailable, never invented. */
-	for (i = 0; i < kstub_arch_reg_size(n); i++)
+	for (i = 0; i < unknown; i++)
 		kstub_tx_str(ks, "xx");
 }
 
@@ -59,7 +62,7 @@ int kstub_cmd_regs_g(struct kstub *ks, struct kstub_cur *a)
 			ks->g_nregs = (uint8_t)n;
 			break;
 		}
-		put_reg(ks, f, &dv, n);
+		put_reg(ks, f, &dv, n, kstub_arch_reg_size(n));
 	}
 	return 0;
 }
@@ -81,7 +84,14 @@ int kstub_cmd_reg_p(struct kstub *ks, struct kstub_cur *a)
 	if (err)
 		return err;
 	kstub_dr_view(ks, &dv);
-	put_reg(ks, f, &dv, (unsigned)n);
+	/*
+	 * An unavailable register is one "xx", not one per byte: gdb takes
+	 * any p reply that starts with 'x' as unavailable (remote.c looks at
+	 * the first byte only), and lldb 14 takes a reply shorter than the
+	 * register as a failed read and shows "unavailable", where it would
+	 * decode a full-length "xx..." as 0xcc bytes.
+	 */
+	put_reg(ks, f, &dv, (unsigned)n, 1);
 	return 0;
 }
 

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * c, C, s, S, vCont, D, k, R: the commands that end a session. They only
- * record what each CPU does next; trap.c carries it out when the session
- * loop returns.
+ * record what each CPU does next; cpus.c carries it out (kstub_release,
+ * kstub_cpu_leave) when the session loop returns.
  */
 #include "kstub_int.h"
 
@@ -254,7 +254,7 @@ fail:
 	return err;
 }
 
-/* The session state goes after the OK is sent (dispatch.c). */
+/* The session state goes after the OK is sent (session.c). */
 int kstub_cmd_detach(struct kstub *ks, struct kstub_cur *a)
 {
 	(void)a;

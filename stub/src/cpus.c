@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Stopping and releasing the other CPUs. One CPU (the master) owns the
- * session; the others wait in kstub_park_wait() on their own slot. Every
+ * session; the others, sent here by the NMI (kstub_cpu_park), wait in
+ * kstub_park_wait() on their own slot. Every
  * wait is bounded or waits on a CPU that is known to be on its way.
  *
  * The roundup handshake: the master sets a CPU's "want" flag and sends
@@ -213,31 +214,37 @@ void kstub_release(struct kstub *ks, uint32_t self)
 }
 
 /*
- * Forget what a debugger set up: its breakpoints and watchpoints, thread
- * selections and reply styles. The link state (ack mode, the packet
- * being handled) is left alone.
+ * The roundup IPI's handler: park if the master asked for this CPU, or
+ * swallow an IPI whose request was withdrawn (kstub_release's "late").
  */
-void kstub_forget(struct kstub *ks)
+int kstub_cpu_park(struct kstub *ks, uint32_t cpu, struct kstub_frame *f)
 {
-	kstub_bp_remove_all(ks);
-	ks->x_raw = 0;
-	ks->g_tid = 0;
-	ks->c_tid = 0;
-	ks->list_cursor = 0;
-	ks->greeted = 0;
-}
+	struct kstub_cpu_slot *s;
+	uint32_t late;
 
-/*
- * The debugger is gone (or detached): nothing of it may stay in the
- * kernel, and the next debugger starts from scratch, in ack mode.
- */
-void kstub_hangup(struct kstub *ks)
-{
-	kstub_forget(ks);
-	ks->noack = 0;
-	ks->attached = 0;
-	ks->waiting = 0;
-	kstub_link_fresh(ks);
-	kstub_rx_reset(ks);
-	ks->pkt_ready = 0;
+	if (cpu >= ks->ncpus)
+		return KSTUB_EPASS;
+	s = &ks->cpu[cpu];
+	if (kstub_load(&s->state) != KSTUB_CPU_RUNNING)
+		return 0;	/* already in the stub: the IPI is redundant */
+	if (kstub_cas(&s->want, 1, 0)) {
+		s->dr6 = kstub_dr_enter(ks);
+		/*
+		 * A step still in flight has not run its instruction: the
+		 * single-step trap outranks an NMI (SDM vol. 3 6.9), so had
+		 * it run we would be in kstub_trap. Undo it, so this CPU
+		 * does not leave with TF set and the kernel's IF lost.
+		 */
+		if (s->step.active) {
+			uint64_t fix;
+
+			kstub_arch_step_end(&s->step, f, &fix, false);
+		}
+		kstub_park_wait(ks, cpu, f, true);
+		return 0;
+	}
+	late = kstub_load(&s->late);
+	while (late && !kstub_cas(&s->late, late, late - 1))
+		late = kstub_load(&s->late);
+	return late ? 0 : KSTUB_EPASS;
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * From a received packet to its handler, and the loop that serves gdb
- * while the kernel is stopped.
+ * From a received packet to its handler (a table, one handler per
+ * packet family) and the handler's result to the reply.
  */
 #include "kstub_int.h"
 
@@ -114,47 +114,5 @@ int kstub_dispatch(struct kstub *ks)
 		kstub_tx_error(ks, KSTUB_E2BIG);
 	kstub_tx_finish(ks);
 	ret = kstub_link_send(ks);
-	if (ks->detaching) {
-		ks->detaching = 0;
-		kstub_hangup(ks);
-		return 0;
-	}
 	return ret == KSTUB_ENOTCONN ? ret : 0;
-}
-
-/*
- * Serve gdb until a command resumes the kernel. If gdb is waiting for
- * this stop, tell it first. A debugger that vanishes takes its
- * breakpoints with it; then the kernel either resumes or waits here for
- * the next debugger, as configured.
- */
-void kstub_session(struct kstub *ks)
-{
-	ks->resume = 0;
-	if (ks->hangup_pending) {
-		ks->hangup_pending = 0;
-		kstub_hangup(ks);
-	}
-	if (ks->waiting && ks->attached) {
-		ks->waiting = 0;
-		kstub_tx_begin(ks);
-		kstub_stop_reply(ks);
-		kstub_tx_finish(ks);
-		if (kstub_link_send(ks) == KSTUB_ENOTCONN)
-			kstub_hangup(ks);
-	}
-	ks->waiting = 0;
-	while (!ks->resume) {
-		if (kstub_link_next_packet(ks) != 0 ||
-		    kstub_dispatch(ks) == KSTUB_ENOTCONN) {
-			bool was = ks->attached;
-
-			kstub_hangup(ks);
-			if (was && (ks->cfg.flags & KSTUB_CFG_RESUME_ON_HANGUP) &&
-			    !ks->stop.fault) {
-				kstub_order_all(ks, KSTUB_GO_CONT);
-				ks->resume = 1;
-			}
-		}
-	}
 }

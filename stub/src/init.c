@@ -11,10 +11,14 @@ static bool hooks_ok(const struct kstub_config *cfg)
 		return false;
 	if (!p->mem_read || !p->mem_write || !p->now_us)
 		return false;
-	/* Debug registers come as a pair; so do thread lists. */
+	/*
+	 * Debug registers come as a pair; the four thread hooks as the
+	 * group kstub_port.h promises: all or none.
+	 */
 	if (!p->dr_get != !p->dr_set)
 		return false;
 	if (!p->thread_next != !p->thread_info ||
+	    !p->thread_next != !p->thread_regs ||
 	    !p->thread_next != !p->cpu_thread)
 		return false;
 	return true;

@@ -87,9 +87,14 @@ int kstub_link_send_bare_ack(struct kstub *ks);
 int kstub_link_drain(struct kstub *ks);
 void kstub_link_fresh(struct kstub *ks);
 
-/* ---- dispatch.c: the session loop ---- */
-void kstub_session(struct kstub *ks);
+/* ---- dispatch.c: a packet to its handler and reply ---- */
 int kstub_dispatch(struct kstub *ks);
+
+/* ---- session.c: serving gdb while the kernel is stopped ---- */
+void kstub_session_run(struct kstub *ks, uint32_t cpu, bool hangup_only);
+
+/* ---- stop_reply.c ---- */
+void kstub_stop_reply(struct kstub *ks);
 
 /* ---- command handlers (cmd_*.c, xfer.c, monitor.c) ---- */
 typedef int (*kstub_cmd_fn)(struct kstub *ks, struct kstub_cur *args);
@@ -156,8 +161,7 @@ bool kstub_dr_exec_at(const struct kstub *ks, uint64_t rip);
 void kstub_dr_load(struct kstub *ks);
 uint64_t kstub_dr_enter(struct kstub *ks);
 
-/* ---- trap.c / cpus.c: entering and leaving the stub ---- */
-void kstub_stop_reply(struct kstub *ks);
+/* ---- cpus.c: stopping, parking and releasing CPUs ---- */
 void kstub_order_all(struct kstub *ks, uint8_t order);
 int kstub_order_tid(struct kstub *ks, uint64_t tid, uint8_t order);
 int kstub_roundup(struct kstub *ks, uint32_t self);
@@ -166,16 +170,22 @@ void kstub_park_wait(struct kstub *ks, uint32_t cpu, struct kstub_frame *f,
 		     bool apply);
 void kstub_cpu_leave(struct kstub *ks, uint32_t cpu);
 uint32_t kstub_step_skip_halts(struct kstub *ks);
+
+/* ---- hangup.c: what a debugger leaves behind ---- */
 void kstub_forget(struct kstub *ks);
 void kstub_hangup(struct kstub *ks);
+void kstub_hangup_keep_input(struct kstub *ks);
 
 /* ---- recover.c: a fault inside a command ---- */
 int kstub_recover_trap(struct kstub *ks, uint32_t cpu, struct kstub_frame *f,
 		       const struct kstub_trap *why);
 int kstub_recover_abort(struct kstub *ks);
 
-/* ---- monitor.c ---- */
+/* ---- console.c: O packets ---- */
 int kstub_send_console(struct kstub *ks, const char *s, size_t len);
+
+/* ---- monitor.c ---- */
+int kstub_monitor_fail(struct kstub *ks, int err, bool faulted);
 
 /* Atomics on aligned 32-bit words: plain gcc/clang builtins, no libatomic. */
 static inline uint32_t kstub_load(const uint32_t *p)

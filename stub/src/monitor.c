@@ -1,36 +1,12 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * qRcmd ("monitor" in gdb): a built-in help plus the port's commands,
- * whose output travels as O packets before the final OK. The same O
- * packets carry console output while gdb waits for the kernel to stop.
+ * whose output travels as O packets (console.c) before the final OK.
  */
 #include "kstub_int.h"
 
-/*
- * Send text as O packets, each acked before the next, in pieces that
- * fit the reply buffer.
- */
-int kstub_send_console(struct kstub *ks, const char *s, size_t len)
-{
-	size_t n;
-	int err;
-
-	while (len > 0) {
-		kstub_tx_begin(ks);
-		kstub_tx_putc(ks, 'O');
-		n = (kstub_tx_room(ks)) / 2;
-		if (n > len)
-			n = len;
-		kstub_tx_hexstr(ks, s, n);
-		kstub_tx_finish(ks);
-		err = kstub_link_send(ks);
-		if (err)
-			return err;
-		s += n;
-		len -= n;
-	}
-	return 0;
-}
+/* run(): no such command (not a KSTUB_E*: a command may return those). */
+#define MON_UNKNOWN 1
 
 int kstub_monitor_write(struct kstub *ks, const char *s, size_t len)
 {
@@ -42,6 +18,11 @@ int kstub_monitor_write(struct kstub *ks, const char *s, size_t len)
 static void say(struct kstub *ks, const char *s)
 {
 	kstub_monitor_write(ks, s, kstub_strlen(s));
+}
+
+static void tx_text(struct kstub *ks, const char *s)
+{
+	kstub_tx_hexstr(ks, s, kstub_strlen(s));
 }
 
 static void help(struct kstub *ks)
@@ -89,10 +70,72 @@ static int run(struct kstub *ks, const char *line, size_t len)
 		if (word_is(line, n, ks->cfg.monitor[i].name))
 			return ks->cfg.monitor[i].fn(ks, ks->cfg.port_ctx, args,
 						     (size_t)(line + len - args));
-	say(ks, "kstub: unknown monitor command \"");
-	kstub_monitor_write(ks, line, n);
-	say(ks, "\"; try \"monitor help\"\n");
-	return KSTUB_EINVAL;
+	return MON_UNKNOWN;
+}
+
+/* What a command's KSTUB_E* means, in the words errno.h gives it. */
+static const char *meaning(int err)
+{
+	static const struct {
+		int err;
+		const char *text;
+	} words[] = {
+		{ KSTUB_EPERM, "operation not permitted" },
+		{ KSTUB_ENOENT, "no such entry" },
+		{ KSTUB_ESRCH, "no such thread" },
+		{ KSTUB_EIO, "input/output error" },
+		{ KSTUB_E2BIG, "argument too long" },
+		{ KSTUB_EFAULT, "bad address" },
+		{ KSTUB_EBUSY, "busy" },
+		{ KSTUB_EEXIST, "already exists" },
+		{ KSTUB_EINVAL, "invalid argument" },
+		{ KSTUB_ENOSPC, "no space left" },
+		{ KSTUB_EROFS, "read-only" },
+		{ KSTUB_ERANGE, "out of range" },
+		{ KSTUB_EBADMSG, "malformed arguments" },
+		{ KSTUB_ENOTSUP, "not supported" },
+		{ KSTUB_ETIMEDOUT, "timed out" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (words[i].err == err)
+			return words[i].text;
+	return "failed";
+}
+
+/*
+ * The final reply of a command that failed: its message, hex-encoded,
+ * which gdb prints as it prints command output (remote.c, remote_rcmd).
+ * An "Exx" reply would read "Protocol error with Rcmd" there. The first
+ * word of the line is still in scratch (a fault in the command does not
+ * touch it). Returns 0: the reply is built.
+ */
+int kstub_monitor_fail(struct kstub *ks, int err, bool faulted)
+{
+	const char *line = (const char *)ks->scratch;
+	size_t n = 0;
+
+	while (n < ks->rcmd_len && line[n] != ' ')
+		n++;
+	kstub_tx_begin(ks);
+	if (err == MON_UNKNOWN) {
+		tx_text(ks, "kstub: unknown monitor command '");
+		kstub_tx_hexstr(ks, line, n);
+		tx_text(ks, "'; monitor help lists them\n");
+		return 0;
+	}
+	tx_text(ks, "kstub: monitor ");
+	kstub_tx_hexstr(ks, line, n);
+	tx_text(ks, ": ");
+	if (faulted) {
+		/* recover.c stopped it: say so, the session goes on. */
+		tx_text(ks, "faulted; the stub stopped it");
+	} else {
+		tx_text(ks, meaning(err));
+	}
+	tx_text(ks, "\n");
+	return 0;
 }
 
 /* qRcmd,<hex>: the command line is decoded into scratch. */
@@ -112,12 +155,13 @@ int kstub_cmd_rcmd(struct kstub *ks, struct kstub_cur *a)
 	err = kstub_cur_hexbytes(a, ks->scratch, len);
 	if (err)
 		return err;
+	ks->rcmd_len = (uint8_t)len;
 	ks->in_rcmd = 1;
 	err = run(ks, (const char *)ks->scratch, len);
 	ks->in_rcmd = 0;
-	kstub_tx_begin(ks);
 	if (err)
-		return err;
+		return kstub_monitor_fail(ks, err, false);
+	kstub_tx_begin(ks);
 	kstub_tx_str(ks, "OK");
 	return 0;
 }

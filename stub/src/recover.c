@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Containing a fault inside the stub: a trap that a port hook takes while
- * a command runs ends that command with E0e instead of killing the
- * kernel, and the session goes on. The dispatcher arms the recovery
+ * a command runs ends that command with E0e (a monitor command with its
+ * message) instead of killing the kernel, and the session goes on. The dispatcher arms the recovery
  * point (dispatch.c); this file consumes it.
  */
 #include "kstub_int.h"
@@ -57,9 +57,14 @@ int kstub_recover_trap(struct kstub *ks, uint32_t cpu, struct kstub_frame *f,
  */
 int kstub_recover_abort(struct kstub *ks)
 {
+	bool rcmd = ks->in_rcmd;
+
 	ks->in_rcmd = 0;
 	ks->other_tid = 0;
 	ks->resume = 0;
 	ks->detaching = 0;
+	/* A monitor command's failure reads as words, not E0e. */
+	if (rcmd)
+		return kstub_monitor_fail(ks, KSTUB_EFAULT, true);
 	return KSTUB_EFAULT;
 }

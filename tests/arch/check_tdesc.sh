@@ -167,6 +167,7 @@ lldb_py=$("$here/../../scripts/lldb_pythonpath.sh")
 start_server
 timeout 60 lldb -b -o "gdb-remote 127.0.0.1:$port" \
 	-o "script exec(open('$here/lldb_regs.py').read())" \
+	-o 'register read rflags' \
 	-o 'process kill' >"$tmp/lldb" 2>&1 ||
 	fail "lldb failed: $(cat "$tmp/lldb")"
 stop_server
@@ -181,4 +182,6 @@ expect "$tmp/lldb" 'REG general eflags 4 0x00000246' "lldb eflags"
 expect "$tmp/lldb" 'REG system cr3 8 0x0000000001234000' "lldb cr3"
 st0='{0x00 0x00 0x00 0x00 0x00 0x00 0x00 0xc0 0xff 0x3f}'	# 1.5
 expect "$tmp/lldb" "REG float st0 10 $st0" "lldb st0"
-echo "check_tdesc: lldb (remote): 72 registers, sizes and values ok"
+# lldb's own name for the flags, found through target.xml's altname.
+expect "$tmp/lldb" 'eflags = 0x00000246' "lldb register read rflags"
+echo "check_tdesc: lldb (remote): 72 registers, sizes and values, rflags ok"

@@ -79,8 +79,10 @@ struct kstub_uart_io {
 /*
  * kstub_serial_init() flags.
  * CARRIER: recv_byte reports KSTUB_ENOTCONN when no byte is waiting and
- *   MSR.DCD is low, and send reports it instead of transmitting into an
- *   unplugged cable (the stub then ends the session at once). Only for
+ *   MSR.DCD is low, and once for every drop of the carrier (MSR.DDCD),
+ *   even if it is back (a new peer) and bytes wait; send reports it
+ *   instead of transmitting into an unplugged cable or to the new peer
+ *   (the stub then ends the session at once). Only for
  *   lines whose far end drives DCD (a null-modem cable with DTR wired to
  *   DCD, hostsim's model); many three-wire cables leave it floating.
  * KEEP_BAUD: the kernel's own driver set the line up: leave divisor,
@@ -102,6 +104,7 @@ struct kstub_serial {
 	uint8_t saved_mcr;
 	uint8_t entered;
 	uint8_t lsr_latch;	/* BI seen by a transmit wait, not yet acted on */
+	uint8_t carrier_drop;	/* DDCD seen, not yet reported by recv_byte */
 };
 
 /*

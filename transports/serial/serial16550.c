@@ -125,11 +125,24 @@ int kstub_serial_init(struct kstub_serial *s, const struct kstub_uart_io *io,
 	return 0;
 }
 
-static bool carrier_lost(const struct kstub_serial *s)
+/*
+ * Has the peer gone since the stub last asked? DCD low, or DDCD set:
+ * the carrier dropped since MSR was last read, and may be up again
+ * already with a new peer on the line, who must not get what was meant
+ * for the old one. Reading MSR clears DDCD, so a drop seen here (or by
+ * kstub_serial_write) is kept in carrier_drop until recv_byte reports
+ * it: every drop ends the session once.
+ */
+static bool carrier_lost(struct kstub_serial *s)
 {
+	uint8_t msr;
+
 	if (!(s->flags & KSTUB_SERIAL_CARRIER))
 		return false;
-	return !(rd(s, KSTUB_UART_MSR) & KSTUB_UART_MSR_DCD);
+	msr = rd(s, KSTUB_UART_MSR);
+	if (msr & KSTUB_UART_MSR_DDCD)
+		s->carrier_drop = 1;
+	return s->carrier_drop || !(msr & KSTUB_UART_MSR_DCD);
 }
 
 /*
@@ -179,6 +192,7 @@ static int serial_recv_byte(void *ctx)
 {
 	struct kstub_serial *s = ctx;
 	uint8_t lsr = rd(s, KSTUB_UART_LSR) | s->lsr_latch;
+	bool lost;
 
 	s->lsr_latch = 0;
 	if (lsr & KSTUB_UART_LSR_BI) {
@@ -186,10 +200,20 @@ static int serial_recv_byte(void *ctx)
 			(void)rd(s, KSTUB_UART_RBR);
 		return 0x03;
 	}
+	/*
+	 * A carrier drop is reported before the next byte is taken: the
+	 * bytes behind it may be a new peer's first packet, which belongs
+	 * to the next session. Then bytes that arrived before a hangup are
+	 * delivered before "no peer" is.
+	 */
+	lost = carrier_lost(s);
+	if (s->carrier_drop) {
+		s->carrier_drop = 0;
+		return KSTUB_ENOTCONN;
+	}
 	if (lsr & KSTUB_UART_LSR_DR)
 		return rd(s, KSTUB_UART_RBR);
-	/* Bytes that arrived before the hangup are delivered first. */
-	if (carrier_lost(s))
+	if (lost)
 		return KSTUB_ENOTCONN;
 	return KSTUB_EAGAIN;
 }

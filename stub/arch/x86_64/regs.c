@@ -374,6 +374,13 @@ static void put_reg(const struct xml_out *o, unsigned n, unsigned implied)
 	if (n != implied)
 		put_attr_uint(o, "regnum", n);
 	put_attr(o, "group", d->group);
+	/*
+	 * lldb 14 calls the flags "rflags" (register read rflags) and finds
+	 * a register by its altname too; gdb skips attributes it does not
+	 * know.
+	 */
+	if (n == KSTUB_REG_EFLAGS)
+		put_attr(o, "altname", "rflags");
 	if (d->flags & KSTUB_REG_RO)
 		put_attr(o, "save-restore", "no");
 	put(o, "/>\n");

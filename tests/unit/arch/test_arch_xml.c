@@ -219,8 +219,9 @@ START_TEST(reg_element)
 	/* Numbered by position: the regnum gdb and lldb imply, unwritten. */
 	snprintf(want, sizeof(want),
 		 "<reg name=\"%s\" bitsize=\"%u\" type=\"%s\" "
-		 "group=\"%s\"%s/>\n",
+		 "group=\"%s\"%s%s/>\n",
 		 d->name, kstub_arch_reg_size(_i) * 8, d->type, d->group,
+		 _i == KSTUB_REG_EFLAGS ? " altname=\"rflags\"" : "",
 		 d->flags & KSTUB_REG_RO ? " save-restore=\"no\"" : "");
 	at = strstr(doc, want);
 	ck_assert_msg(at != NULL, "no %s", want);

@@ -193,7 +193,7 @@ START_TEST(no_debug_registers_no_hw_packets)
 				"qXfer:threads:read+;vContSupported+;binary-upload+" },
 		{ "Z0," BP ",1", "" },
 		{ "Z2,10008,8", "" },
-		{ "p46", "xxxxxxxxxxxxxxxx" },	/* dr7 */
+		{ "p46", "xx" },	/* dr7 */
 	};
 
 	RUN_ROWS(fx, rows, KSTUB_TRAP_BREAKIN);
@@ -375,10 +375,10 @@ static const struct row port_threads[] = {
 	{ "Hg11", "OK" },
 	{ "p1", "b0b0000000000000" },	/* rbx */
 	{ "p10", "40000081ffffffff" },
-	{ "p0", "xxxxxxxxxxxxxxxx" },	/* not in a pcb */
+	{ "p0", "xx" },	/* not in a pcb */
 	{ "P1=0000000000000000", "E01" },	/* a pcb is read-only */
 	{ "Hg12", "OK" },
-	{ "p10", "xxxxxxxxxxxxxxxx" },	/* nobody has its registers */
+	{ "p10", "xx" },	/* nobody has its registers */
 	{ "Hc11", "E01" },		/* sleeping: cannot be resumed */
 	{ "Hc13", "E03" },
 	{ "vCont;s:11", "E01" },

@@ -338,6 +338,45 @@ START_TEST(malformed_x)
 }
 END_TEST
 
+/*
+ * kstub_port.h: the four thread hooks are optional as a group. A port
+ * that leaves out any one of them is refused, so no later packet can
+ * call a NULL hook; all four, or none, is accepted.
+ */
+START_TEST(thread_hooks_all_or_none)
+{
+	struct fx *fx = fx_new(&(struct fx_opts){ .threads = true });
+	struct kstub_config cfg = fx->ks.cfg;
+	struct kstub_port_ops full = *cfg.port, some;
+	struct kstub ks;
+	unsigned i;
+
+	cfg.port = &full;
+	ck_assert_int_eq(kstub_init(&ks, &cfg), 0);
+	for (i = 0; i < 4; i++) {
+		some = full;
+		if (i == 0)
+			some.thread_next = NULL;
+		else if (i == 1)
+			some.thread_info = NULL;
+		else if (i == 2)
+			some.thread_regs = NULL;
+		else
+			some.cpu_thread = NULL;
+		cfg.port = &some;
+		ck_assert_int_eq(kstub_init(&ks, &cfg), KSTUB_EINVAL);
+	}
+	some = full;
+	some.thread_next = NULL;
+	some.thread_info = NULL;
+	some.thread_regs = NULL;
+	some.cpu_thread = NULL;
+	cfg.port = &some;
+	ck_assert_int_eq(kstub_init(&ks, &cfg), 0);
+	fx_free(fx);
+}
+END_TEST
+
 Suite *core_session_suite(void);
 Suite *core_session_suite(void)
 {
@@ -358,6 +397,7 @@ Suite *core_session_suite(void)
 	tcase_add_test(tc, g_bad_hex_and_sleeping_thread);
 	tcase_add_test(tc, thread_list_spans_replies);
 	tcase_add_test(tc, malformed_x);
+	tcase_add_test(tc, thread_hooks_all_or_none);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -304,6 +304,37 @@ START_TEST(test_send_carrier)
 }
 END_TEST
 
+/*
+ * The carrier dropped and is back (DDCD with DCD): a new peer, whose
+ * first byte already waits. The drop is reported once, before that
+ * byte, so the stub ends the old session first; then the byte comes.
+ */
+START_TEST(test_recv_carrier_flap)
+{
+	init_ok(KSTUB_SERIAL_CARRIER);
+	f.msr = KSTUB_UART_MSR_DCD | KSTUB_UART_MSR_DDCD;
+	fake_uart_rx_push(&f, "$", 1);
+	ck_assert_int_eq(kstub_serial_ops.recv_byte(&s), KSTUB_ENOTCONN);
+	ck_assert_int_eq(kstub_serial_ops.recv_byte(&s), '$');
+	ck_assert_int_eq(kstub_serial_ops.recv_byte(&s), KSTUB_EAGAIN);
+}
+END_TEST
+
+/* A drop that send saw (and whose DDCD it cleared) still reaches recv. */
+START_TEST(test_send_carrier_flap)
+{
+	init_ok(KSTUB_SERIAL_CARRIER);
+	f.msr = KSTUB_UART_MSR_DCD | KSTUB_UART_MSR_DDCD;
+	ck_assert_int_eq(kstub_serial_ops.send(&s, (const uint8_t *)"+", 1),
+			 KSTUB_ENOTCONN);
+	ck_assert_uint_eq(f.tx_len, 0);	/* nothing for the new peer */
+	ck_assert_int_eq(kstub_serial_ops.recv_byte(&s), KSTUB_ENOTCONN);
+	ck_assert_int_eq(kstub_serial_ops.recv_byte(&s), KSTUB_EAGAIN);
+	ck_assert_int_eq(kstub_serial_ops.send(&s, (const uint8_t *)"+", 1), 0);
+	ck_assert_uint_eq(f.tx_len, 1);
+}
+END_TEST
+
 START_TEST(test_break_is_ctrl_c)
 {
 	init_ok(0);
@@ -445,6 +476,8 @@ Suite *serial_suite(void)
 	tcase_add_test(tc, test_recv);
 	tcase_add_loop_test(tc, test_recv_carrier, 0, N(carrier));
 	tcase_add_test(tc, test_send_carrier);
+	tcase_add_test(tc, test_recv_carrier_flap);
+	tcase_add_test(tc, test_send_carrier_flap);
 	tcase_add_test(tc, test_break_is_ctrl_c);
 	tcase_add_test(tc, test_break_seen_while_sending);
 	tcase_add_loop_test(tc, test_enter_leave, 0, N(kernel_state));

@@ -1,13 +1,12 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Entering the stub: deciding whether a trap is ours, becoming the one
- * CPU that talks to gdb, and the stop reply that tells gdb why.
+ * CPU that talks to gdb (the master), and polling the link for a
+ * break-in while the kernel runs.
  */
 #include "kstub_int.h"
 
 #define POLL_LOCK_WAIT_MS 100
-/* The reply size a line must carry before stop replies expedite. */
-#define KSTUB_STOP_EXPEDITE_MIN 256
 
 static bool is_fault(uint32_t vector)
 {
@@ -157,55 +156,6 @@ static int classify(struct kstub *ks, uint32_t cpu, struct kstub_frame *f,
 	return 1;
 }
 
-void kstub_stop_reply(struct kstub *ks)
-{
-	static const char *const names[] = {
-		[KSTUB_STOP_SWBREAK] = "swbreak:",
-		[KSTUB_STOP_HWBREAK] = "hwbreak:",
-		[KSTUB_STOP_WATCH] = "watch:",
-		[KSTUB_STOP_RWATCH] = "rwatch:",
-		[KSTUB_STOP_AWATCH] = "awatch:",
-	};
-	const struct kstub_stop *st = &ks->stop;
-	const struct kstub_frame *f =
-		st->cpu < ks->ncpus ? ks->cpu[st->cpu].frame : NULL;
-	struct kstub_dr_view dv;
-	uint8_t buf[8];
-	unsigned i, n;
-
-	kstub_tx_putc(ks, 'T');
-	kstub_tx_hex8(ks, st->signo);
-	kstub_dr_view(ks, &dv);
-	/*
-	 * Expedited registers save gdb a 'g' per stop, but on a line that
-	 * has shown it loses replies of this size they only make the one
-	 * reply gdb cannot do without less likely to arrive: then gdb asks.
-	 */
-	if (ks->reply_cap < KSTUB_STOP_EXPEDITE_MIN)
-		f = NULL;
-	for (i = 0; f && i < KSTUB_ARCH_NEXPEDITE; i++) {
-		n = kstub_arch_expedite[i];
-		if (kstub_arch_reg_get(f, &dv, n, buf) != 8)
-			continue;
-		kstub_tx_hex8(ks, (uint8_t)n);
-		kstub_tx_putc(ks, ':');
-		kstub_tx_hexmem(ks, buf, 8);
-		kstub_tx_putc(ks, ';');
-	}
-	kstub_tx_str(ks, "thread:");
-	kstub_tx_hexnum(ks, st->tid);
-	/* No "core:": qXfer:threads carries it, and every step pays for it. */
-	kstub_tx_putc(ks, ';');
-	if (st->reason == KSTUB_STOP_NONE ||
-	    (st->reason == KSTUB_STOP_SWBREAK && !ks->peer_swbreak) ||
-	    (st->reason == KSTUB_STOP_HWBREAK && !ks->peer_hwbreak))
-		return;
-	kstub_tx_str(ks, names[st->reason]);
-	if (st->reason >= KSTUB_STOP_WATCH)
-		kstub_tx_hexnum(ks, st->addr);
-	kstub_tx_putc(ks, ';');
-}
-
 static void become_master(struct kstub *ks, uint32_t cpu,
 			  struct kstub_frame *f)
 {
@@ -239,30 +189,6 @@ static void give_up_master(struct kstub *ks, uint32_t cpu)
 	kstub_store(&ks->cpu[cpu].state, KSTUB_CPU_RUNNING);
 }
 
-static void run_session(struct kstub *ks, uint32_t cpu, bool hangup_only)
-{
-	const struct kstub_transport_ops *link = ks->cfg.link;
-
-	kstub_order_all(ks, KSTUB_GO_STAY);
-	ks->other_tid = 0;
-	ks->g_tid = 0;
-	ks->c_tid = 0;
-	kstub_roundup(ks, cpu);
-	if (link->enter)
-		link->enter(ks->cfg.link_ctx);
-	if (hangup_only) {
-		/* gdb vanished while the kernel ran: clean up, keep running. */
-		ks->hangup_pending = 0;
-		kstub_hangup(ks);
-		kstub_order_all(ks, KSTUB_GO_CONT);
-	} else {
-		kstub_session(ks);
-	}
-	if (link->leave)
-		link->leave(ks->cfg.link_ctx);
-	kstub_store(&ks->poll_lock, 0);
-}
-
 int kstub_trap(struct kstub *ks, uint32_t cpu, struct kstub_frame *f,
 	       const struct kstub_trap *why)
 {
@@ -292,7 +218,7 @@ int kstub_trap(struct kstub *ks, uint32_t cpu, struct kstub_frame *f,
 	hangup_only = why->vector == KSTUB_TRAP_BREAKIN && ks->hangup_pending &&
 		      !ks->break_pending && !ks->pkt_ready;
 	ks->break_pending = 0;
-	run_session(ks, cpu, hangup_only);
+	kstub_session_run(ks, cpu, hangup_only);
 	r = s->pass ? KSTUB_EPASS : 0;
 	s->pass = 0;
 	kstub_release(ks, cpu);
@@ -306,38 +232,6 @@ int kstub_trap(struct kstub *ks, uint32_t cpu, struct kstub_frame *f,
 	return 0;
 }
 
-int kstub_cpu_park(struct kstub *ks, uint32_t cpu, struct kstub_frame *f)
-{
-	struct kstub_cpu_slot *s;
-	uint32_t late;
-
-	if (cpu >= ks->ncpus)
-		return KSTUB_EPASS;
-	s = &ks->cpu[cpu];
-	if (kstub_load(&s->state) != KSTUB_CPU_RUNNING)
-		return 0;	/* already in the stub: the IPI is redundant */
-	if (kstub_cas(&s->want, 1, 0)) {
-		s->dr6 = kstub_dr_enter(ks);
-		/*
-		 * A step still in flight has not run its instruction: the
-		 * single-step trap outranks an NMI (SDM vol. 3 6.9), so had
-		 * it run we would be in kstub_trap. Undo it, so this CPU
-		 * does not leave with TF set and the kernel's IF lost.
-		 */
-		if (s->step.active) {
-			uint64_t fix;
-
-			kstub_arch_step_end(&s->step, f, &fix, false);
-		}
-		kstub_park_wait(ks, cpu, f, true);
-		return 0;
-	}
-	late = kstub_load(&s->late);
-	while (late && !kstub_cas(&s->late, late, late - 1))
-		late = kstub_load(&s->late);
-	return late ? 0 : KSTUB_EPASS;
-}
-
 bool kstub_poll_break(struct kstub *ks)
 {
 	bool brk;
@@ -347,30 +241,21 @@ bool kstub_poll_break(struct kstub *ks)
 	    !kstub_cas(&ks->poll_lock, 0, 1))
 		return false;
 	r = kstub_link_drain(ks);
-	if (r == KSTUB_RX_INTR)
+	if (r == KSTUB_RX_INTR) {
 		ks->break_pending = 1;
-	else if (r == KSTUB_ENOTCONN && ks->attached)
-		ks->hangup_pending = 1;
+	} else if (r == KSTUB_ENOTCONN) {
+		/*
+		 * The peer is gone: what it sent is dropped now, so that
+		 * whatever is framed from here on is the next peer's and
+		 * survives the hangup (session.c).
+		 */
+		kstub_rx_reset(ks);
+		ks->pkt_ready = 0;
+		ks->break_pending = 0;
+		if (ks->attached)
+			ks->hangup_pending = 1;
+	}
 	brk = ks->break_pending || ks->pkt_ready || ks->hangup_pending;
 	kstub_store(&ks->poll_lock, 0);
 	return brk;
-}
-
-int kstub_console_write(struct kstub *ks, const char *s, size_t len)
-{
-	int err;
-
-	if (!ks->attached || !ks->waiting)
-		return KSTUB_ENOTCONN;
-	if (kstub_load(&ks->master) != KSTUB_CPU_NONE ||
-	    !kstub_cas(&ks->poll_lock, 0, 1))
-		return KSTUB_EBUSY;
-	err = kstub_send_console(ks, s, len);
-	kstub_store(&ks->poll_lock, 0);
-	return err;
-}
-
-bool kstub_attached(const struct kstub *ks)
-{
-	return ks->attached;
 }
