@@ -174,7 +174,7 @@ def main():
              " (%s);" % subprocess.run(["gdb", "--version"],
                                        capture_output=True, text=True)
              .stdout.splitlines()[0],
-             " * do not edit: rerun the script. Z tails follow Z<type>,"
+             " * do not edit: rerun the script. Tails are what follows Z<type>,"
              "addr,kind. */"]
     for s in SYMS:
         lines.append("#define AGENT_GDB_SYM_%s 0x%xull" % (s, syms[s]))
@@ -187,7 +187,7 @@ def main():
         # gdb re-sends the Z as breakpoints join a location; the longest
         # one carries every breakpoint's condition at once.
         z = max(zs, key=len)
-        tail = z.split(";", 1)[1] if ";" in z else ""
+        tail = z[z.index(";"):] if ";" in z else ""
         cmd = " / ".join(gdb_lines).replace("\\", "\\\\").replace('"', '\\"')
         lines.append('AGENT_GDB_CASE(%s, %s, "%s",\n\t"%s")' %
                      (name, z[1], cmd, tail))

@@ -20,6 +20,7 @@ UNIT_SRCS += tests/unit/core/test_core_session.c
 UNIT_SRCS += tests/unit/core/test_core_badinput.c
 UNIT_SRCS += tests/unit/core/test_core_nested.c
 UNIT_SRCS += tests/unit/core/test_core_link.c
+UNIT_SRCS += tests/unit/agent/test_agent.c
 
 UNIT_FAKE_SRCS :=
 UNIT_FAKE_SRCS += tests/fakes/fake_uart.c
