@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "agent.h"
-#include "agent_fake.h"
+#include "agent_fake.h"	/* tests/fakes */
 
 /* The captured table's symbol addresses, for the fake machines; its
  * rows are expanded below. */
