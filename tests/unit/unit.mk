@@ -21,6 +21,8 @@ UNIT_SRCS += tests/unit/core/test_core_badinput.c
 UNIT_SRCS += tests/unit/core/test_core_nested.c
 UNIT_SRCS += tests/unit/core/test_core_link.c
 UNIT_SRCS += tests/unit/agent/test_agent.c
+UNIT_SRCS += tests/unit/agent/test_agent_eval.c
+UNIT_SRCS += tests/unit/agent/agent_machine.c
 
 UNIT_FAKE_SRCS :=
 UNIT_FAKE_SRCS += tests/fakes/fake_uart.c
