@@ -149,7 +149,8 @@ static int exec_op(struct kstub_agent_vm *vm,
 	/* Families first, so the switch (a jump table of 8-byte entries in
 	 * a kernel build) spans fewer opcodes: this file's text counts
 	 * against make size's budget. */
-	if (kstub_agent_opinfo[op].pop == 2 && kstub_agent_opinfo[op].push == 1) {
+	if (kstub_agent_opinfo[op].pop == 2 &&
+	    kstub_agent_opinfo[op].push == 1) {
 		err = binop(op, s[top - 1], s[top], &r);
 		s[top - 1] = r;
 		vm->sp--;

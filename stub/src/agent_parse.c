@@ -108,7 +108,7 @@ static int parse_items(struct kstub_agent_bp *bp, struct tail_cur *c,
 			err = take_list(c, bp->cond, &bp->nconds,
 					KSTUB_AGENT_CONDS_MAX, scratch, true);
 		} else if ((size_t)(c->end - c->p) >= sizeof(cmds) - 1 &&
-			   __builtin_memcmp(c->p, cmds, sizeof(cmds) - 1) == 0) {
+			   !__builtin_memcmp(c->p, cmds, sizeof(cmds) - 1)) {
 			c->p += sizeof(cmds) - 1;
 			err = take_hex(c, &persist);
 			if (err)

@@ -191,7 +191,8 @@ static int sweep(uint8_t *depth, const uint8_t *code, size_t len,
 	int err;
 
 	for (pc = 0; pc < len; pc += size) {
-		(void)kstub_agent_op_size(code, len, pc, &size);	/* checked already */
+		/* sizes were checked by mark_starts */
+		(void)kstub_agent_op_size(code, len, pc, &size);
 		if (depth[pc] == UNSEEN)
 			continue;
 		d = depth[pc] - 1u;

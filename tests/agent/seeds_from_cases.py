@@ -12,7 +12,7 @@ import os
 import re
 import sys
 
-ROW = re.compile(r'AGENT_GDB_CASE\((\w+), \d, ".*?",\s*"(.*?)"\)', re.S)
+ROW = re.compile(r'^AGENT_GDB_CASE\((\w+), \d,\n(.*?)\)$', re.S | re.M)
 EXPR = re.compile(r"X([0-9a-fA-F]+),")
 
 
@@ -29,11 +29,20 @@ def exprs(part):
         pos = start + 2 * n
 
 
+def rows(text):
+    """(name, tail) per row: the tail is the string literals after the
+    one that ends the gdb command with '",'."""
+    for name, body in ROW.findall(text):
+        lines = [l.strip() for l in body.splitlines()]
+        k = next(i for i, l in enumerate(lines) if l.endswith('",'))
+        yield name, "".join(l.strip('"') for l in lines[k + 1:])
+
+
 def main():
     text = open(sys.argv[1]).read()
     corpus = sys.argv[2]
     os.makedirs(corpus, exist_ok=True)
-    for name, tail in ROW.findall(text):
+    for name, tail in rows(text):
         if not tail:
             continue
         seeds = [b"\x02" + tail.encode()]
