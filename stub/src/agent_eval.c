@@ -158,13 +158,15 @@ static int exec_op(struct kstub_agent_vm *vm,
 		err = ref(vm, ops, ctx, &s[top], 1u << (op - KSTUB_AOP_REF8));
 	} else if (op >= KSTUB_AOP_CONST8 && op <= KSTUB_AOP_CONST64) {
 		s[vm->sp++] = be_operand(code + *pc + 1, size - 1);
-	} else switch (op) {
-	case KSTUB_AOP_LOG_NOT: s[top] = s[top] == 0; break;
-	case KSTUB_AOP_BIT_NOT: s[top] = ~s[top]; break;
-	case KSTUB_AOP_EXT: s[top] = sign_extend(s[top], code[*pc + 1]); break;
-	case KSTUB_AOP_ZERO_EXT:
+	} else if (op == KSTUB_AOP_LOG_NOT) {
+		s[top] = s[top] == 0;
+	} else if (op == KSTUB_AOP_BIT_NOT) {
+		s[top] = ~s[top];
+	} else if (op == KSTUB_AOP_EXT) {
+		s[top] = sign_extend(s[top], code[*pc + 1]);
+	} else if (op == KSTUB_AOP_ZERO_EXT) {
 		s[top] = zero_extend(s[top], code[*pc + 1]);
-		break;
+	} else switch (op) {
 	case KSTUB_AOP_IF_GOTO:
 		vm->sp--;
 		if (s[top]) {
