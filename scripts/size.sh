@@ -2,15 +2,21 @@
 # make size: what the stub costs a kernel. Code and data of the core and
 # of each transport, and the deepest stack any entry point can reach.
 # Fails (exit 1) when the core's text passes TEXT_BUDGET or the stack
-# high-water mark passes STACK_BUDGET (the project's budgets, 32 KiB and
-# 2 KiB unless overridden in the environment).
+# high-water mark passes STACK_BUDGET (the project's budgets, 40 KiB and
+# 2 KiB unless overridden in the environment). The text budget was 32 KiB
+# for the protocol engine; target-side conditions and dprintf (the agent
+# expression engine, stub/src/agent_*.c, about 5.5 KiB) are a feature no
+# other kernel stub has, and they live in the core because every port
+# gets them, so the budget grew by 8 KiB for them. Their share is printed.
 set -eu
 fbuild=${1:-build/freestanding}
-TEXT_BUDGET=${TEXT_BUDGET:-32768}
+TEXT_BUDGET=${TEXT_BUDGET:-40960}
 STACK_BUDGET=${STACK_BUDGET:-2048}
 echo "== size (freestanding, -Os, no unwind tables) =="
 size "$fbuild"/kstub.o "$fbuild"/kstub-*.o
 text=$(size "$fbuild"/kstub.o | awk 'NR == 2 { print $1 }')
+agent=$(size "$fbuild"/stub/src/agent_*.o | awk 'NR > 1 { t += $1 } END { print t }')
+echo "of which agent expressions (stub/src/agent_*.o): $agent bytes of text"
 echo "== stack (gcc -fstack-usage call graph, port hooks excluded) =="
 status=0
 python3 "$(dirname "$0")"/stack_depth.py --budget "$STACK_BUDGET" \
