@@ -69,8 +69,11 @@ class Stats:
         self.silences = 0       # timeouts
         self.probes = 0         # ^C sent to learn whether 'c' ran
 
-    def recovered(self):
-        return self.resent + self.naks_out + self.bad_frames + self.orphans
+    def saw_damage(self):
+        """Evidence of bytes changed on the line, which a clean line never
+        shows; resends and naks alone are not: a loaded machine that
+        delays a reply past ack_timeout causes them on any line."""
+        return self.naks_in + self.bad_frames + self.orphans + self.disagreed
 
     def __repr__(self):
         return " ".join(f"{k}={v}" for k, v in vars(self).items())
@@ -85,13 +88,15 @@ class RspClient:
     barrier."""
 
     def __init__(self, host, port, ack_timeout=0.15, resume_timeout=1.0, mid_timeout=0.05,
-                 reply_timeout=0.08, max_sends=40, max_naks=100, deadline=120):
+                 reply_timeout=0.08, max_sends=40, max_naks=100, deadline=120,
+                 stall_timeout=3.0):
         self.sock = socket.create_connection((host, port), timeout=10)
         self.deadline = time.monotonic() + deadline   # for the whole session
         self.ack_timeout = ack_timeout
         self.resume_timeout = resume_timeout
         self.mid_timeout = mid_timeout
         self.reply_timeout = reply_timeout
+        self.stall_timeout = stall_timeout
         self.max_sends = max_sends
         self.max_naks = max_naks
         self.buf = bytearray()
@@ -288,9 +293,17 @@ class RspClient:
         replies agree (counting those in seen), for values a corrupted
         frame could fake."""
         seen = list(seen)
+        drained = False
         while len(seen) < 8:
+            # Copies of the previous reply that the stub resent for our
+            # naks can still be on the way, and fit the shape asked for
+            # (p5 answered with p7's value, twice, so the two agreed): a
+            # reply compared with another comes after a barrier.
+            if seen and not drained:
+                self.barrier()
             reply, sends = self._exchange(payload, valid)
-            if sends > 1:
+            drained = sends > 1
+            if drained:
                 self.barrier()
             if not agree or reply in seen:
                 return reply
@@ -322,7 +335,21 @@ class RspClient:
                 self.stats.resent += 1
                 self._write(pkt)
                 continue
-            stop = self._await_stop(None if kind == "+" else ev, end)
+            stop = self._await_stop(None if kind == "+" else ev, end, acked=kind == "+")
+            if stop is None:
+                # No ack, bad copies of something, then a silent stub: the
+                # copies were of the previous reply, resent for a nak, and
+                # 'c' may never have arrived. Probe as above.
+                self.stats.probes += 1
+                probed = True
+                self._write(b"\x03")
+                ev = self._await_ack(self.resume_timeout)
+                kind = self._kind(ev)
+                if kind in ("-", None):
+                    self.stats.resent += 1
+                    self._write(pkt)
+                    continue
+                stop = self._await_stop(None if kind == "+" else ev, end, acked=True)
             if probed and stop.startswith("T02"):
                 # Our ^C stopped it short of where it was going: go on.
                 probed = False
@@ -336,11 +363,22 @@ class RspClient:
             return confirmed
         raise RspError(f"no stop reply after {payload!r}")
 
-    def _await_stop(self, first, end):
+    def _await_stop(self, first, end, acked):
         """The stop reply, however long the kernel runs; bad copies nakked.
         The stub gives a reply up after 64 naks, and a stop reply is as long
         as its expedited registers make it: once bad copies showed that
-        the kernel stopped and the stub fell silent, ask with '?'."""
+        the kernel stopped and the stub fell silent, ask with '?'. Unless
+        the resume was never acked: a stub that answers our naks with
+        silence long before its 64th has no reply outstanding, so those
+        copies were of the reply before, and the kernel may never have
+        resumed; '?' would report the old stop as the new one. None: the
+        caller must find out whether the resume arrived. So it must too
+        when a '-' comes before any stop reply (the '+' taken as the ack
+        was for a copy of an earlier packet, and the resume was garbled),
+        or when nothing at all comes for stall_timeout (the '$' of the
+        resume was lost and the stub never saw a packet): the kernels of
+        these sessions stop within milliseconds of a resume, and a probe
+        of one still running costs only a ^C and a resend."""
         ev = first
         seen = silent = 0
         while time.monotonic() < end:
@@ -356,11 +394,17 @@ class RspClient:
                 seen += 1
                 silent = 0
                 self._nak()
+            elif kind == "-" and not seen:
+                return None
             elif kind is None and seen:
                 silent += 1
                 if silent * self.reply_timeout >= 1.2:
-                    return self.request("?", valid=is_stop)
+                    return self.request("?", valid=is_stop) if acked else None
                 self._nak()
+            elif kind is None:
+                silent += 1
+                if silent * self.reply_timeout >= self.stall_timeout:
+                    return None
             ev = None
         raise RspError("no stop reply before the deadline")
 
