@@ -156,7 +156,8 @@ static int classify(struct kstub *ks, uint32_t cpu, struct kstub_frame *f,
 	return 1;
 }
 
-static void become_master(struct kstub *ks, uint32_t cpu,
+/* Returns whether the link came with it (see below). */
+static bool become_master(struct kstub *ks, uint32_t cpu,
 			  struct kstub_frame *f)
 {
 	struct kstub_cpu_slot *s = &ks->cpu[cpu];
@@ -172,18 +173,26 @@ static void become_master(struct kstub *ks, uint32_t cpu,
 	kstub_store(&s->state, KSTUB_CPU_MASTER);
 	/*
 	 * poll_break or console_write may be using the link on another CPU
-	 * (or under us on this one): wait a little, then take it anyway.
+	 * (or under us on this one). Give a writer on another CPU a moment
+	 * to finish its packet. If it has not, the session takes the link
+	 * only once the roundup has parked every other CPU (session.c):
+	 * taken now, our stop reply would be written into the middle of a
+	 * packet that a slow CPU is still sending (seen under QEMU on a
+	 * loaded host, where a vCPU can stall for longer than this wait).
 	 */
 	deadline = kstub_now_us(ks) + POLL_LOCK_WAIT_MS * 1000ull;
-	while (!kstub_cas(&ks->poll_lock, 0, 1) &&
-	       kstub_now_us(ks) < deadline)
+	while (kstub_now_us(ks) < deadline) {
+		if (kstub_cas(&ks->poll_lock, 0, 1))
+			return true;
 		kstub_arch_relax();
-	kstub_store(&ks->poll_lock, 1);
+	}
+	return false;
 }
 
-static void give_up_master(struct kstub *ks, uint32_t cpu)
+static void give_up_master(struct kstub *ks, uint32_t cpu, bool link)
 {
-	kstub_store(&ks->poll_lock, 0);
+	if (link)
+		kstub_store(&ks->poll_lock, 0);
 	kstub_store(&ks->master, KSTUB_CPU_NONE);
 	ks->cpu[cpu].frame = NULL;
 	kstub_store(&ks->cpu[cpu].state, KSTUB_CPU_RUNNING);
@@ -193,7 +202,7 @@ int kstub_trap(struct kstub *ks, uint32_t cpu, struct kstub_frame *f,
 	       const struct kstub_trap *why)
 {
 	struct kstub_cpu_slot *s;
-	bool hangup_only;
+	bool hangup_only, link;
 	int r;
 
 	if (cpu >= ks->ncpus)
@@ -206,13 +215,13 @@ int kstub_trap(struct kstub *ks, uint32_t cpu, struct kstub_frame *f,
 	if (!kstub_cas(&s->state, KSTUB_CPU_RUNNING, KSTUB_CPU_ENTERING))
 		return kstub_recover_trap(ks, cpu, f, why);
 	s->dr6 = kstub_dr_enter(ks);
-	become_master(ks, cpu, f);
+	link = become_master(ks, cpu, f);
 	r = classify(ks, cpu, f, why);
 	if (r != 1) {
 		if (r == 0)
 			kstub_arch_resume_prepare(f, kstub_dr_exec_at(ks, f->rip));
 		kstub_dr_load(ks);
-		give_up_master(ks, cpu);
+		give_up_master(ks, cpu, link);
 		return r;
 	}
 	hangup_only = why->vector == KSTUB_TRAP_BREAKIN && ks->hangup_pending &&

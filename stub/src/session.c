@@ -77,6 +77,11 @@ void kstub_session_run(struct kstub *ks, uint32_t cpu, bool hangup_only)
 	ks->g_tid = 0;
 	ks->c_tid = 0;
 	kstub_roundup(ks, cpu);
+	/*
+	 * Ours now even if poll_break or console_write still holds it: the
+	 * holder is parked, or is this CPU, interrupted (entry.c).
+	 */
+	kstub_store(&ks->poll_lock, 1);
 	if (link->enter)
 		link->enter(ks->cfg.link_ctx);
 	if (hangup_only) {

@@ -165,7 +165,8 @@ fi
 lldb_py=$("$here/../../scripts/lldb_pythonpath.sh")
 [ -n "$lldb_py" ] && export PYTHONPATH="$lldb_py${PYTHONPATH:+:$PYTHONPATH}"
 start_server
-timeout 60 lldb -b -o "gdb-remote 127.0.0.1:$port" \
+timeout 60 lldb -b -o "settings set plugin.process.gdb-remote.packet-timeout 30" \
+	-o "gdb-remote 127.0.0.1:$port" \
 	-o "script exec(open('$here/lldb_regs.py').read())" \
 	-o 'register read rflags' \
 	-o 'process kill' >"$tmp/lldb" 2>&1 ||

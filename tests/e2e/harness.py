@@ -259,7 +259,11 @@ def lldb_env():
 
 
 def lldb_batch(sim, cmds, timeout=90):
-    args = ["lldb", "-b", "-o", f"target create {SIM}"]
+    # lldb gives a packet up after 5 s and then calls the process
+    # invalid; on a loaded machine a reply can take longer (gdb_batch sets
+    # remotetimeout for the same reason).
+    args = ["lldb", "-b", "-o", f"target create {SIM}",
+            "-o", "settings set plugin.process.gdb-remote.packet-timeout 30"]
     if RECORD_DIR:
         args += ["-o", f"log enable -f {record_path('lldb')} gdb-remote packets"]
     args += ["-o", f"gdb-remote {sim.target.replace('tcp:', '')}"]

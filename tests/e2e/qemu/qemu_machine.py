@@ -386,9 +386,13 @@ class Tap:
 
 
 def outside_packets(data):
-    """The bytes of a stub's output that are neither acks nor whole
-    $...#xx packets: raw text on the line."""
-    return re.sub(rb"\$[^$#]*#[0-9a-f]{2}|[+-]", b"", data)
+    """The bytes of a stub's output that are neither acks nor packets:
+    raw text on the line. A packet may be cut short by the next '$' (a
+    CPU that the roundup's NMI parks in the middle of sending console
+    output leaves its O packet unfinished, and the stop reply follows):
+    gdb drops such a packet when it sees the new '$', so it counts as a
+    packet, not as text."""
+    return re.sub(rb"\$[^$#]*#[0-9a-f]{2}|\$[^$#]*(?=\$)|[+-]", b"", data)
 
 
 def elf_section(name):
