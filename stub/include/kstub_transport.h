@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * What a link (serial port, shared-memory ring, UDP) supplies to the stub.
+ * What a link (serial port, shared-memory ring, UDP) supplies to the stub:
+ * a byte stream that the stub frames (the UART), or whole packets that
+ * the link frames itself (datagrams, ring slots).
  *
  * A transport exports one const struct kstub_transport_ops kstub_<name>_ops
  * and a kstub_<name>_init() that fills its context; the port passes both to
@@ -22,7 +24,9 @@
  * The link neither loses nor corrupts bytes, end to end: the stub may
  * offer QStartNoAckMode. Set it only for links that are reliable all the
  * way to gdb (a ring with consumer indices, a sequenced UDP bridge behind a
- * TCP or pipe leg); never for a serial cable.
+ * TCP or pipe leg); never for a serial cable. On a packet link the stub
+ * has no acks to drop: whatever acks gdb's side (a bridge) sees gdb's
+ * QStartNoAckMode and the stub's OK go by and stops acking after them.
  */
 #define KSTUB_LINK_RELIABLE 0x1u
 
@@ -33,8 +37,10 @@
  * stops the kernel only for a break-in request (KSTUB_LINK_BREAK) and
  * drops every other packet that arrives while the kernel runs: a link
  * that cannot tell who sent a datagram must not let anyone who can send
- * one stop the machine. Byte links ignore the flag: a cable is as
- * trusted as whoever plugged it in.
+ * one stop the machine. Such a link still delivers nothing but what its
+ * configured peer (address and port) sent, a break-in request included.
+ * Byte links ignore the flag: a cable is as trusted as whoever plugged
+ * it in.
  */
 #define KSTUB_LINK_AUTHENTICATED 0x2u
 
@@ -200,7 +206,7 @@ struct kstub_transport_ops {
 	 * Returns: the time; an upper bound is fine (it only delays a
 	 *   retransmission after a lost ack).
 	 * Optional: NULL means the bytes are on their way when send()
-	 *   returns, as on a ring or a datagram link.
+	 *   returns. Byte links only: a packet link times its own resends.
 	 */
 	uint32_t (*tx_time_us)(void *ctx, size_t len);
 };
