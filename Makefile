@@ -16,12 +16,14 @@ FBUILD := $(BUILD)/freestanding
 
 include stub/kstub.mk
 include transports/serial/serial.mk
+include transports/udp/udp.mk
 
 WARN := -Wall -Wextra -Werror -Wmissing-prototypes -Wvla
 SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
 HOSTED := -std=c11 -g -O1 -fno-omit-frame-pointer $(WARN)
-TARGET_INC := $(addprefix -I,$(KSTUB_INCLUDES) $(KSTUB_SERIAL_INCLUDES))
-TARGET_SRCS := $(KSTUB_SRCS) $(KSTUB_SERIAL_SRCS)
+TARGET_INC := $(addprefix -I,$(KSTUB_INCLUDES) $(KSTUB_SERIAL_INCLUDES) \
+	$(KSTUB_UDP_INCLUDES))
+TARGET_SRCS := $(KSTUB_SRCS) $(KSTUB_SERIAL_SRCS) $(KSTUB_UDP_SRCS)
 
 # ---- hosted build of the stub and the target halves (tests, hostsim) ----
 STUB_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(TARGET_SRCS))
@@ -46,6 +48,7 @@ FREE_CFLAGS := -std=c11 -Os -ffreestanding -fno-asynchronous-unwind-tables -nost
 	-fstack-usage -fcallgraph-info=su $(WARN) -Wframe-larger-than=512
 FREE_STUB_OBJS := $(patsubst %.c,$(FBUILD)/%.o,$(KSTUB_SRCS))
 FREE_SERIAL_OBJS := $(patsubst %.c,$(FBUILD)/%.o,$(KSTUB_SERIAL_SRCS))
+FREE_UDP_OBJS := $(patsubst %.c,$(FBUILD)/%.o,$(KSTUB_UDP_SRCS))
 # The same sources once more with -nostdinc, as Kbuild compiles them.
 NOSTDINC_OBJS := $(patsubst %.c,$(FBUILD)/nostdinc/%.o,$(TARGET_SRCS))
 
@@ -65,6 +68,9 @@ $(FBUILD)/kstub.o: $(FREE_STUB_OBJS)
 $(FBUILD)/kstub-serial.o: $(FREE_SERIAL_OBJS)
 	$(LD) -r -o $@ $^
 
+$(FBUILD)/kstub-udp.o: $(FREE_UDP_OBJS)
+	$(LD) -r -o $@ $^
+
 $(FBUILD)/libkstub.a: $(FREE_STUB_OBJS) $(FREE_SERIAL_OBJS)
 	rm -f $@
 	ar rcs $@ $^
@@ -76,9 +82,10 @@ all: $(BUILD)/libkstub.a $(ALL_HOSTSIM) $(BUILD)/unit-tests
 deps:
 	@scripts/deps.sh
 
-freestanding: $(FBUILD)/kstub.o $(FBUILD)/kstub-serial.o \
+freestanding: $(FBUILD)/kstub.o $(FBUILD)/kstub-serial.o $(FBUILD)/kstub-udp.o \
 		$(FBUILD)/libkstub.a $(NOSTDINC_OBJS)
-	scripts/check-freestanding.sh $(FBUILD)/kstub.o $(FBUILD)/kstub-serial.o
+	scripts/check-freestanding.sh $(FBUILD)/kstub.o $(FBUILD)/kstub-serial.o \
+		$(FBUILD)/kstub-udp.o
 
 size: freestanding
 	scripts/size.sh $(FBUILD)

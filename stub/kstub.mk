@@ -6,6 +6,7 @@ KSTUB_CORE_SRCS = \
 	src/init.c \
 	src/rsp_cursor.c \
 	src/rsp_frame.c \
+	src/rsp_stream.c \
 	src/rsp_tx.c \
 	src/link.c \
 	src/dispatch.c \

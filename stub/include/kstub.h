@@ -78,7 +78,8 @@ struct kstub_config {
 	 * KSTUB_BUF_LEN_MIN). buf_len 0 means KSTUB_BUF_LEN_DEFAULT, and
 	 * then both buffers must be that large. rx_buf holds one received
 	 * packet, tx_buf one framed reply kept for retransmission. buf_len
-	 * less 4 is advertised to gdb as PacketSize.
+	 * less 4, or the link's max_packet if smaller, is advertised to gdb
+	 * as PacketSize.
 	 */
 	uint8_t *rx_buf;
 	uint8_t *tx_buf;
@@ -97,7 +98,9 @@ struct kstub_config {
 
 /*
  * Check cfg and make ks ready. Call once, before the first trap.
- * Returns 0, or KSTUB_EINVAL for a missing required hook, a buffer
+ * Returns 0, or KSTUB_EINVAL for a missing required hook (a link must
+ * have exactly one of the byte and packet pairs), a max_packet below
+ * KSTUB_LINK_PACKET_MIN, a buffer
  * smaller than KSTUB_BUF_LEN_MIN (or larger than 16 MiB) or too many CPUs.
  */
 int kstub_init(struct kstub *ks, const struct kstub_config *cfg);
@@ -128,9 +131,11 @@ int kstub_cpu_park(struct kstub *ks, uint32_t cpu, struct kstub_frame *f);
 
 /*
  * Poll the link while the kernel runs. Returns true when gdb asked to
- * stop (a ^C byte) or a debugger started talking (a complete packet has
- * arrived); the port should then enter the stub with KSTUB_TRAP_BREAKIN.
- * Bytes read here are kept for the session: nothing is lost.
+ * stop (a ^C byte, or a packet link's KSTUB_LINK_BREAK) or a debugger
+ * started talking (a complete packet has arrived; on a packet link only
+ * if it is KSTUB_LINK_AUTHENTICATED, otherwise the packet is dropped);
+ * the port should then enter the stub with KSTUB_TRAP_BREAKIN.
+ * What is read here is kept for the session: nothing is lost.
  * Context: a timer tick or the link's receive interrupt; may race with
  * kstub_trap() on another CPU (it then returns false).
  */

@@ -31,7 +31,6 @@ struct kstub_rx {
 
 /* The reply being built in tx_buf (rsp_tx.c). */
 struct kstub_tx {
-	uint32_t start;		/* first byte to transmit ('+' or '$') */
 	uint32_t pos;		/* next free byte */
 	uint32_t limit;		/* data may not pass this index */
 	uint32_t end;		/* one past the checksum once finished */
@@ -40,7 +39,7 @@ struct kstub_tx {
 	uint8_t run_ok;		/* the last char emitted may start a run */
 	uint8_t sum;
 	uint8_t overflow;	/* something did not fit */
-	uint8_t pad[2];
+	uint8_t pad[6];
 };
 
 struct kstub_swbp {
@@ -97,9 +96,10 @@ struct kstub {
 	struct kstub_tx tx;
 	uint64_t last_rx_us;	/* when the last byte from gdb arrived */
 	uint64_t wire_free_us;	/* when what was sent is off the wire (tx_time_us) */
+	uint64_t partial_since;	/* byte link: a cut packet went quiet then */
 	/* Session flags (one byte each: they are set from trap context). */
 	uint8_t pkt_ready;	/* a whole packet waits in rx_buf */
-	uint8_t ack_due;	/* datagram link: the reply carries the '+' */
+	uint8_t link_session;	/* the link was told a session started */
 	uint8_t noack;		/* QStartNoAckMode in effect */
 	uint8_t attached;	/* a debugger has talked and not detached */
 	uint8_t waiting;	/* gdb resumed us and waits for a stop reply */

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * What a link (serial port, shared-memory ring, UDP) supplies to the stub.
+ * What a link (serial port, shared-memory ring, UDP) supplies to the stub:
+ * a byte stream that the stub frames (the UART), or whole packets that
+ * the link frames itself (datagrams, ring slots).
  *
  * A transport exports one const struct kstub_transport_ops kstub_<name>_ops
  * and a kstub_<name>_init() that fills its context; the port passes both to
@@ -22,16 +24,40 @@
  * The link neither loses nor corrupts bytes, end to end: the stub may
  * offer QStartNoAckMode. Set it only for links that are reliable all the
  * way to gdb (a ring with consumer indices, a sequenced UDP bridge behind a
- * TCP or pipe leg); never for a serial cable.
+ * TCP or pipe leg); never for a serial cable. On a packet link the stub
+ * has no acks to drop: whatever acks gdb's side (a bridge) sees gdb's
+ * QStartNoAckMode and the stub's OK go by and stops acking after them.
  */
 #define KSTUB_LINK_RELIABLE 0x1u
 
 /*
- * The link carries datagrams: flush() ends one datagram and each datagram
- * holds exactly one RSP packet (with its leading ack, if any). The stub
- * then builds each reply whole before a single send() and flush().
+ * Every packet recv_packet() delivers comes from a peer the link has
+ * authenticated (a keyed handshake, a MAC on every datagram), so any
+ * packet may stop the running kernel. Without it, kstub_poll_break()
+ * stops the kernel only for a break-in request (KSTUB_LINK_BREAK) and
+ * drops every other packet that arrives while the kernel runs: a link
+ * that cannot tell who sent a datagram must not let anyone who can send
+ * one stop the machine. Such a link still delivers nothing but what its
+ * configured peer (address and port) sent, a break-in request included.
+ * Byte links ignore the flag: a cable is as trusted as whoever plugged
+ * it in.
  */
-#define KSTUB_LINK_DATAGRAM 0x2u
+#define KSTUB_LINK_AUTHENTICATED 0x2u
+
+/*
+ * A packet link's break-in request (gdb's ^C): a packet of exactly this
+ * one byte. No RSP command is a lone 0x03, so the stub cannot mistake a
+ * command for it. A plain-RSP datagram link delivers gdb's bare 0x03
+ * datagram this way; an authenticated one its own authenticated break.
+ */
+#define KSTUB_LINK_BREAK 0x03
+
+/*
+ * The smallest max_packet a packet link may declare: the stub's longest
+ * fixed reply (qSupported, a stop reply with expedited registers) must
+ * fit in one packet.
+ */
+#define KSTUB_LINK_PACKET_MIN 512
 
 struct kstub_transport_ops {
 	/* Short name for messages ("serial", "fw", "udp"). Required. */
@@ -39,6 +65,19 @@ struct kstub_transport_ops {
 
 	/* KSTUB_LINK_* bits. */
 	unsigned flags;
+
+	/*
+	 * A link is a byte link (recv_byte and send) or a packet link
+	 * (recv_packet and send_packet): exactly one pair, or kstub_init()
+	 * says KSTUB_EINVAL. On a byte link the stub frames packets itself
+	 * ($data#xx, acks, retransmission: RSP "Packet Acknowledgment").
+	 * A packet link moves whole RSP packets and does its own framing:
+	 * the stub hands it and takes from it only a packet's data (what
+	 * lies between '$' and '#', escapes and run-length encoding as on
+	 * the wire), and never sends or expects '+' or '-'. Delivery is the
+	 * link's business: a datagram that lost its tail, a duplicate or a
+	 * packet that fails the link's checks never reaches the stub.
+	 */
 
 	/*
 	 * Take one received byte, if there is one.
@@ -50,7 +89,7 @@ struct kstub_transport_ops {
 	 *   KSTUB_ENOTCONN if the link knows the peer is gone (carrier lost,
 	 *   socket closed), which lets the stub end a session at once instead
 	 *   of waiting for its idle timeout; KSTUB_EIO on a device error.
-	 * Required.
+	 * Byte links only.
 	 */
 	int (*recv_byte)(void *ctx);
 
@@ -62,16 +101,78 @@ struct kstub_transport_ops {
 	 *   buffered for it (it may spin on a transmit-ready bit, in bounded
 	 *   time); drop bytes silently.
 	 * Returns: 0, or KSTUB_EIO / KSTUB_ENOTCONN if the bytes were lost.
-	 * Required.
+	 * Byte links only.
 	 */
 	int (*send)(void *ctx, const uint8_t *buf, size_t len);
 
 	/*
-	 * End of a packet: push out anything buffered (for datagram links,
-	 * transmit the datagram). Optional (NULL: nothing to flush).
+	 * End of a packet: push out anything buffered. Optional (NULL:
+	 * nothing to flush). Byte links only.
 	 * Context, Must not, Returns: as send.
 	 */
 	int (*flush)(void *ctx);
+
+	/*
+	 * Take one whole received packet, if there is one: copy its data
+	 * (between '$' and '#', as on the wire) to buf.
+	 * Called: by the stub's receive loop and by kstub_poll_break().
+	 * Context: as recv_byte.
+	 * Must not: block; write more than cap bytes to buf; deliver part
+	 *   of a packet, a packet twice or one that failed its checks.
+	 * Returns: the data's length (0 for an empty packet); KSTUB_E2BIG
+	 *   for a whole packet longer than cap (the stub answers E07);
+	 *   KSTUB_EAGAIN if none is waiting; KSTUB_ENOTCONN if the peer is
+	 *   gone; KSTUB_EIO on a device error. A break-in request is the
+	 *   one byte KSTUB_LINK_BREAK.
+	 * A link that acknowledges packets itself (plain RSP in datagrams)
+	 *   may hold the ack of a delivered packet and send it in front of
+	 *   the reply: after delivering a packet the stub calls send_packet
+	 *   with its reply or, for a packet that has none yet (c, s, vCont),
+	 *   recv_packet again or leave(), before the kernel resumes.
+	 * Packet links only.
+	 */
+	long (*recv_packet)(void *ctx, uint8_t *buf, size_t cap);
+
+	/*
+	 * Transmit one packet whose data is buf[0..len): a reply, a stop
+	 * reply or console output (O). len never exceeds max_packet.
+	 * Called: once per packet; the stub never resends one (a link that
+	 *   loses packets resends them itself, or gdb asks again).
+	 * Context, Must not: as send.
+	 * Returns: 0, or KSTUB_EIO / KSTUB_ENOTCONN if the packet was lost.
+	 * Packet links only.
+	 */
+	int (*send_packet)(void *ctx, const uint8_t *buf, size_t len);
+
+	/*
+	 * The largest packet data, in bytes, the link carries in one piece
+	 * (one datagram, one ring slot), at least KSTUB_LINK_PACKET_MIN. The
+	 * stub advertises no larger a PacketSize and builds no larger a
+	 * reply, so nothing it sends needs IP fragments or a second slot.
+	 * 0: as large as the stub's buffers (byte links: leave it 0).
+	 */
+	size_t max_packet;
+
+	/*
+	 * A debugger session starts: the stub took the first packet from a
+	 * new debugger. Optional.
+	 * Called: before that packet is handled. Context: trap context, or
+	 *   kstub_poll_break()'s context for a packet that stops the kernel.
+	 * Must not: as send.
+	 */
+	void (*session_start)(void *ctx);
+
+	/*
+	 * The session is over: the debugger detached (D), killed (k), went
+	 * silent for idle_timeout_ms, or the link reported it gone. The
+	 * link may forget the peer it latched onto and accept a new one.
+	 * Optional; called once per session_start (also for a byte link).
+	 * Called: after the last reply of the session (D's OK) was sent.
+	 * Context: trap context, or kstub_poll_break()'s context when the
+	 *   link reported the peer gone while the kernel ran.
+	 * Must not: as send.
+	 */
+	void (*session_end)(void *ctx);
 
 	/*
 	 * A CPU enters the debugger: save device state the kernel's own
@@ -105,7 +206,7 @@ struct kstub_transport_ops {
 	 * Returns: the time; an upper bound is fine (it only delays a
 	 *   retransmission after a lost ack).
 	 * Optional: NULL means the bytes are on their way when send()
-	 *   returns, as on a ring or a datagram link.
+	 *   returns. Byte links only: a packet link times its own resends.
 	 */
 	uint32_t (*tx_time_us)(void *ctx, size_t len);
 };

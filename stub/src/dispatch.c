@@ -101,11 +101,8 @@ int kstub_dispatch(struct kstub *ks)
 		ret = kstub_recover_abort(ks);
 	}
 	kstub_rx_reset(ks);
-	if (ret == KSTUB_NOREPLY) {
-		if (ks->ack_due)
-			return kstub_link_send_bare_ack(ks);
+	if (ret == KSTUB_NOREPLY)
 		return 0;
-	}
 	if (ret == KSTUB_ENOTSUP)
 		kstub_tx_begin(ks);
 	else if (ret < 0)

@@ -249,7 +249,7 @@ bool kstub_poll_break(struct kstub *ks)
 	if (kstub_load(&ks->master) != KSTUB_CPU_NONE ||
 	    !kstub_cas(&ks->poll_lock, 0, 1))
 		return false;
-	r = kstub_link_drain(ks);
+	r = kstub_link_poll(ks);
 	if (r == KSTUB_RX_INTR) {
 		ks->break_pending = 1;
 	} else if (r == KSTUB_ENOTCONN) {
@@ -261,6 +261,7 @@ bool kstub_poll_break(struct kstub *ks)
 		kstub_rx_reset(ks);
 		ks->pkt_ready = 0;
 		ks->break_pending = 0;
+		kstub_link_end(ks);
 		if (ks->attached)
 			ks->hangup_pending = 1;
 	}

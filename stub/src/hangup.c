@@ -22,13 +22,15 @@ void kstub_forget(struct kstub *ks)
 
 /*
  * The debugger is gone (or detached): nothing of it may stay in the
- * kernel, and the next debugger starts from scratch, in ack mode.
+ * kernel, and the next debugger starts from scratch, in ack mode. The
+ * link hears of it, so it can forget the peer it latched onto.
  */
 void kstub_hangup(struct kstub *ks)
 {
 	kstub_hangup_keep_input(ks);
 	kstub_rx_reset(ks);
 	ks->pkt_ready = 0;
+	kstub_link_end(ks);
 }
 
 /*

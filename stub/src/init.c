@@ -7,7 +7,13 @@ static bool hooks_ok(const struct kstub_config *cfg)
 	const struct kstub_port_ops *p = cfg->port;
 	const struct kstub_transport_ops *l = cfg->link;
 
-	if (!p || !l || !l->recv_byte || !l->send)
+	if (!p || !l)
+		return false;
+	/* A byte link or a packet link: exactly one pair of hooks. */
+	if (!l->recv_byte != !l->send || !l->recv_packet != !l->send_packet ||
+	    !l->recv_byte == !l->recv_packet)
+		return false;
+	if (l->max_packet && l->max_packet < KSTUB_LINK_PACKET_MIN)
 		return false;
 	if (!p->mem_read || !p->mem_write || !p->now_us)
 		return false;
@@ -47,8 +53,7 @@ int kstub_init(struct kstub *ks, const struct kstub_config *cfg)
 	if (!ks->cfg.roundup_timeout_ms)
 		ks->cfg.roundup_timeout_ms = 1000;
 	ks->ncpus = ncpus;
-	ks->pkt_max = (uint32_t)buf_len - 4;
-	kstub_link_fresh(ks);
+	kstub_link_init(ks);
 	ks->master = KSTUB_CPU_NONE;
 	return 0;
 }

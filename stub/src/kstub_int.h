@@ -48,7 +48,7 @@ int kstub_cur_range(struct kstub_cur *c, uint64_t *addr, uint64_t *len);
 size_t kstub_strlen(const char *s);
 bool kstub_memeq(const void *a, const void *b, size_t n);
 
-/* ---- rsp_frame.c: bytes in -> packets ---- */
+/* ---- rsp_frame.c: bytes in -> packets (rsp_stream.c's framer) ---- */
 enum kstub_rx_event {
 	KSTUB_RX_NONE,
 	KSTUB_RX_PACKET,	/* rx_buf holds rx.len bytes (or overflow) */
@@ -79,13 +79,23 @@ static inline bool kstub_tx_escaped(uint8_t c)
 void kstub_tx_error(struct kstub *ks, int err);
 void kstub_tx_finish(struct kstub *ks);
 
-/* ---- link.c: sending and receiving whole packets ---- */
+/*
+ * ---- link.c: the session's only way to the link: a packet up
+ * (kstub_link_recv, kstub_link_poll), a reply down (kstub_link_send) ----
+ */
 uint64_t kstub_now_us(struct kstub *ks);
-int kstub_link_next_packet(struct kstub *ks);
-int kstub_link_send(struct kstub *ks);
-int kstub_link_send_bare_ack(struct kstub *ks);
-int kstub_link_drain(struct kstub *ks);
+void kstub_link_init(struct kstub *ks);
 void kstub_link_fresh(struct kstub *ks);
+int kstub_link_recv(struct kstub *ks);
+int kstub_link_send(struct kstub *ks);
+int kstub_link_poll(struct kstub *ks);
+void kstub_link_end(struct kstub *ks);
+
+/* ---- rsp_stream.c: packets over a byte link (acks, retransmission) ---- */
+void kstub_stream_fresh(struct kstub *ks);
+uint64_t kstub_stream_answer_from(struct kstub *ks);
+int kstub_stream_poll(struct kstub *ks, bool running);
+int kstub_stream_send(struct kstub *ks);
 
 /* ---- dispatch.c: a packet to its handler and reply ---- */
 int kstub_dispatch(struct kstub *ks);

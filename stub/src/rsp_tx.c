@@ -4,8 +4,8 @@
  * encoding on the fly, so a reply is framed in one pass and kept whole
  * for retransmission.
  *
- * tx_buf layout: [0] '+' when a datagram link carries the ack with the
- * reply, [1] '$', data, '#', two checksum digits. Repeats of the last
+ * tx_buf layout: [0] '$', data, '#', two checksum digits (a packet link
+ * is handed the data alone, link.c). Repeats of the last
  * character are held back in run_len and emitted as "*N" segments when
  * the run ends, so at any time the pending run costs at most 4 bytes.
  */
@@ -21,12 +21,10 @@ void kstub_tx_begin(struct kstub *ks)
 {
 	struct kstub_tx *tx = &ks->tx;
 
-	/* The ack stays due until link.c has sent this reply. */
-	ks->cfg.tx_buf[0] = '+';
-	tx->start = ks->ack_due ? 0 : 1;
-	ks->cfg.tx_buf[1] = '$';
-	tx->pos = 2;
-	tx->limit = (uint32_t)ks->cfg.buf_len - 3;
+	ks->cfg.tx_buf[0] = '$';
+	tx->pos = 1;
+	/* pkt_max <= buf_len - 4: the link's largest packet bounds it too. */
+	tx->limit = 1 + ks->pkt_max;
 	tx->end = 0;
 	tx->run_len = 0;
 	tx->run_ok = 0;
@@ -37,8 +35,8 @@ void kstub_tx_begin(struct kstub *ks)
 
 /*
  * Room for data in a reply that may be cut short (m, x, qXfer, thread
- * lists): the buffer, or less on a noisy line (link.c), where a long
- * packet would almost never arrive intact.
+ * lists): the packet size, or less on a noisy line (rsp_stream.c), where
+ * a long packet would almost never arrive intact.
  */
 size_t kstub_tx_room(const struct kstub *ks)
 {
@@ -46,8 +44,8 @@ size_t kstub_tx_room(const struct kstub *ks)
 	uint32_t used = tx->pos + RUN_WORST;
 	uint32_t limit = tx->limit;
 
-	if (ks->reply_cap && ks->reply_cap + 2 < limit)
-		limit = ks->reply_cap + 2;	/* after the "+$" */
+	if (ks->reply_cap && ks->reply_cap + 1 < limit)
+		limit = ks->reply_cap + 1;	/* after the '$' */
 	return used < limit ? limit - used : 0;
 }
 

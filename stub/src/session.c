@@ -40,7 +40,7 @@ static void serve(struct kstub *ks)
 	}
 	ks->waiting = 0;
 	while (!ks->resume) {
-		err = kstub_link_next_packet(ks);
+		err = kstub_link_recv(ks);
 		if (err == 0)
 			err = kstub_dispatch(ks);
 		if (ks->detaching) {

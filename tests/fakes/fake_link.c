@@ -7,6 +7,7 @@
 #include "fake_machine.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int silent(struct fx *fx)
@@ -74,53 +75,132 @@ static int recv_byte(void *ctx)
 }
 
 /*
- * Every unit on the wire well-formed. A datagram link gets one packet
- * (with at most one ack before it) or one bare ack per send, and a
- * flush after each.
+ * Every unit on the wire well-formed: whole packets and acks, checked
+ * the way gdb reads them, and kept in out[] for fx_parse().
  */
-static int send_bytes(void *ctx, const uint8_t *buf, size_t len)
+static void capture(struct fx *fx, const uint8_t *buf, size_t len)
 {
-	struct fx *fx = ctx;
 	const uint8_t *body;
 	const char *why = "";
-	size_t i = 0, n, acks = 0, packets = 0;
+	size_t i = 0, n;
 	char msg[64];
-	int kind, err;
 
-	if (fx->flush_due)
-		fx_fail("a datagram send before the last one's flush");
 	if (len == 0)
 		fx_fail("an empty send");
 	while (i < len) {
-		kind = fx_rsp_next(buf, len, &i, &body, &n, &why);
-		if (!kind) {
+		if (!fx_rsp_next(buf, len, &i, &body, &n, &why)) {
 			snprintf(msg, sizeof(msg), "sent %s at %zu", why, i);
 			fx_fail(msg);
 		}
-		kind == '$' ? packets++ : acks++;
 	}
-	if ((fx->link_ops.flags & KSTUB_LINK_DATAGRAM) &&
-	    !(len == 1 && acks == 1) &&
-	    !(packets == 1 && acks == (buf[0] != '$')))
-		fx_fail("a datagram that is not one packet");
-	err = fx->send_fail;
-	fx->send_fail = 0;
-	if (err)
-		return err;
 	if (fx->out) {
 		if (fx->out_len + len > FX_OUT_MAX)
 			fx_fail("the stub sent more than FX_OUT_MAX");
 		memcpy(fx->out + fx->out_len, buf, len);
 		fx->out_len += len;
 	}
-	fx->flush_due = (fx->link_ops.flags & KSTUB_LINK_DATAGRAM) != 0;
-	return 0;
+}
+
+static int send_bytes(void *ctx, const uint8_t *buf, size_t len)
+{
+	struct fx *fx = ctx;
+	int err;
+
+	capture(fx, buf, len);
+	err = fx->send_fail;
+	fx->send_fail = 0;
+	return err;
 }
 
 static int flush(void *ctx)
 {
-	((struct fx *)ctx)->flush_due = false;
+	(void)ctx;
 	return 0;
+}
+
+/*
+ * The packet link (opts.packet_link): a datagram link that loses,
+ * duplicates and reorders nothing. The script is written as for the
+ * byte link, and each framed packet in it is one datagram whose data
+ * the stub gets whole; acks and noise between packets are what a
+ * packet link never delivers, so they are skipped. A lone 0x03 is the
+ * break-in request. A packet whose tail the script lacks is dropped,
+ * as a datagram link drops a short datagram.
+ */
+static long recv_packet(void *ctx, uint8_t *buf, size_t cap)
+{
+	struct fx *fx = ctx;
+	bool in = false, over = false;
+	size_t n = 0;
+	int c, i;
+
+	for (;;) {
+		c = recv_byte(fx);
+		if (c < 0)
+			return c;
+		if (!in) {
+			if (c == KSTUB_LINK_BREAK) {
+				buf[0] = KSTUB_LINK_BREAK;
+				return 1;
+			}
+			in = c == '$';
+			continue;
+		}
+		if (c != '#') {
+			if (n < cap)
+				buf[n++] = (uint8_t)c;
+			else
+				over = true;
+			continue;
+		}
+		for (i = 0; i < 2; i++)
+			if ((c = recv_byte(fx)) < 0)
+				return c;
+		fx->packets_in++;
+		return over ? KSTUB_E2BIG : (long)n;
+	}
+}
+
+/* Framed as gdb would see it, so fx_parse() reads it as any reply. */
+static int send_packet(void *ctx, const uint8_t *buf, size_t len)
+{
+	struct fx *fx = ctx;
+	uint8_t *frame = malloc(len + 5);	/* "$", "#xx" and the NUL */
+	int err;
+
+	if (!frame)
+		fx_fail("out of memory");
+	if (fx->link_ops.max_packet && len > fx->link_ops.max_packet)
+		fx_fail("a packet larger than the link's max_packet");
+	frame[0] = '$';
+	memcpy(frame + 1, buf, len);
+	snprintf((char *)frame + 1 + len, 4, "#%02x",
+		 fx_rsp_checksum((const char *)buf, len));
+	capture(fx, frame, len + 4);
+	free(frame);
+	if (len > fx->max_sent)
+		fx->max_sent = len;
+	err = fx->send_fail;
+	fx->send_fail = 0;
+	return err;
+}
+
+static void session_start(void *ctx)
+{
+	struct fx *fx = ctx;
+
+	if (fx->sessions_started != fx->sessions_ended)
+		fx_fail("a session started inside a session");
+	fx->sessions_started++;
+}
+
+static void session_end(void *ctx)
+{
+	struct fx *fx = ctx;
+
+	if (fx->sessions_started != fx->sessions_ended + 1)
+		fx_fail("a session ended that never started");
+	fx->sessions_ended++;
 }
 
 /* enter and leave come in pairs, once per debugger entry. */
@@ -148,9 +228,17 @@ void fx_link_ops(struct fx *fx, const struct fx_opts *o)
 
 	link->name = "fx";
 	link->flags = o->link_flags;
-	link->recv_byte = recv_byte;
-	link->send = send_bytes;
-	link->flush = flush;
+	if (o->packet_link) {
+		link->recv_packet = recv_packet;
+		link->send_packet = send_packet;
+		link->max_packet = o->max_packet;
+	} else {
+		link->recv_byte = recv_byte;
+		link->send = send_bytes;
+		link->flush = flush;
+	}
+	link->session_start = session_start;
+	link->session_end = session_end;
 	link->enter = link_enter;
 	link->leave = link_leave;
 	fx->escapes = o->escapes;

@@ -4,7 +4,8 @@
  * driven through the stub's public API only. fake_link.c: a link that
  * plays a script of bytes from "gdb" (with optional escapes for silence,
  * hangups and failed sends), checks every frame the stub sends and keeps
- * a copy. fake_port.c: RAM, read-only text, a hole, the last page of
+ * a copy; with opts.packet_link it is a packet link instead, handing
+ * over each framed packet of the script whole. fake_port.c: RAM, read-only text, a hole, the last page of
  * the address space, debug registers, threads and a clock that advances
  * on every read, so timeouts fire without waiting. fake_rsp.c: what the
  * stub sent, split into acks and decoded replies.
@@ -57,6 +58,8 @@ struct fx_opts {
 	bool no_dr;		/* no dr_get/dr_set */
 	bool no_text_write;
 	unsigned link_flags;	/* KSTUB_LINK_* */
+	bool packet_link;	/* recv_packet/send_packet, not bytes */
+	size_t max_packet;	/* the packet link's; 0: the buffers' */
 	size_t buf_len;		/* 0: KSTUB_BUF_LEN_MIN */
 	bool default_buf;	/* give kstub_init buf_len 0 */
 	bool no_load_offset;
@@ -115,7 +118,7 @@ struct fx {
 	const char *tail;	/* replayed in a trap once src runs out */
 	size_t tail_len;
 	unsigned tail_used;		/* tail bytes handed out */
-	bool escapes, in_trap, link_entered, flush_due;
+	bool escapes, in_trap, link_entered;
 	unsigned quiet;			/* polls left of an escaped silence */
 	int send_fail;			/* the next send's error */
 	/* What the stub sent (out is NULL with no_capture). */
@@ -125,6 +128,9 @@ struct fx {
 	char *reply[FX_MAX_REPLIES];
 	size_t reply_len[FX_MAX_REPLIES];
 	unsigned nreplies, nacks, nnaks, bad_frames;
+	/* The packet link: packets taken, the largest sent, sessions. */
+	unsigned packets_in, sessions_started, sessions_ended;
+	size_t max_sent;
 };
 
 /*

@@ -5,6 +5,7 @@
 # FUZZ_SRCS_<name> line here; the directories of those sources are on
 # the include path.
 FUZZ_SRCS_serial := $(KSTUB_SERIAL_SRCS) tests/fakes/fake_uart.c
+FUZZ_SRCS_udp := $(KSTUB_UDP_SRCS)
 
 FUZZ_HARNESSES := $(filter-out target,$(patsubst tests/fuzz/fuzz_%.c,%,\
 	$(wildcard tests/fuzz/fuzz_*.c)))

@@ -21,7 +21,7 @@ static void check_reply(struct kstub *ks, const uint8_t *data, size_t n)
 {
 	const uint8_t *body;
 	const char *why;
-	size_t pos = ks->tx.start, body_len;
+	size_t pos = 0, body_len;
 	long k;
 
 	if (fx_rsp_next(ks->cfg.tx_buf, ks->tx.end, &pos, &body, &body_len,

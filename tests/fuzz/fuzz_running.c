@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The link while the kernel runs: bytes that arrive between traps
- * (kstub_poll_break, kstub_link_drain), console output mirrored as O
+ * (kstub_poll_break, kstub_link_poll), console output mirrored as O
  * packets (kstub_console_write), traps of the kernel's own, time going
  * by. After the FT_CFG_* byte (bit 0: gdb attaches first; bit 1 unused)
  * come events, each an opcode byte: low 2 bits the kind, high 6 bits n.

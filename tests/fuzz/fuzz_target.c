@@ -70,8 +70,9 @@ static void reboot(void *ctx)
 void ft_reset(uint8_t c)
 {
 	struct fx_opts o = {
-		.link_flags = (c & FT_CFG_RELIABLE ? KSTUB_LINK_RELIABLE : 0) |
-			      (c & FT_CFG_DATAGRAM ? KSTUB_LINK_DATAGRAM : 0),
+		.link_flags = c & FT_CFG_RELIABLE ? KSTUB_LINK_RELIABLE : 0,
+		.packet_link = (c & FT_CFG_PACKET) != 0,
+		.max_packet = c & FT_CFG_PACKET ? FT_MAX_PACKET : 0,
 		.buf_len = c & FT_CFG_BIGBUF ? KSTUB_BUF_LEN_DEFAULT
 					     : KSTUB_BUF_LEN_MIN,
 		.idle_timeout_ms = c & FT_CFG_IDLE ? 5000 : 0,
@@ -87,6 +88,10 @@ void ft_reset(uint8_t c)
 		.nthreads = 3,
 	};
 	size_t i;
+
+	/* A reliable packet link stands for the authenticated kind. */
+	if ((c & FT_CFG_PACKET) && (c & FT_CFG_RELIABLE))
+		o.link_flags |= KSTUB_LINK_AUTHENTICATED;
 
 	m = m ? fx_renew(m, &o) : fx_new(&o);
 	if (!o.bare)

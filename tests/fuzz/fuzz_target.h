@@ -30,7 +30,13 @@
  */
 #define FT_CFG_VECTOR 0x03	/* break-in, #BP, #DB, #PF */
 #define FT_CFG_RELIABLE 0x04	/* KSTUB_LINK_RELIABLE: no-ack mode allowed */
-#define FT_CFG_DATAGRAM 0x08	/* KSTUB_LINK_DATAGRAM */
+/*
+ * The fake packet link (fake_link.c: each framed packet in the input is
+ * one whole packet) with a max_packet of FT_MAX_PACKET; with
+ * FT_CFG_RELIABLE also KSTUB_LINK_AUTHENTICATED.
+ */
+#define FT_CFG_PACKET 0x08
+#define FT_MAX_PACKET 1024
 #define FT_CFG_RESUME 0x10	/* KSTUB_CFG_RESUME_ON_HANGUP */
 #define FT_CFG_IDLE 0x20	/* idle_timeout_ms = 5000: FX_ESC_SILENCE trips it */
 #define FT_CFG_BIGBUF 0x40	/* KSTUB_BUF_LEN_DEFAULT instead of _MIN */

@@ -2,7 +2,7 @@
 /*
  * qXfer windows: offsets and lengths from the fuzzer (near zero, near
  * the document's end, huge), for both documents, in one session. The
- * first byte picks the link and buffer size (FT_CFG_RELIABLE, _DATAGRAM,
+ * first byte picks the link and buffer size (FT_CFG_RELIABLE, _PACKET,
  * _BIGBUF); then 17-byte records: object and ranges, offset, length.
  */
 #include <stdint.h>
@@ -32,7 +32,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 
 	if (len == 0)
 		return 0;
-	stream[0] = (char)(data[0] & (FT_CFG_RELIABLE | FT_CFG_DATAGRAM |
+	stream[0] = (char)(data[0] & (FT_CFG_RELIABLE | FT_CFG_PACKET |
 				      FT_CFG_BIGBUF));
 	data++;
 	len--;

@@ -302,22 +302,6 @@ START_TEST(noack_only_on_reliable_links)
 }
 END_TEST
 
-START_TEST(datagram_link_carries_ack_with_reply)
-{
-	struct fx_opts o = { .link_flags = KSTUB_LINK_DATAGRAM };
-	struct fx *fx = fx_new(&o);
-
-	fx_cmd(fx, "qAttached");
-	fx_pkt(fx, "c");
-	fx_trap(fx, KSTUB_TRAP_BREAKIN);
-	ck_assert_int_eq(memcmp(fx->out, "+$1#31", 6), 0);
-	/* "c" has no reply yet: its ack goes alone. */
-	ck_assert_int_eq(fx->out[6], '+');
-	ck_assert_uint_eq(fx->out_len, 7);
-	fx_free(fx);
-}
-END_TEST
-
 START_TEST(interrupt_byte_while_stopped_is_harmless)
 {
 	struct fx *fx = fx_new(NULL);
@@ -444,7 +428,6 @@ Suite *core_rsp_suite(void)
 	tcase_add_test(tc, noisy_line_shortens_g_for_the_session);
 	tcase_add_test(tc, a_cable_session_starts_short_and_grows);
 	tcase_add_test(tc, noack_only_on_reliable_links);
-	tcase_add_test(tc, datagram_link_carries_ack_with_reply);
 	tcase_add_test(tc, interrupt_byte_while_stopped_is_harmless);
 	tcase_add_test(tc, rle_every_run_length);
 	tcase_add_test(tc, rle_random_and_adversarial);

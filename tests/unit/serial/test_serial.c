@@ -440,7 +440,7 @@ START_TEST(test_ops_table)
 {
 	ck_assert_str_eq(kstub_serial_ops.name, "serial");
 	ck_assert_uint_eq(kstub_serial_ops.flags & KSTUB_LINK_RELIABLE, 0);
-	ck_assert_uint_eq(kstub_serial_ops.flags & KSTUB_LINK_DATAGRAM, 0);
+	ck_assert_ptr_null(kstub_serial_ops.recv_packet);
 	ck_assert_ptr_nonnull(kstub_serial_ops.recv_byte);
 	ck_assert_ptr_nonnull(kstub_serial_ops.send);
 	ck_assert_ptr_nonnull(kstub_serial_ops.enter);
