@@ -124,19 +124,23 @@ void kstub_agent_clear(struct kstub *ks, unsigned type, uint64_t addr)
 }
 
 /*
- * The debugger is going: does this breakpoint outlive it? Only a dprintf
- * gdb marked persistent (cmds:1, "set disconnected-dprintf on"); the
- * conditions of every other breakpoint are forgotten here.
+ * The debugger is going: only a dprintf gdb marked persistent (cmds:1,
+ * "set disconnected-dprintf on") outlives it; every other slot is freed,
+ * also one whose breakpoint is already gone.
  */
+void kstub_agent_forget(struct kstub *ks)
+{
+	unsigned i;
+
+	for (i = 0; i < KSTUB_AGENT_BP_MAX; i++)
+		if (!(ks->agent[i].bp.persist && ks->agent[i].bp.ncmds))
+			ks->agent[i].in_use = 0;
+}
+
+/* After kstub_agent_forget: does this breakpoint stay in the kernel? */
 bool kstub_agent_keep(struct kstub *ks, unsigned type, uint64_t addr)
 {
-	struct kstub_agent_slot *s = slot_find(ks, type, addr);
-
-	if (s && s->bp.persist && s->bp.ncmds)
-		return true;
-	if (s)
-		s->in_use = 0;
-	return false;
+	return slot_find(ks, type, addr) != NULL;
 }
 
 /* ---- text for the console and for gdb ---- */
@@ -301,7 +305,7 @@ void kstub_agent_step_end(struct kstub *ks, struct kstub_cpu_slot *cs)
 	if (!bp || bp->lifted == 0 || --bp->lifted != 0)
 		return;
 	if (ks->cfg.port->text_write(ks->cfg.port_ctx, bp->addr, &int3, 1))
-		bp->in_use = 0;	/* the text holds the original: not ours */
+		bp->in_use = 0;	/* the text holds the original now */
 }
 
 /*
@@ -333,6 +337,8 @@ int kstub_agent_hit(struct kstub *ks, uint32_t cpu, struct kstub_frame *f,
 }
 
 /* ---- monitor agent [clear] ---- */
+
+#define NONE "no breakpoint has conditions or dprintf\n"
 
 static void list_one(struct kstub *ks, const struct kstub_agent_slot *s)
 {
@@ -391,8 +397,7 @@ int kstub_agent_monitor(struct kstub *ks, const char *args, size_t len)
 		}
 	}
 	if (!clear && n == 0)
-		kstub_monitor_write(ks, "no breakpoint has conditions or dprintf\n",
-				    40);
+		kstub_monitor_write(ks, NONE, sizeof(NONE) - 1);
 	if (clear && !err)
 		kstub_monitor_write(ks, n ? "cleared\n" : "nothing to clear\n",
 				    n ? 8 : 17);

@@ -119,6 +119,7 @@ void kstub_bp_remove_all(struct kstub *ks)
 	struct kstub_hw_slot *hw;
 	unsigned i;
 
+	kstub_agent_forget(ks);
 	for (i = 0; i < KSTUB_SWBP_MAX; i++)
 		if (ks->swbp[i].in_use &&
 		    !kstub_agent_keep(ks, 0, ks->swbp[i].addr))

@@ -166,6 +166,7 @@ int kstub_agent_stage(struct kstub *ks, unsigned type, uint64_t addr,
 		      const uint8_t *tail, size_t len);
 void kstub_agent_commit(struct kstub *ks, unsigned type, uint64_t addr);
 void kstub_agent_clear(struct kstub *ks, unsigned type, uint64_t addr);
+void kstub_agent_forget(struct kstub *ks);
 bool kstub_agent_keep(struct kstub *ks, unsigned type, uint64_t addr);
 int kstub_agent_hit(struct kstub *ks, uint32_t cpu, struct kstub_frame *f,
 		    unsigned type);

@@ -73,7 +73,7 @@ static int hit(struct fx *fx, uint64_t rdi, uint32_t vector)
 START_TEST(false_condition_steps_over_quietly)
 {
 	struct fx *fx = running("Z0," BP ",1" RDI_IS_5);
-	const uint8_t orig = 0x90 + 0x20 % 5;	/* fake_port's text pattern */
+	const uint8_t orig = 0x90 + 0x20 % 5;	/* fake_port's text */
 	size_t sent = fx->out_len;
 	unsigned before = stops;
 
@@ -117,7 +117,7 @@ START_TEST(true_condition_stops)
 	n = fx_parse(fx);
 	ck_assert(strstr(fx_reply(fx, n - 1), "T05"));
 	ck_assert(strstr(fx_reply(fx, n - 1), "10:20000081ffffffff;"));
-	ck_assert_uint_eq(stops, 2);	/* the break-in's roundup and this */
+	ck_assert_uint_eq(stops, 2);	/* the break-in's and this one */
 	ck_assert_uint_eq(fx->frame.rflags & TF, 0);
 	fx_free(fx);
 }
@@ -183,7 +183,7 @@ START_TEST(rejected_expression_inserts_nothing)
 	fx_cmd(fx, "Z0," BP ",1;X2,ff27");	/* 0xff is no opcode */
 	fx_cmd(fx, "Z0," BP ",1;X1,02");	/* add on an empty stack */
 	fx_cmd(fx, "Z0," BP ",1;Q");		/* an option nobody knows */
-	fx_cmd(fx, "Z2,10008,8;X1,27");		/* watchpoints take none */
+	fx_cmd(fx, "Z2,10008,8;X1,27");	/* watchpoints take none */
 	fx_cmd(fx, "z0," BP ",1");
 	fx_pkt(fx, "c");
 	fx_trap(fx, KSTUB_TRAP_BREAKIN);
