@@ -6,6 +6,7 @@
  * int3 lifted, and the int3 back after it. The test plays the CPU.
  */
 #include <check.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -306,6 +307,65 @@ START_TEST(persistent_dprintf_outlives_detach)
 }
 END_TEST
 
+/* ---- a roundup during CPU 1's quiet step ---- */
+
+struct cpu1 {
+	struct fx *fx;
+	struct kstub_frame frame;
+	int ret;
+};
+
+static void *cpu1_park(void *arg)
+{
+	struct cpu1 *c = arg;
+
+	while ((c->ret = kstub_cpu_park(&c->fx->ks, 1, &c->frame)) ==
+	       KSTUB_EPASS)
+		;
+	return NULL;
+}
+
+/*
+ * CPU 1 steps over the lifted int3 when CPU 0 enters the debugger: the
+ * NMI comes before the step's trap, so the step is undone, the int3 goes
+ * back, and CPU 1 leaves at the breakpoint with its own flags, to hit
+ * it again. Nothing stays lifted for good.
+ */
+START_TEST(roundup_mid_step_rearms)
+{
+	struct fx_opts o = { .ncpus = 2, .roundup_ms = 600000 };
+	struct fx *fx = fx_new(&o);
+	struct kstub_trap bp = { .vector = KSTUB_TRAP_BP };
+	struct cpu1 c = { .fx = fx };
+	pthread_t t;
+
+	fx_cmd(fx, "Z0," BP ",1" RDI_IS_5);
+	fx_pkt(fx, "c");
+	pthread_create(&t, NULL, cpu1_park, &c);
+	ck_assert_int_eq(fx_trap(fx, KSTUB_TRAP_BREAKIN), 0);
+	pthread_join(t, NULL);
+
+	c.frame = fx->frame;
+	c.frame.rip = BP_ADDR + 1;
+	c.frame.rflags = 0x202;
+	c.frame.gpr[KSTUB_REG_RDI] = 4;
+	ck_assert_int_eq(kstub_trap(&fx->ks, 1, &c.frame, &bp), 0);
+	ck_assert_uint_eq(c.frame.rflags & TF, TF);
+	ck_assert_int_eq(fx->text[0x20], 0x90 + 0x20 % 5);
+
+	fx_raw(fx, "+", 1);
+	fx_pkt(fx, "c");
+	pthread_create(&t, NULL, cpu1_park, &c);
+	ck_assert_int_eq(fx_trap(fx, KSTUB_TRAP_BREAKIN), 0);
+	pthread_join(t, NULL);
+	ck_assert_int_eq(c.ret, 0);
+	ck_assert_int_eq(fx->text[0x20], 0xcc);
+	ck_assert_uint_eq(c.frame.rip, BP_ADDR);
+	ck_assert_uint_eq(c.frame.rflags & (TF | 0x200), 0x200);
+	fx_free(fx);
+}
+END_TEST
+
 Suite *core_agent_suite(void);
 Suite *core_agent_suite(void)
 {
@@ -322,6 +382,7 @@ Suite *core_agent_suite(void)
 	tcase_add_test(tc, resent_z_replaces_conditions);
 	tcase_add_test(tc, hw_false_condition_resumes_with_rf);
 	tcase_add_test(tc, persistent_dprintf_outlives_detach);
+	tcase_add_test(tc, roundup_mid_step_rearms);
 	suite_add_tcase(s, tc);
 	return s;
 }
