@@ -264,6 +264,9 @@ def main():
         except Exception as e:  # a target that cannot run is reported, not fatal
             print(f"{name}: failed: {e}", flush=True)
     print_tables(results)
+    # Issue 17: conditions evaluated in the stub against gdb (agentbench.py).
+    from agentbench import agent_rows
+    results["agent"] = agent_rows()
     os.makedirs(os.path.dirname(args.json), exist_ok=True)
     with open(args.json, "w") as f:
         json.dump({"environment": env, "results": results}, f, indent=1)

@@ -232,6 +232,22 @@ static void dr_set(void *ctx, unsigned n, uint64_t v)
 	dr_model_set(this_cpu(), n, v);
 }
 
+/*
+ * dprintf output: straight to the console's stdout. write(2) is
+ * async-signal-safe, and this runs in the SIGTRAP handler of whichever
+ * CPU hit the breakpoint, possibly inside the kernel's own kprintf.
+ */
+static void console_write(void *ctx, const char *s, size_t len)
+{
+	ssize_t w;
+
+	(void)ctx;
+	while (len > 0 && (w = write(1, s, len)) > 0) {
+		s += w;
+		len -= (size_t)w;
+	}
+}
+
 const struct kstub_port_ops sim_port_ops = {
 	.mem_read = mem_read,
 	.mem_write = mem_write,
@@ -246,6 +262,7 @@ const struct kstub_port_ops sim_port_ops = {
 	.reboot = reboot,
 	.dr_get = dr_get,
 	.dr_set = dr_set,
+	.console_write = console_write,
 };
 
 static int mon_ps(struct kstub *ks, void *ctx, const char *args, size_t len)

@@ -28,7 +28,8 @@ KSTUB_CORE_SRCS = \
 	src/cpus.c \
 	src/recover.c
 # agent expressions (conditions, dprintf): issue 17
-KSTUB_CORE_SRCS += src/agent_parse.c src/agent_verify.c src/agent_eval.c src/agent_printf.c
+KSTUB_CORE_SRCS += src/agent_parse.c src/agent_verify.c src/agent_eval.c src/agent_printf.c \
+	src/agent_hit.c
 
 KSTUB_ARCH_SRCS = \
 	arch/x86_64/regs.c \

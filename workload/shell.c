@@ -6,7 +6,8 @@
 
 /* In .rodata, where tests look for a known kernel string. */
 static const char shell_usage[] =
-	"mkdir PATH, ktrace -c, ps, sum, break, halt, trap fpe|ill, sleep TICKS";
+	"mkdir PATH, ktrace -c, ps, sum, calls N, break, halt, trap fpe|ill, "
+	"sleep TICKS";
 
 static int word(const char *line, const char *w, const char **rest)
 {
@@ -44,7 +45,7 @@ static int number(const char *s, unsigned long *n)
 void shell_exec(const char *line)
 {
 	const char *rest;
-	unsigned long n;
+	unsigned long n, i;
 
 	while (*line == ' ')
 		line++;
@@ -62,6 +63,10 @@ void shell_exec(const char *line)
 		ps();
 	} else if (word(line, "sum", &rest)) {
 		kprintf("sum: %lx\n", bench_sum());
+	} else if (word(line, "calls", &rest) && number(rest, &n)) {
+		for (i = 0; i < n; i++)
+			hot_call(i, i * 7);
+		kprintf("calls: %lu done\n", n);
 	} else if (word(line, "break", &rest)) {
 		kdb_enter("console break");
 	} else if (word(line, "halt", &rest)) {

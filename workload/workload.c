@@ -117,6 +117,18 @@ __attribute__((noinline)) unsigned long bench_sum(void)
 	return sum;
 }
 
+/*
+ * A function the shell calls in a tight loop ("calls N"): a hot path
+ * for conditional breakpoints and dprintf (tests, make bench). Its
+ * arguments differ on every call, so a dprintf shows each hit.
+ */
+volatile unsigned long hot_sink;
+
+__attribute__((noinline)) void hot_call(unsigned long i, unsigned long x)
+{
+	hot_sink += i ^ x;
+}
+
 void workload_init(void)
 {
 	unsigned long x = 0x9e3779b97f4a7c15ul;

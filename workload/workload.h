@@ -48,6 +48,7 @@ void clock_sleep(unsigned long n);
 int sys_mkdir(const char *path, int mode);
 int sys_ktrace(int ops);
 unsigned long bench_sum(void);
+void hot_call(unsigned long i, unsigned long x);
 int trap_divide(int n);
 void trap_illegal(void);
 int allproc_scan(int (*callback)(struct proc *, void *), void *arg);

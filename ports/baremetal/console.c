@@ -114,6 +114,20 @@ void console_write(const char *s, size_t n)
 	spin_unlock_irqrestore(&cons_lock, fl);
 }
 
+/*
+ * The stub's console hook (dprintf output, kstub_port.h): it runs in the
+ * trap of whichever CPU hit the breakpoint, which may hold cons_lock, so
+ * it takes no lock; a line may interleave with another CPU's. On a shared
+ * line with gdb attached the stub sends gdb the text itself, and raw
+ * bytes there would break its packets.
+ */
+void console_write_trap(const char *s, size_t n)
+{
+	if (shared && kstub_attached(&kstub_state))
+		return;
+	raw_write(s, n);
+}
+
 void kprintf(const char *fmt, ...)
 {
 	char buf[256];

@@ -248,6 +248,7 @@ bool kthread_on_cpu(const struct kthread *t, uint32_t *cpu);
 struct kstub_serial;
 void console_init(struct kstub_serial *share);
 void console_write(const char *s, size_t n);
+void console_write_trap(const char *s, size_t n);
 void console_poll_input(void);
 void console_push_line(const char *line);
 void console_shell(void *arg);

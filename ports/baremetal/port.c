@@ -136,6 +136,13 @@ static void reboot(void *ctx)
 		__asm__ volatile("cli; hlt");
 }
 
+/* dprintf output (console.c says why it takes no lock). */
+static void console_hook(void *ctx, const char *s, size_t len)
+{
+	(void)ctx;
+	console_write_trap(s, len);
+}
+
 static const struct kstub_port_ops bm_port_ops = {
 	.mem_read = mem_read,
 	.mem_write = mem_write,
@@ -150,6 +157,7 @@ static const struct kstub_port_ops bm_port_ops = {
 	.dr_get = kstub_x86_dr_native_get,
 	.dr_set = kstub_x86_dr_native_set,
 	.debugger_text = debugger_text,
+	.console_write = console_hook,
 };
 
 static int mon_ps(struct kstub *ks, void *ctx, const char *args, size_t len)

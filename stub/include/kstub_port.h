@@ -176,6 +176,24 @@ struct kstub_port_ops {
 	 * Optional: NULL refuses nothing.
 	 */
 	bool (*debugger_text)(void *ctx, uint64_t addr, size_t len);
+
+	/*
+	 * Write text to the kernel's own console (the screen or serial
+	 * line its printk/printf reaches), not to gdb: the stub sends gdb
+	 * its copy as O packets itself.
+	 * Called: for the output of a dprintf whose condition held (gdb's
+	 *   "set dprintf-style agent"), and for nothing else; attached or
+	 *   not (a persistent dprintf keeps printing after detach).
+	 * Context: trap context on the CPU that hit the breakpoint, with
+	 *   the OTHER CPUS RUNNING (a dprintf never rounds them up), and
+	 *   possibly inside any kernel code the breakpoint was put in.
+	 * Must not: take a lock ordinary console output takes (the CPU
+	 *   may have trapped holding it), sleep, allocate, or wait long;
+	 *   dropping text it cannot write now is allowed. len is at most
+	 *   KSTUB_AGENT_OUT_MAX; s is not NUL-terminated.
+	 * Optional: NULL sends the text to gdb only, while one is waiting.
+	 */
+	void (*console_write)(void *ctx, const char *s, size_t len);
 };
 
 /* Debug register access by mov %dbN, for ports running in ring 0. */

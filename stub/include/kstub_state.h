@@ -3,7 +3,7 @@
  * The definition of struct kstub. It is public only so that a port can
  * allocate one statically (as lfs_t is in littlefs); no port or transport
  * may read or write its members. Sizes are set at compile time by
- * KSTUB_CPUS_MAX and KSTUB_SWBP_MAX.
+ * KSTUB_CPUS_MAX, KSTUB_SWBP_MAX and KSTUB_AGENT_BP_MAX.
  */
 #ifndef KSTUB_STATE_H
 #define KSTUB_STATE_H
@@ -12,6 +12,7 @@
 #include "kstub_types.h"
 #include "../arch/x86_64/kstub_arch.h"
 #include "../arch/x86_64/kstub_arch_recover.h"
+#include "../src/agent.h"
 
 #ifndef KSTUB_CPUS_MAX
 #define KSTUB_CPUS_MAX 16
@@ -19,6 +20,19 @@
 #ifndef KSTUB_SWBP_MAX
 #define KSTUB_SWBP_MAX 64
 #endif
+/*
+ * Breakpoints (Z0 or Z1 addresses) that may carry target-side conditions
+ * or dprintf commands at once. Each costs a struct kstub_agent_slot
+ * (about 1.6 KiB of RAM, no text), so the default is small: a session
+ * rarely has more than a handful of conditional breakpoints. One past the
+ * limit gets E6a for its condition (gdb says so; nothing falls back to
+ * host evaluation silently). At least 1.
+ */
+#ifndef KSTUB_AGENT_BP_MAX
+#define KSTUB_AGENT_BP_MAX 4
+#endif
+/* Bytes of one dprintf's output; more is cut and marked "...". */
+#define KSTUB_AGENT_OUT_MAX 256
 
 /* The byte-fed packet framer (rsp_frame.c). */
 struct kstub_rx {
@@ -46,7 +60,19 @@ struct kstub_swbp {
 	uint64_t addr;
 	uint8_t orig;		/* the byte int3 replaced */
 	uint8_t in_use;
+	/* CPUs stepping over it after a false condition (agent_hit.c): the
+	 * int3 is back in the text when this drops to 0. */
+	uint8_t lifted;
+	uint8_t pad[5];
+};
+
+/* The conditions and commands of one breakpoint address (agent_hit.c). */
+struct kstub_agent_slot {
+	uint64_t addr;
+	uint8_t type;		/* 0: Z0 (int3), 1: Z1 (exec debug register) */
+	uint8_t in_use;
 	uint8_t pad[6];
+	struct kstub_agent_bp bp;
 };
 
 /* Why the session stopped: what the T stop reply says. */
@@ -85,7 +111,10 @@ struct kstub_cpu_slot {
 	uint8_t order;			/* enum kstub_order */
 	uint8_t asked;			/* master only: this roundup asked it */
 	uint8_t pass;			/* return KSTUB_EPASS from the trap */
-	uint8_t pad[5];
+	/* Stepping over agent_addr's int3 after a false condition. */
+	uint8_t agent_step;
+	uint8_t pad[4];
+	uint64_t agent_addr;
 };
 
 struct kstub {
@@ -132,6 +161,14 @@ struct kstub {
 	struct kstub_frame other;
 	uint64_t other_tid;		/* 0: .other holds nothing */
 	uint8_t scratch[256];		/* memory chunks for m/x/M/X */
+	/* Target-side conditions and dprintf (agent_hit.c). Evaluation runs
+	 * only on the master CPU, so one machine and one buffer serve all
+	 * CPUs; a Z packet is parsed into agent_new before it replaces
+	 * anything, so a rejected one leaves the old conditions alone. */
+	struct kstub_agent_slot agent[KSTUB_AGENT_BP_MAX];
+	struct kstub_agent_bp agent_new;
+	struct kstub_agent_vm agent_vm;
+	char agent_out[KSTUB_AGENT_OUT_MAX];
 };
 
 #endif /* KSTUB_STATE_H */

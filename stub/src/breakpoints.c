@@ -43,6 +43,7 @@ int kstub_swbp_insert(struct kstub *ks, uint64_t addr)
 		return err;
 	bp->addr = addr;
 	bp->orig = orig;
+	bp->lifted = 0;
 	bp->in_use = 1;
 	return 0;
 }
@@ -100,22 +101,35 @@ void kstub_swbp_written(struct kstub *ks, uint64_t addr, const uint8_t *buf,
 		if (!bp->in_use || bp->addr - addr >= n)
 			continue;
 		bp->orig = buf[bp->addr - addr];
+		/* A CPU is stepping over it: its re-arm puts the int3 back. */
+		if (bp->lifted)
+			continue;
 		if (ks->cfg.port->text_write(ks->cfg.port_ctx, bp->addr, &int3,
 					     1))
 			bp->in_use = 0;
 	}
 }
 
-/* Detach, kill, or a debugger gone: the kernel keeps none of ours. */
+/*
+ * Detach, kill, or a debugger gone: the kernel keeps none of ours but
+ * the persistent dprintfs gdb asked to outlive it.
+ */
 void kstub_bp_remove_all(struct kstub *ks)
 {
+	struct kstub_hw_slot *hw;
 	unsigned i;
 
+	kstub_agent_forget(ks);
 	for (i = 0; i < KSTUB_SWBP_MAX; i++)
-		if (ks->swbp[i].in_use)
+		if (ks->swbp[i].in_use &&
+		    !kstub_agent_keep(ks, 0, ks->swbp[i].addr))
 			swbp_restore(ks, &ks->swbp[i]);
-	for (i = 0; i < KSTUB_DR_SLOTS; i++)
-		ks->dr.slot[i].in_use = 0;
+	for (i = 0; i < KSTUB_DR_SLOTS; i++) {
+		hw = &ks->dr.slot[i];
+		if (!(hw->in_use && hw->kind == KSTUB_HW_EXEC &&
+		      kstub_agent_keep(ks, 1, hw->addr)))
+			hw->in_use = 0;
+	}
 }
 
 static uint64_t read_value(struct kstub *ks, uint64_t addr, unsigned len)

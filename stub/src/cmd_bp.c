@@ -5,6 +5,7 @@
 static int parse(struct kstub_cur *a, uint64_t *type, uint64_t *addr,
 		 uint64_t *kind)
 {
+	const uint8_t *tail;
 	int err = kstub_cur_hex(a, type);
 
 	if (err)
@@ -19,9 +20,15 @@ static int parse(struct kstub_cur *a, uint64_t *type, uint64_t *addr,
 	err = kstub_cur_hex(a, kind);
 	if (err)
 		return err;
-	/* Conditions and commands (";X...") are not offered; refuse them. */
-	if (!kstub_cur_eof(a))
+	/*
+	 * Conditions and commands (";X..." and ";cmds:...", the manual's
+	 * "Packets", Z0) are left in *a for kstub_agent_stage; only Z0 and
+	 * Z1 take them, and z none.
+	 */
+	tail = a->p;
+	if (!kstub_cur_eof(a) && (*type > 1 || !kstub_cur_take(a, ';')))
 		return KSTUB_EBADMSG;
+	a->p = tail;
 	return 0;
 }
 
@@ -79,6 +86,12 @@ int kstub_cmd_Z(struct kstub *ks, struct kstub_cur *a)
 		return err;
 	if (in_debugger(ks, type, addr, kind))
 		return KSTUB_EBUSY;
+	if (type <= 1) {
+		err = kstub_agent_stage(ks, (unsigned)type, addr, a->p,
+					(size_t)(a->end - a->p));
+		if (err)
+			return err;
+	}
 	if (type == 0) {
 		err = kstub_swbp_insert(ks, addr);
 	} else {
@@ -89,6 +102,8 @@ int kstub_cmd_Z(struct kstub *ks, struct kstub_cur *a)
 	}
 	if (err)
 		return err;
+	if (type <= 1)
+		kstub_agent_commit(ks, (unsigned)type, addr);
 	kstub_tx_str(ks, "OK");
 	return 0;
 }
@@ -100,6 +115,10 @@ int kstub_cmd_z(struct kstub *ks, struct kstub_cur *a)
 
 	if (err)
 		return err;
+	if (!kstub_cur_eof(a))
+		return KSTUB_EBADMSG;
+	if (type <= 1)
+		kstub_agent_clear(ks, (unsigned)type, addr);
 	if (type == 0)
 		err = kstub_swbp_remove(ks, addr);
 	else

@@ -47,6 +47,7 @@ int kstub_cmd_supported(struct kstub *ks, struct kstub_cur *a)
 		kstub_tx_str(ks, ";hwbreak+");
 	if (ks->cfg.link->flags & KSTUB_LINK_RELIABLE)
 		kstub_tx_str(ks, ";QStartNoAckMode+");
+	kstub_tx_str(ks, ";ConditionalBreakpoints+;BreakpointCommands+");
 	return 0;
 }
 

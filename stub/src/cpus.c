@@ -152,6 +152,9 @@ void kstub_cpu_leave(struct kstub *ks, uint32_t cpu)
 	uint8_t insn[15];
 	size_t n;
 
+	/* A roundup undid its quiet step (kstub_cpu_park): re-arm. */
+	if (s->agent_step)
+		kstub_agent_step_end(ks, s);
 	if (s->order == KSTUB_GO_STEP) {
 		read_insn(ks, f->rip, insn, &n);
 		kstub_arch_step_begin(&s->step, f,

@@ -30,7 +30,8 @@ static void fix_pushed_flags(struct kstub *ks, struct kstub_cpu_slot *s,
 	port->mem_write(ks->cfg.port_ctx, addr, b, 2);
 }
 
-static int classify_bp(struct kstub *ks, struct kstub_frame *f, bool stepped)
+static int classify_bp(struct kstub *ks, uint32_t cpu, struct kstub_frame *f,
+		       bool stepped)
 {
 	uint64_t addr = f->rip - KSTUB_ARCH_BP_LEN;
 	uint8_t byte;
@@ -38,7 +39,7 @@ static int classify_bp(struct kstub *ks, struct kstub_frame *f, bool stepped)
 	if (kstub_swbp_find(ks, addr)) {
 		f->rip = addr;
 		ks->stop.reason = KSTUB_STOP_SWBREAK;
-		return 1;
+		return stepped ? 1 : kstub_agent_hit(ks, cpu, f, 0);
 	}
 	if (ks->cfg.port->mem_read(ks->cfg.port_ctx, addr, &byte, 1) == 1 &&
 	    byte != KSTUB_ARCH_BP_INSN) {
@@ -70,9 +71,10 @@ static int stale_hit(struct kstub *ks, struct kstub_frame *f, uint64_t dr6)
 	return 0;
 }
 
-static int classify_db(struct kstub *ks, struct kstub_cpu_slot *s,
-		       struct kstub_frame *f, bool stepped)
+static int classify_db(struct kstub *ks, uint32_t cpu, struct kstub_frame *f,
+		       bool stepped)
 {
+	struct kstub_cpu_slot *s = &ks->cpu[cpu];
 	struct kstub_dr_hits hits;
 	struct kstub_stop *st = &ks->stop;
 	bool found = false;
@@ -102,6 +104,10 @@ static int classify_db(struct kstub *ks, struct kstub_cpu_slot *s,
 			break;
 		}
 	}
+	/* An exec hit is a fault before the insn: rip is the address. */
+	if (found && st->reason == KSTUB_STOP_HWBREAK && !stepped &&
+	    !hits.step && f->rip == st->addr)
+		return kstub_agent_hit(ks, cpu, f, 1);
 	if (found || stepped || hits.step)
 		return 1;
 	/* Only writes under a read watchpoint: nothing to tell gdb. */
@@ -134,7 +140,7 @@ static int classify(struct kstub *ks, uint32_t cpu, struct kstub_frame *f,
 {
 	struct kstub_cpu_slot *s = &ks->cpu[cpu];
 	struct kstub_stop *st = &ks->stop;
-	bool stepped = false;
+	bool stepped = false, done = false;
 	uint64_t fix;
 
 	st->cpu = cpu;
@@ -144,15 +150,27 @@ static int classify(struct kstub *ks, uint32_t cpu, struct kstub_frame *f,
 	st->signo = kstub_arch_signal(why->vector);
 	st->fault = is_fault(why->vector);
 	if (s->step.active) {
-		if (kstub_arch_step_end(&s->step, f, &fix,
-					step_done(ks, s, why->vector)))
+		done = step_done(ks, s, why->vector);
+		if (kstub_arch_step_end(&s->step, f, &fix, done))
 			fix_pushed_flags(ks, s, fix);
 		stepped = true;
 	}
+	/*
+	 * The stub's own step over a breakpoint whose condition was false
+	 * (agent_hit.c), not gdb's: re-arm, and go on quietly unless
+	 * something else (a watchpoint, a fault) came with it.
+	 */
+	if (s->agent_step) {
+		kstub_agent_step_end(ks, s);
+		stepped = false;
+		if (done && !(s->dr6 & 0xfu))
+			return 0;
+		s->dr6 &= ~KSTUB_DR6_BS;
+	}
 	if (why->vector == KSTUB_TRAP_BP)
-		return classify_bp(ks, f, stepped);
+		return classify_bp(ks, cpu, f, stepped);
 	if (why->vector == KSTUB_TRAP_DB)
-		return classify_db(ks, s, f, stepped);
+		return classify_db(ks, cpu, f, stepped);
 	return 1;
 }
 
@@ -218,7 +236,8 @@ int kstub_trap(struct kstub *ks, uint32_t cpu, struct kstub_frame *f,
 	link = become_master(ks, cpu, f);
 	r = classify(ks, cpu, f, why);
 	if (r != 1) {
-		if (r == 0)
+		/* A quiet step over a breakpoint keeps its TF (agent_hit.c). */
+		if (r == 0 && !s->agent_step)
 			kstub_arch_resume_prepare(f, kstub_dr_exec_at(ks, f->rip));
 		kstub_dr_load(ks);
 		give_up_master(ks, cpu, link);

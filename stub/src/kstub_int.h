@@ -171,6 +171,18 @@ bool kstub_dr_exec_at(const struct kstub *ks, uint64_t rip);
 void kstub_dr_load(struct kstub *ks);
 uint64_t kstub_dr_enter(struct kstub *ks);
 
+/* ---- agent_hit.c: conditions and dprintf at a breakpoint hit ---- */
+int kstub_agent_stage(struct kstub *ks, unsigned type, uint64_t addr,
+		      const uint8_t *tail, size_t len);
+void kstub_agent_commit(struct kstub *ks, unsigned type, uint64_t addr);
+void kstub_agent_clear(struct kstub *ks, unsigned type, uint64_t addr);
+void kstub_agent_forget(struct kstub *ks);
+bool kstub_agent_keep(struct kstub *ks, unsigned type, uint64_t addr);
+int kstub_agent_hit(struct kstub *ks, uint32_t cpu, struct kstub_frame *f,
+		    unsigned type);
+void kstub_agent_step_end(struct kstub *ks, struct kstub_cpu_slot *cs);
+int kstub_agent_monitor(struct kstub *ks, const char *args, size_t len);
+
 /* ---- cpus.c: stopping, parking and releasing CPUs ---- */
 void kstub_order_all(struct kstub *ks, uint8_t order);
 int kstub_order_tid(struct kstub *ks, uint64_t tid, uint8_t order);

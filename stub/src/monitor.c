@@ -31,6 +31,8 @@ static void help(struct kstub *ks)
 
 	say(ks, "kstub monitor commands:\n");
 	say(ks, "  help - this list\n");
+	say(ks, "  agent [clear] - breakpoints with conditions or dprintf;"
+		" clear removes the persistent ones\n");
 	if (ks->cfg.port->reboot)
 		say(ks, "  reboot - reset the machine\n");
 	for (i = 0; i < ks->cfg.monitor_count; i++) {
@@ -61,6 +63,8 @@ static int run(struct kstub *ks, const char *line, size_t len)
 		help(ks);
 		return 0;
 	}
+	if (word_is(line, n, "agent"))
+		return kstub_agent_monitor(ks, args, (size_t)(line + len - args));
 	if (word_is(line, n, "reboot") && ks->cfg.port->reboot) {
 		kstub_bp_remove_all(ks);
 		ks->cfg.port->reboot(ks->cfg.port_ctx);

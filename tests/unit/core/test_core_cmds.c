@@ -18,7 +18,8 @@
 static const struct row queries[] = {
 	{ "qSupported:multiprocess+;swbreak+;hwbreak+;xmlRegisters=i386",
 	  "PacketSize=7fc;qXfer:features:read+;qXfer:threads:read+;"
-	  "vContSupported+;binary-upload+;swbreak+;hwbreak+" },
+	  "vContSupported+;binary-upload+;swbreak+;hwbreak+;"
+	  "ConditionalBreakpoints+;BreakpointCommands+" },
 	{ "?", STOP_T02 },
 	{ "vMustReplyEmpty", "" },
 	{ "qAttached", "1" },

@@ -190,7 +190,8 @@ START_TEST(no_debug_registers_no_hw_packets)
 	struct fx *fx = fx_new(&o);
 	static const struct row rows[] = {
 		{ "qSupported", "PacketSize=7fc;qXfer:features:read+;"
-				"qXfer:threads:read+;vContSupported+;binary-upload+" },
+				"qXfer:threads:read+;vContSupported+;binary-upload+;"
+				"ConditionalBreakpoints+;BreakpointCommands+" },
 		{ "Z0," BP ",1", "" },
 		{ "Z2,10008,8", "" },
 		{ "p46", "xx" },	/* dr7 */

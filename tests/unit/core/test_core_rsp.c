@@ -95,7 +95,8 @@ START_TEST(packet_size_advertised_from_config)
 	static const struct row rows[] = {
 		{ "qSupported:swbreak+;hwbreak+",
 		  "PacketSize=1ffc;qXfer:features:read+;qXfer:threads:read+;"
-		  "vContSupported+;binary-upload+;swbreak+;hwbreak+" },
+		  "vContSupported+;binary-upload+;swbreak+;hwbreak+;"
+		  "ConditionalBreakpoints+;BreakpointCommands+" },
 	};
 
 	RUN_ROWS(fx, rows, KSTUB_TRAP_BREAKIN);

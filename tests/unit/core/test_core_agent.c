@@ -1,0 +1,388 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * Target-side conditions and dprintf on the fake machine: Z0/Z1 with a
+ * tail, what is refused, and a hit whose verdict is "go on": no byte on
+ * the link, no roundup, a step over the original instruction with the
+ * int3 lifted, and the int3 back after it. The test plays the CPU.
+ */
+#include <check.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core_fixture.h"
+#include "core_table.h"
+
+#define TF KSTUB_RFLAGS_TF
+#define RF KSTUB_RFLAGS_RF
+#define BP "ffffffff81000020"
+#define BP_ADDR (FX_TEXT + 0x20)
+/* rdi == 5: reg 5, const8 5, equal, end. */
+#define RDI_IS_5 ";X7,26000522051327"
+/* *(char *)0 == 1: const8 0, ref8, const8 1, equal, end. */
+#define READS_NULL ";X7,22001722011327"
+/* gdb 13's "dprintf ...,\"hit\\n\"" (tests/unit/agent/agent_gdb_cases.h) */
+#define DPRINTF_HIT ";cmds:1,Xf,22002200340000066869745c6e0027"
+
+static unsigned stops;
+static char console[256];
+static size_t console_len;
+
+static int count_stop(void *c, uint32_t self)
+{
+	(void)c;
+	(void)self;
+	stops++;
+	return 0;
+}
+
+static void console_write(void *c, const char *s, size_t len)
+{
+	(void)c;
+	if (len > sizeof(console) - console_len)
+		len = sizeof(console) - console_len;
+	memcpy(console + console_len, s, len);
+	console_len += len;
+}
+
+/* Two CPUs, so a roundup would call cpus_stop; gdb has continued. */
+static struct fx *running(const char *z)
+{
+	static const struct fx_opts two = { .ncpus = 2 };
+	struct fx *fx = fx_new(&two);
+
+	stops = 0;
+	console_len = 0;
+	fx->port_ops.cpus_stop = count_stop;
+	fx->port_ops.console_write = console_write;
+	fx_cmd(fx, z);
+	fx_pkt(fx, "c");
+	ck_assert_int_eq(fx_trap(fx, KSTUB_TRAP_BREAKIN), 0);
+	return fx;
+}
+
+/* The CPU executes the int3 at BP_ADDR with rdi = rdi. */
+static int hit(struct fx *fx, uint64_t rdi, uint32_t vector)
+{
+	fx->frame.gpr[KSTUB_REG_RDI] = rdi;
+	fx->frame.rip = vector == KSTUB_TRAP_BP ? BP_ADDR + 1 : BP_ADDR;
+	fx->dr[6] = KSTUB_DR6_CLEAN | (vector == KSTUB_TRAP_DB ? 1u : 0);
+	return fx_trap(fx, vector);
+}
+
+START_TEST(false_condition_steps_over_quietly)
+{
+	struct fx *fx = running("Z0," BP ",1" RDI_IS_5);
+	const uint8_t orig = 0x90 + 0x20 % 5;	/* fake_port's text */
+	size_t sent = fx->out_len;
+	unsigned before = stops;
+
+	ck_assert_int_eq(fx->text[0x20], 0xcc);
+	fx->frame.rflags = 0x202;
+	ck_assert_int_eq(hit(fx, 4, KSTUB_TRAP_BP), 0);
+	/* Nothing to gdb, no roundup, back at the insn with TF, int3 lifted. */
+	ck_assert_uint_eq(fx->out_len, sent);
+	ck_assert_uint_eq(stops, before);
+	ck_assert_uint_eq(fx->frame.rip, BP_ADDR);
+	ck_assert_uint_eq(fx->frame.rflags & TF, TF);
+	ck_assert_int_eq(fx->text[0x20], orig);
+
+	/* The instruction ran: the step trap puts the int3 back. */
+	fx->frame.rip = BP_ADDR + 1;
+	fx->dr[6] = KSTUB_DR6_CLEAN | KSTUB_DR6_BS;
+	ck_assert_int_eq(fx_trap(fx, KSTUB_TRAP_DB), 0);
+	ck_assert_uint_eq(fx->out_len, sent);
+	ck_assert_uint_eq(stops, before);
+	ck_assert_uint_eq(fx->frame.rflags & (TF | 0x200), 0x200);
+	ck_assert_int_eq(fx->text[0x20], 0xcc);
+
+	/* gdb stops the kernel later and removes it: nothing left patched. */
+	fx_raw(fx, "+", 1);
+	fx_cmd(fx, "z0," BP ",1");
+	fx_pkt(fx, "c");
+	ck_assert_int_eq(fx_trap(fx, KSTUB_TRAP_BREAKIN), 0);
+	ck_assert_int_eq(fx->text[0x20], orig);
+	fx_free(fx);
+}
+END_TEST
+
+START_TEST(true_condition_stops)
+{
+	struct fx *fx = running("Z0," BP ",1" RDI_IS_5);
+	unsigned n;
+
+	fx_raw(fx, "+", 1);
+	fx_pkt(fx, "c");
+	ck_assert_int_eq(hit(fx, 5, KSTUB_TRAP_BP), 0);
+	n = fx_parse(fx);
+	ck_assert(strstr(fx_reply(fx, n - 1), "T05"));
+	ck_assert(strstr(fx_reply(fx, n - 1), "10:20000081ffffffff;"));
+	ck_assert_uint_eq(stops, 2);	/* the break-in's and this one */
+	ck_assert_uint_eq(fx->frame.rflags & TF, 0);
+	fx_free(fx);
+}
+END_TEST
+
+/* An O packet's text, decoded from hex. */
+static void o_text(const char *reply, char *out, size_t cap)
+{
+	size_t i;
+
+	ck_assert_int_eq(reply[0], 'O');
+	for (i = 0; reply[1 + 2 * i] && i + 1 < cap; i++) {
+		unsigned v;
+
+		ck_assert_int_eq(sscanf(reply + 1 + 2 * i, "%2x", &v), 1);
+		out[i] = (char)v;
+	}
+	out[i] = 0;
+}
+
+START_TEST(faulting_condition_stops_and_says_why)
+{
+	struct fx *fx = running("Z0," BP ",1" READS_NULL);
+	char text[128];
+	unsigned n;
+
+	fx_raw(fx, "++", 2);
+	fx_pkt(fx, "c");
+	ck_assert_int_eq(hit(fx, 0, KSTUB_TRAP_BP), 0);
+	n = fx_parse(fx);
+	o_text(fx_reply(fx, n - 2), text, sizeof(text));
+	ck_assert_str_eq(text, "kstub: condition at 0xffffffff81000020 "
+			       "faulted reading 0x0, stopping\n");
+	ck_assert(strstr(fx_reply(fx, n - 1), "T05"));
+	fx_free(fx);
+}
+END_TEST
+
+START_TEST(dprintf_prints_and_never_stops)
+{
+	struct fx *fx = running("Z0," BP ",1" DPRINTF_HIT);
+	char text[64];
+	unsigned n, before = stops;
+
+	fx_raw(fx, "+", 1);	/* gdb acks the O packet */
+	ck_assert_int_eq(hit(fx, 0, KSTUB_TRAP_BP), 0);
+	ck_assert_uint_eq(stops, before);
+	ck_assert_uint_eq(fx->frame.rflags & TF, TF);
+	ck_assert_uint_eq(console_len, 4);
+	ck_assert(!memcmp(console, "hit\n", 4));
+	n = fx_parse(fx);
+	o_text(fx_reply(fx, n - 1), text, sizeof(text));
+	ck_assert_str_eq(text, "hit\n");
+	fx_free(fx);
+}
+END_TEST
+
+START_TEST(rejected_expression_inserts_nothing)
+{
+	struct fx *fx = fx_new(NULL);
+	uint8_t orig = fx->text[0x20];
+
+	fx_cmd(fx, "Z0," BP ",1;X2,ff27");	/* 0xff is no opcode */
+	fx_cmd(fx, "Z0," BP ",1;X1,02");	/* add on an empty stack */
+	fx_cmd(fx, "Z0," BP ",1;Q");		/* an option nobody knows */
+	fx_cmd(fx, "Z2,10008,8;X1,27");	/* watchpoints take none */
+	fx_cmd(fx, "z0," BP ",1");
+	fx_pkt(fx, "c");
+	fx_trap(fx, KSTUB_TRAP_BREAKIN);
+	fx_parse(fx);
+	ck_assert_str_eq(fx_reply(fx, 0), "E60");
+	ck_assert_str_eq(fx_reply(fx, 1), "E65");
+	ck_assert_str_eq(fx_reply(fx, 2), "E4a");
+	ck_assert_str_eq(fx_reply(fx, 3), "E4a");
+	ck_assert_str_eq(fx_reply(fx, 4), "E02");
+	ck_assert_int_eq(fx->text[0x20], orig);
+	fx_free(fx);
+}
+END_TEST
+
+/* One more conditional address than there are slots: E6a, not host. */
+START_TEST(slots_full_refuses_the_condition)
+{
+	struct fx *fx = fx_new(NULL);
+	char z[64];
+	unsigned i;
+
+	for (i = 0; i <= KSTUB_AGENT_BP_MAX; i++) {
+		snprintf(z, sizeof(z), "Z0,%llx,1" RDI_IS_5,
+			 (unsigned long long)(BP_ADDR + i));
+		fx_cmd(fx, z);
+	}
+	/* Re-sent for an address that has a slot: replaced, not refused. */
+	fx_cmd(fx, "Z0," BP ",1" READS_NULL);
+	fx_pkt(fx, "D");
+	fx_trap(fx, KSTUB_TRAP_BREAKIN);
+	fx_parse(fx);
+	for (i = 0; i < KSTUB_AGENT_BP_MAX; i++)
+		ck_assert_str_eq(fx_reply(fx, i), "OK");
+	ck_assert_str_eq(fx_reply(fx, i), "E6a");
+	ck_assert_int_eq(fx->text[0x20 + i], 0x90 + (0x20 + i) % 5);
+	ck_assert_str_eq(fx_reply(fx, i + 1), "OK");
+	fx_free(fx);
+}
+END_TEST
+
+/* A re-sent Z without a tail makes the address unconditional. */
+START_TEST(resent_z_replaces_conditions)
+{
+	struct fx *fx = running("Z0," BP ",1" RDI_IS_5);
+	unsigned n;
+
+	fx_raw(fx, "+", 1);
+	fx_cmd(fx, "Z0," BP ",1");
+	fx_pkt(fx, "c");
+	ck_assert_int_eq(hit(fx, 5, KSTUB_TRAP_BP), 0);	/* stops */
+	fx_raw(fx, "+", 1);
+	fx_pkt(fx, "c");
+	ck_assert_int_eq(hit(fx, 4, KSTUB_TRAP_BP), 0);	/* stops too */
+	n = fx_parse(fx);
+	ck_assert(strstr(fx_reply(fx, n - 1), "T05"));
+	ck_assert_str_eq(fx_reply(fx, n - 2), "OK");
+	ck_assert(strstr(fx_reply(fx, n - 3), "T05"));
+	fx_free(fx);
+}
+END_TEST
+
+/* Z1: a false condition goes on with RF, the DR armed for everyone. */
+START_TEST(hw_false_condition_resumes_with_rf)
+{
+	struct fx *fx = running("Z1," BP ",1" RDI_IS_5);
+	size_t sent = fx->out_len;
+
+	fx->frame.rflags = 0x202;
+	ck_assert_int_eq(hit(fx, 4, KSTUB_TRAP_DB), 0);
+	ck_assert_uint_eq(fx->out_len, sent);
+	ck_assert_uint_eq(stops, 1);
+	ck_assert_uint_eq(fx->frame.rflags & (RF | TF), RF);
+	ck_assert_uint_eq(fx->dr[0], BP_ADDR);
+	fx_raw(fx, "+", 1);
+	fx_pkt(fx, "c");
+	ck_assert_int_eq(hit(fx, 5, KSTUB_TRAP_DB), 0);
+	fx_parse(fx);
+	ck_assert(strstr(fx_reply(fx, fx->nreplies - 1), "T05"));
+	fx_free(fx);
+}
+END_TEST
+
+/* A persistent dprintf outlives detach; monitor agent lists and clears. */
+START_TEST(persistent_dprintf_outlives_detach)
+{
+	struct fx *fx = fx_new(NULL);
+	uint8_t orig = fx->text[0x20];
+	char text[128];
+
+	console_len = 0;
+	fx->port_ops.console_write = console_write;
+	fx_cmd(fx, "Z0," BP ",1" DPRINTF_HIT);
+	fx_cmd(fx, "D");
+	fx_trap(fx, KSTUB_TRAP_BREAKIN);
+	ck_assert_int_eq(fx->text[0x20], 0xcc);
+	/* Nobody attached: the console alone gets it. */
+	ck_assert_int_eq(hit(fx, 0, KSTUB_TRAP_BP), 0);
+	ck_assert_uint_eq(console_len, 4);
+	fx->frame.rip = BP_ADDR + 1;
+	fx->dr[6] = KSTUB_DR6_CLEAN | KSTUB_DR6_BS;
+	ck_assert_int_eq(fx_trap(fx, KSTUB_TRAP_DB), 0);
+	ck_assert_int_eq(fx->text[0x20], 0xcc);
+
+	fx->out_len = 0;
+	fx_pkt(fx, "qRcmd,6167656e74");			/* agent */
+	fx_raw(fx, "++", 2);
+	fx_pkt(fx, "qRcmd,6167656e7420636c656172");	/* agent clear */
+	fx_raw(fx, "++", 2);
+	fx_cmd(fx, "D");
+	fx_trap(fx, KSTUB_TRAP_BREAKIN);
+	fx_parse(fx);
+	o_text(fx_reply(fx, 0), text, sizeof(text));
+	ck_assert_str_eq(text, "  break 0xffffffff81000020: conditions 0, "
+			       "dprintf 1, persistent\n");
+	ck_assert_str_eq(fx_reply(fx, 1), "OK");
+	o_text(fx_reply(fx, 2), text, sizeof(text));
+	ck_assert_str_eq(text, "cleared\n");
+	ck_assert_int_eq(fx->text[0x20], orig);
+	fx_free(fx);
+}
+END_TEST
+
+/* ---- a roundup during CPU 1's quiet step ---- */
+
+struct cpu1 {
+	struct fx *fx;
+	struct kstub_frame frame;
+	int ret;
+};
+
+static void *cpu1_park(void *arg)
+{
+	struct cpu1 *c = arg;
+
+	while ((c->ret = kstub_cpu_park(&c->fx->ks, 1, &c->frame)) ==
+	       KSTUB_EPASS)
+		;
+	return NULL;
+}
+
+/*
+ * CPU 1 steps over the lifted int3 when CPU 0 enters the debugger: the
+ * NMI comes before the step's trap, so the step is undone, the int3 goes
+ * back, and CPU 1 leaves at the breakpoint with its own flags, to hit
+ * it again. Nothing stays lifted for good.
+ */
+START_TEST(roundup_mid_step_rearms)
+{
+	struct fx_opts o = { .ncpus = 2, .roundup_ms = 600000 };
+	struct fx *fx = fx_new(&o);
+	struct kstub_trap bp = { .vector = KSTUB_TRAP_BP };
+	struct cpu1 c = { .fx = fx };
+	pthread_t t;
+
+	fx_cmd(fx, "Z0," BP ",1" RDI_IS_5);
+	fx_pkt(fx, "c");
+	pthread_create(&t, NULL, cpu1_park, &c);
+	ck_assert_int_eq(fx_trap(fx, KSTUB_TRAP_BREAKIN), 0);
+	pthread_join(t, NULL);
+
+	c.frame = fx->frame;
+	c.frame.rip = BP_ADDR + 1;
+	c.frame.rflags = 0x202;
+	c.frame.gpr[KSTUB_REG_RDI] = 4;
+	ck_assert_int_eq(kstub_trap(&fx->ks, 1, &c.frame, &bp), 0);
+	ck_assert_uint_eq(c.frame.rflags & TF, TF);
+	ck_assert_int_eq(fx->text[0x20], 0x90 + 0x20 % 5);
+
+	fx_raw(fx, "+", 1);
+	fx_pkt(fx, "c");
+	pthread_create(&t, NULL, cpu1_park, &c);
+	ck_assert_int_eq(fx_trap(fx, KSTUB_TRAP_BREAKIN), 0);
+	pthread_join(t, NULL);
+	ck_assert_int_eq(c.ret, 0);
+	ck_assert_int_eq(fx->text[0x20], 0xcc);
+	ck_assert_uint_eq(c.frame.rip, BP_ADDR);
+	ck_assert_uint_eq(c.frame.rflags & (TF | 0x200), 0x200);
+	fx_free(fx);
+}
+END_TEST
+
+Suite *core_agent_suite(void);
+Suite *core_agent_suite(void)
+{
+	Suite *s = suite_create("core_agent");
+	TCase *tc = tcase_create("agent");
+
+	tcase_set_timeout(tc, 20);
+	tcase_add_test(tc, false_condition_steps_over_quietly);
+	tcase_add_test(tc, true_condition_stops);
+	tcase_add_test(tc, faulting_condition_stops_and_says_why);
+	tcase_add_test(tc, dprintf_prints_and_never_stops);
+	tcase_add_test(tc, rejected_expression_inserts_nothing);
+	tcase_add_test(tc, slots_full_refuses_the_condition);
+	tcase_add_test(tc, resent_z_replaces_conditions);
+	tcase_add_test(tc, hw_false_condition_resumes_with_rf);
+	tcase_add_test(tc, persistent_dprintf_outlives_detach);
+	tcase_add_test(tc, roundup_mid_step_rearms);
+	suite_add_tcase(s, tc);
+	return s;
+}
