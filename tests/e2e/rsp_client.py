@@ -68,6 +68,7 @@ class Stats:
         self.barriers = 0       # qC sent after a resend
         self.silences = 0       # timeouts
         self.probes = 0         # ^C sent to learn whether 'c' ran
+        self.lost_resumes = 0   # resumes found not to have run (pc unmoved)
 
     def saw_damage(self):
         """Evidence of bytes changed on the line, which a clean line never
@@ -312,12 +313,24 @@ class RspClient:
             seen.append(reply)
         raise RspError(f"{payload!r}: no two replies agree: {seen}")
 
+    PC = 16     # x86-64's rip in gdb's numbering
+
     def resume(self, payload, deadline=30):
         """Send a resume packet ('c') and return the stop reply, confirmed
-        by '?' (two agreeing reports of where the kernel stopped)."""
+        by '?' (two agreeing reports of where the kernel stopped).
+
+        A '+' cannot be told from the ack of a copy of an earlier packet,
+        and a stop reported by '?' may be the old one, so no path through
+        the exchange proves by itself that the kernel ran. What does: a
+        stop that is not our own ^C's (T02) at a pc other than the one
+        before the resume (this client resumes only from where no
+        breakpoint is inserted, and its kernels stop only at breakpoints,
+        so the kernel cannot stop there again). Anything else sends the
+        resume again."""
         pkt = frame(payload)
         end = time.monotonic() + deadline
         probed = False
+        pc0 = self.read_register(self.PC)
         self.stats.sent += 1
         self._write(pkt)
         while time.monotonic() < end:
@@ -360,6 +373,12 @@ class RspClient:
             confirmed = self.request("?", valid=is_stop, agree=True, seen=[stop])
             if confirmed != stop:
                 self.stats.disagreed += 1
+            if confirmed.startswith("T02") or self.read_register(self.PC) == pc0:
+                self.stats.lost_resumes += 1
+                self.stats.resent += 1
+                probed = False
+                self._write(pkt)
+                continue
             return confirmed
         raise RspError(f"no stop reply after {payload!r}")
 
