@@ -38,6 +38,7 @@ include hostsim/hostsim.mk
 include tests/unit/unit.mk
 include tests/fuzz/fuzz.mk
 include ports/baremetal/baremetal.mk
+include ports/linux/linux.mk
 
 # ---- freestanding build: what a kernel links ----
 FREE_CFLAGS := -std=c11 -Os -ffreestanding -fno-asynchronous-unwind-tables -nostdlib -fno-builtin \
