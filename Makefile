@@ -104,6 +104,7 @@ check: deps
 	$(MAKE) fuzz-smoke
 	$(MAKE) e2e
 	$(MAKE) e2e-qemu
+	$(MAKE) e2e-linux
 
 demo: deps
 	$(MAKE) all

@@ -1,0 +1,158 @@
+#!/usr/bin/env python3
+"""End-to-end tests of the Linux port: kstub.ko in Debian's own kernel
+(linux-image-$KSTUB_LINUX_ABI, no CONFIG_KGDB), booted by QEMU (TCG,
+-smp 2), with gdb on ttyS1. Without vmlinux (Debian ships it only in
+the -dbg package) gdb works from the guest's /proc/kallsyms addresses.
+
+    run_linux.py [-k TEXT] [-j JOBS] [--repeat N] [NAME...]   (see runner.py)"""
+import os
+import re
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from checks import expect, refute  # noqa: E402
+from linux_machine import Gdb, Linux, gdb_batch  # noqa: E402
+from runner import Scenarios, Suite, main  # noqa: E402
+
+SCENARIOS = scenario = Scenarios()
+BOOT_TIMES = []
+# pt_regs.di: __x64_sys_mkdir(const struct pt_regs *regs) reads its
+# arguments from the user's registers (r15 r14 r13 r12 bp bx r11 r10 r9
+# r8 ax cx dx si di: di is the 15th word).
+PT_REGS_DI = 14 * 8
+
+
+def machine(log, *args, **kw):
+    m = Linux(*args, **kw)
+    log.append(m)
+    BOOT_TIMES.append(m.boot_secs)
+    return m
+
+
+def load_and_wait(m):
+    m.console("insmod /kstub.ko wait=1")
+    m.out.wait_for(r"kstub: waiting for gdb")
+
+
+def attach(m, gdb):
+    """Connect to a kernel that runs: the first packet is the break-in."""
+    out = gdb.cmd(f"target remote {m.target}")
+    expect(out, r"Remote debugging using")
+    return out
+
+
+def switch_to(name):
+    """A gdb command that selects the thread named name."""
+    return ("python [t.switch() for t in gdb.selected_inferior().threads() "
+            f"if t.name == {name!r}]")
+
+
+def shell_answers(m, word):
+    m.sh(f"echo {word}-$((6*7))", rf"^{word}-42")
+
+
+@scenario
+def attach_at_load(log):
+    """insmod wait=1 stops in the module's init; every task is a thread
+    by its comm, both CPUs' idle tasks included; a sleeping task's
+    registers come from its switch frame (rip in __schedule); the other
+    CPU was parked by the NMI; after detach the shell answers."""
+    with machine(log) as m:
+        sched = m.kallsyms("__schedule")
+        load_and_wait(m)
+        out = gdb_batch(m, ["info threads", switch_to("kthreadd"), "p/x $pc", "p/x $sp",
+                            switch_to("swapper/1"), "p/x $pc", "detach"])
+        for name in ("swapper/0", "swapper/1", "sh", "kthreadd", "rcu_preempt",
+                     "ksoftirqd/0", "ksoftirqd/1", "insmod"):
+            expect(out, rf'Thread \d+ "{re.escape(name)}" \(', f"thread {name}")
+        expect(out, r'\* \d+\s+Thread \d+ "insmod" \(running\)')
+        # kthreadd sleeps: its rip is where __switch_to_asm returns, in __schedule.
+        pc = int(expect(out, r"^\$1 = (0x[0-9a-f]+)").group(1), 16)
+        if not sched < pc < sched + 0x1000:
+            raise AssertionError(f"kthreadd's rip {pc:#x} is not in __schedule ({sched:#x}):\n{out}")
+        sp = int(expect(out, r"^\$2 = (0x[0-9a-f]+)").group(1), 16)
+        if sp >> 47 != 0x1ffff:
+            raise AssertionError(f"kthreadd's rsp {sp:#x} is not a kernel stack:\n{out}")
+        # CPU 1's registers come from the NMI that parked it: a kernel address.
+        pc1 = int(expect(out, r"^\$3 = (0x[0-9a-f]+)").group(1), 16)
+        if pc1 >> 47 != 0x1ffff:
+            raise AssertionError(f"swapper/1's rip {pc1:#x} is not kernel text:\n{out}")
+        expect(out, r"detached")
+        shell_answers(m, "after-detach")
+
+
+@scenario
+def break_sys_mkdir_by_address(log):
+    """Without vmlinux: break on __x64_sys_mkdir at its /proc/kallsyms
+    address (in read-only text), trigger it with mkdir, read the path
+    from user memory, stepi, continue; the mkdir completes, and after
+    detach the text is as it was."""
+    with machine(log) as m:
+        addr = m.kallsyms("__x64_sys_mkdir")
+        m.console("insmod /kstub.ko")
+        m.out.wait_for(r"kstub: gdb on the 16550")
+        with Gdb() as gdb:
+            attach(m, gdb)
+            orig = expect(gdb.cmd(f"x/4xb {addr:#x}"), r":\s+((0x[0-9a-f]{2}\s*){4})$").group(1)
+            expect(gdb.cmd(f"break *{addr:#x}"), r"Breakpoint 1 at")
+            gdb.send("continue")
+            gdb.expect("Continuing.")
+            m.console("mkdir /tmp/kstub-made-this")
+            out = gdb.expect(r"\(gdb\) ")
+            expect(out, rf"Breakpoint 1, {addr:#x} in \?\? \(\)")
+            out = gdb.cmd(f"x/s *(char **)($rdi + {PT_REGS_DI})")
+            expect(out, r'"/tmp/kstub-made-this"', "the path, read from user memory")
+            expect(gdb.cmd("p/x $pc"), rf"= {addr:#x}$")
+            gdb.cmd("stepi")
+            pc = int(expect(gdb.cmd("p/x $pc"), r"= (0x[0-9a-f]+)$").group(1), 16)
+            if not addr < pc < addr + 16:
+                raise AssertionError(f"stepi from {addr:#x} went to {pc:#x}")
+            expect(gdb.cmd("delete"), r"")
+            gdb.send("continue")
+            gdb.expect("Continuing.")
+            m.out.wait_for(r"kstub-e2e# ")
+            gdb.interrupt()
+            expect(gdb.expect(r"\(gdb\) "), r"received signal SIGINT")
+            expect(gdb.cmd(f"x/4xb {addr:#x}"), re.escape(orig.strip()))
+            expect(gdb.cmd("detach"), r"detached")
+        m.sh("ls -d /tmp/kstub-made-this", r"^/tmp/kstub-made-this$")
+        shell_answers(m, "after-mkdir")
+
+
+@scenario
+def breakin_rmmod_insmod_again(log):
+    """^C stops the running kernel (SIGINT); while gdb is attached rmmod
+    is refused; after detach rmmod works, insmod again, attach again."""
+    with machine(log) as m:
+        m.console("insmod /kstub.ko")
+        m.out.wait_for(r"kstub: gdb on the 16550")
+        with Gdb() as gdb:
+            attach(m, gdb)
+            gdb.send("continue")
+            gdb.expect("Continuing.")
+            m.sh("rmmod kstub", r"rmmod: .*(in use|Resource temporarily unavailable)")
+            shell_answers(m, "refused")
+            gdb.interrupt()
+            out = gdb.expect(r"\(gdb\) ")
+            expect(out, r"received signal SIGINT")
+            expect(gdb.cmd("info threads"), r'"swapper/1"')
+            expect(gdb.cmd("detach"), r"detached")
+        m.sh("rmmod kstub && echo RMMOD-OK", r"^RMMOD-OK|kstub: unloaded")
+        m.sh("insmod /kstub.ko", r"kstub: gdb on the 16550")
+        out = gdb_batch(m, ["info threads", "detach"])
+        expect(out, r'Thread \d+ "insmod"|Thread \d+ "sh"')
+        expect(out, r"detached")
+        m.sh("rmmod kstub", r"kstub: unloaded")
+        shell_answers(m, "reloaded")
+
+
+def boot_times():
+    if BOOT_TIMES:
+        return f"boot to the shell {min(BOOT_TIMES):.1f}-{max(BOOT_TIMES):.1f} s"
+    return None
+
+
+LINUX = Suite("e2e-linux", SCENARIOS, "linux/*_scenarios.py", jobs=2, report=boot_times)
+
+if __name__ == "__main__":
+    sys.exit(main(LINUX))
