@@ -15,6 +15,7 @@
 #include <linux/notifier.h>
 #include <linux/panic_notifier.h>
 #include <linux/rcupdate.h>
+#include <linux/security.h>
 #include <asm/apic.h>
 #include <asm/debugreg.h>
 #include <asm/io.h>
@@ -308,6 +309,15 @@ static int __init kstub_linux_init(void)
 	}
 	if (!poll_ms)
 		poll_ms = 1;
+	/*
+	 * Lockdown (Secure Boot) forbids a debugger to write the kernel, as
+	 * kgdb is told by the same check; a debugger that cannot plant a
+	 * breakpoint is not worth loading.
+	 */
+	if (security_locked_down(LOCKDOWN_DBG_WRITE_KERNEL)) {
+		pr_err("kstub: the kernel is locked down (Secure Boot): not loading\n");
+		return -EPERM;
+	}
 	err = kstub_linux_port_init();
 	if (err) {
 		pr_err("kstub: kernel symbols not found (%d)\n", err);
