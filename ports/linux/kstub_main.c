@@ -207,8 +207,19 @@ static int die_notify(struct notifier_block *nb, unsigned long val,
 		vector = KSTUB_TRAP_DB;
 		break;
 	case DIE_OOPS:
-		/* Every kernel fault that would kill a task, after fixups. */
+		/*
+		 * Every kernel fault that would kill a task, after fixups.
+		 * trapnr is current->thread.trap_nr, which a kernel page
+		 * fault never sets (it is stale, often 0: SIGFPE), so the
+		 * page fault is known by the name page_fault_oops gives it.
+		 */
 		vector = a->trapnr;
+		if (a->str && !strcmp(a->str, "Oops"))
+			vector = X86_TRAP_PF;
+		else if (a->str && strstarts(a->str, "general protection fault"))
+			vector = X86_TRAP_GP;
+		else if (a->str && !strcmp(a->str, "invalid opcode"))
+			vector = X86_TRAP_UD;
 		if (vector == X86_TRAP_PF)
 			addr = read_cr2();
 		break;

@@ -11,7 +11,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from checks import expect, refute  # noqa: E402
-from linux_machine import Gdb, Linux, gdb_batch  # noqa: E402
+from linux_machine import MODULE, Gdb, Linux, gdb_batch  # noqa: E402
 from runner import Scenarios, Suite, main  # noqa: E402
 
 SCENARIOS = scenario = Scenarios()
@@ -144,6 +144,63 @@ def breakin_rmmod_insmod_again(log):
         expect(out, r"detached")
         m.sh("rmmod kstub", r"kstub: unloaded")
         shell_answers(m, "reloaded")
+
+
+DEMO_KO = os.path.join(os.path.dirname(MODULE), "..", "demo", "kstub_demo.ko")
+
+
+def section(m, mod, name):
+    tag = f"SEC{abs(hash(name)) % 100000}"
+    got = m.sh(f"echo {tag} $(cat /sys/module/{mod}/sections/{name})", rf"^{tag}\b(.*)$")
+    if not re.fullmatch(r" 0x[0-9a-f]+", got.group(1)):
+        raise AssertionError(f"no section {name} for {mod}: {got.group(0)!r}")
+    return int(got.group(1), 16)
+
+
+@scenario
+def demo_module_source_level_then_oops(log):
+    """Source level in a module: add-symbol-file with the section
+    addresses from /sys/module, break on a function, bt, print an
+    argument, finish with its value, print a global. Then an oops in the
+    module (a NULL dereference) stops as SIGSEGV in the function that
+    faulted; continuing hands the fault back, the oops becomes a panic
+    (oops=panic) and the panic stops in the debugger (SIGABRT)."""
+    with machine(log, "oops=panic") as m:
+        m.sh("insmod /kstub_demo.ko && echo DEMO-IN", r"^DEMO-IN")
+        text, bss = (section(m, "kstub_demo", s) for s in (".text", ".bss"))
+        m.console("insmod /kstub.ko")
+        m.out.wait_for(r"kstub: gdb on the 16550")
+        with Gdb() as gdb:
+            attach(m, gdb)
+            out = gdb.cmd(f"add-symbol-file {DEMO_KO} {text:#x} -s .bss {bss:#x}")
+            expect(out, r"Reading symbols from")
+            expect(gdb.cmd("break demo_work"), r"Breakpoint 1 at 0x[0-9a-f]+: file .*kstub_demo.c")
+            gdb.send("continue")
+            gdb.expect("Continuing.")
+            m.console("sh -c 'echo count 5 > /proc/kstub_demo'")
+            out = gdb.expect(r"\(gdb\) ")
+            expect(out, r"Breakpoint 1, demo_work \(n=5\) at .*kstub_demo.c:\d+")
+            expect(gdb.cmd("bt 2"), r"#1  .* in demo_write \(")
+            expect(gdb.cmd("finish"), r"Value returned is \$\d+ = 15")
+            expect(gdb.cmd("print demo_counter"), r"= 5$")
+            gdb.cmd("delete")
+            gdb.send("continue")
+            gdb.expect("Continuing.")
+            m.out.wait_for(r"kstub_demo: sum 15 counter \d+")
+            m.console("sh -c 'echo oops > /proc/kstub_demo'")
+            out = gdb.expect(r"\(gdb\) ")
+            expect(out, r"received signal SIGSEGV")
+            expect(out, r"in demo_oops \(\) at .*kstub_demo.c:\d+")
+            expect(gdb.cmd("bt 2"), r"#1  .* in demo_write \(")
+            gdb.send("continue")
+            out = gdb.expect(r"\(gdb\) ")
+            expect(out, r"received signal SIGABRT")
+            gdb.send("detach")
+            gdb.expect(r"detached")
+        m.out.wait_for(r"Kernel panic - not syncing")
+        rc = m.proc.wait(timeout=120)
+        if rc != 0:
+            raise AssertionError(f"panic=-1 under -no-reboot should end QEMU with 0, got {rc}")
 
 
 def boot_times():
