@@ -7,11 +7,13 @@ the -dbg package) gdb works from the guest's /proc/kallsyms addresses.
     run_linux.py [-k TEXT] [-j JOBS] [--repeat N] [NAME...]   (see runner.py)"""
 import os
 import re
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from checks import expect, refute  # noqa: E402
-from linux_machine import MODULE, Gdb, Linux, gdb_batch  # noqa: E402
+from harness import lldb_env  # noqa: E402
+from linux_machine import MODULE, WAIT, Gdb, Linux, gdb_batch  # noqa: E402
 from runner import Scenarios, Suite, main  # noqa: E402
 
 SCENARIOS = scenario = Scenarios()
@@ -201,6 +203,39 @@ def demo_module_source_level_then_oops(log):
         rc = m.proc.wait(timeout=120)
         if rc != 0:
             raise AssertionError(f"panic=-1 under -no-reboot should end QEMU with 0, got {rc}")
+
+
+def lldb_batch(m, cmds, timeout=WAIT):
+    """lldb -b with no target file, as gdb_batch: connect, run cmds."""
+    args = ["lldb", "-b", "-o", f"gdb-remote {m.target.replace('tcp:', '')}"]
+    for c in cmds:
+        args += ["-o", c]
+    p = subprocess.run(args, capture_output=True, text=True, timeout=timeout, env=lldb_env())
+    return p.stdout + p.stderr
+
+
+@scenario
+def lldb_attach_at_load(log):
+    """lldb, the same first steps: attach at insmod wait=1, threads (the
+    idle tasks among them), registers, a breakpoint by address hit by mkdir, detach."""
+    with machine(log) as m:
+        addr = m.kallsyms("__x64_sys_mkdir")
+        load_and_wait(m)
+        # Typed while the kernel is stopped: the shell reads it once
+        # insmod returns, so the breakpoint is hit after "continue".
+        m.console("mkdir /tmp/lldb-made")
+        out = lldb_batch(m, ["thread list", "register read rip rsp",
+                             f"breakpoint set -a {addr:#x}", "continue", "thread list",
+                             "breakpoint delete 1", "detach"])
+        # lldb 14 shows no thread names here; both CPUs' idle tasks are
+        # there by their shadow ids.
+        expect(out, r"thread #\d+: tid = 0x40000000, 0xffffffff")
+        expect(out, r"thread #\d+: tid = 0x40000001, 0xffffffff")
+        expect(out, r"rip = 0xffffffff[0-9a-f]{8}")
+        expect(out, r"Breakpoint 1: address = " + hex(addr))
+        expect(out, r"stop reason = breakpoint 1")
+        m.sh("ls -d /tmp/lldb-made", r"^/tmp/lldb-made$")
+        shell_answers(m, "after-lldb")
 
 
 def boot_times():
