@@ -15,6 +15,9 @@ extern const struct kstub_port_ops kstub_linux_port_ops;
 
 /* NMI IPI to every other online CPU (the cpus_stop hook). */
 int kstub_linux_cpus_stop(void *ctx, uint32_t self);
+/* "monitor lsmod": add-symbol-file lines for the loaded modules. */
+int kstub_linux_lsmod(struct kstub *ks, void *port_ctx, const char *args,
+		      size_t len);
 /* Resolve the unexported symbols the port needs; 0 or -errno. */
 int kstub_linux_port_init(void);
 /* Address of a kernel symbol, exported or not; 0 if unknown. */

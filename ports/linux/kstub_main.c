@@ -299,6 +299,11 @@ static enum hrtimer_restart poll_fn(struct hrtimer *t)
 	return HRTIMER_RESTART;
 }
 
+static const struct kstub_monitor_cmd monitor[] = {
+	{ "lsmod", "lsmod - add-symbol-file lines for the loaded modules",
+	  kstub_linux_lsmod },
+};
+
 static int __init kstub_linux_init(void)
 {
 	struct kstub_uart_io io = { .in = uart_in, .out = uart_out };
@@ -310,6 +315,8 @@ static int __init kstub_linux_init(void)
 		.tx_buf = tx_buf,
 		.buf_len = sizeof(rx_buf),
 		.ncpus = nr_cpu_ids,
+		.monitor = monitor,
+		.monitor_count = ARRAY_SIZE(monitor),
 	};
 	int err;
 

@@ -161,8 +161,8 @@ def section(m, mod, name):
 
 @scenario
 def demo_module_source_level_then_oops(log):
-    """Source level in a module: add-symbol-file with the section
-    addresses from /sys/module, break on a function, bt, print an
+    """Source level in a module: the add-symbol-file line from monitor
+    lsmod (checked against /sys/module), break on a function, bt, print an
     argument, finish with its value, print a global. Then an oops in the
     module (a NULL dereference) stops as SIGSEGV in the function that
     faulted; continuing hands the fault back, the oops becomes a panic
@@ -174,8 +174,15 @@ def demo_module_source_level_then_oops(log):
         m.out.wait_for(r"kstub: gdb on the 16550")
         with Gdb() as gdb:
             attach(m, gdb)
-            out = gdb.cmd(f"add-symbol-file {DEMO_KO} {text:#x} -s .bss {bss:#x}")
-            expect(out, r"Reading symbols from")
+            # monitor lsmod gives the line; it must agree with /sys/module.
+            out = gdb.cmd("monitor lsmod")
+            line = expect(out, r"^add-symbol-file kstub_demo\.ko (0x[0-9a-f]+)(.*)$")
+            if int(line.group(1), 16) != text:
+                raise AssertionError(f".text {text:#x} in /sys/module, not:\n{out}")
+            expect(line.group(2), rf" -s \.bss {bss:#x}\b")
+            expect(out, r"^add-symbol-file kstub\.ko 0xffffffff")
+            cmd = line.group(0).replace("kstub_demo.ko", DEMO_KO, 1)
+            expect(gdb.cmd(cmd), r"Reading symbols from")
             expect(gdb.cmd("break demo_work"), r"Breakpoint 1 at 0x[0-9a-f]+: file .*kstub_demo.c")
             gdb.send("continue")
             gdb.expect("Continuing.")
