@@ -75,10 +75,19 @@ def _cpio_entry(name, mode, data=b"", ino=[1]):
     return out + b"\0" * (-len(out) % 4)
 
 
+_initramfs_lock = threading.Lock()
+
+
 def build_initramfs():
     """A newc cpio of busybox, init and the two modules (no cpio tool on
     a fresh machine; the format is a few lines). Rebuilt only when an
-    input is newer."""
+    input is newer; scenarios start machines from several threads, and
+    only the first of them builds it."""
+    with _initramfs_lock:
+        return _build_initramfs()
+
+
+def _build_initramfs():
     inputs = [BUSYBOX, MODULE, DEMO, __file__]
     if os.path.exists(INITRAMFS) and all(
             os.path.getmtime(INITRAMFS) >= os.path.getmtime(p) for p in inputs):
@@ -93,7 +102,7 @@ def build_initramfs():
             out += _cpio_entry(name, stat.S_IFREG | 0o755, f.read())
     out += _cpio_entry("bin/sh", stat.S_IFLNK | 0o777, b"busybox")
     out += _cpio_entry("TRAILER!!!", 0)
-    tmp = INITRAMFS + ".tmp"
+    tmp = f"{INITRAMFS}.{os.getpid()}.tmp"
     with gzip.open(tmp, "wb", compresslevel=1) as f:
         f.write(out)
     os.replace(tmp, INITRAMFS)
