@@ -40,6 +40,7 @@ include hostsim/hostsim.mk
 include tests/unit/unit.mk
 include tests/fuzz/fuzz.mk
 include ports/baremetal/baremetal.mk
+include ports/linux/linux.mk
 
 # ---- freestanding build: what a kernel links ----
 FREE_CFLAGS := -std=c11 -Os -ffreestanding -fno-asynchronous-unwind-tables -nostdlib -fno-builtin \
@@ -110,6 +111,7 @@ check: deps
 	$(MAKE) fuzz-smoke
 	$(MAKE) e2e
 	$(MAKE) e2e-qemu
+	$(MAKE) e2e-linux
 
 demo: deps
 	$(MAKE) all
