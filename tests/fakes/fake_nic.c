@@ -20,6 +20,17 @@ void fake_nic_queue(struct fake_nic *nic, const void *f, size_t len)
 	nic->in_len[nic->nin++] = len;
 }
 
+uint32_t fake_nic_drops(const struct kstub_udp_net_stats *s)
+{
+	return s->drop_short + s->drop_oversize + s->drop_mac +
+	       s->drop_ethertype + s->drop_arp_bad + s->drop_arp_other +
+	       s->drop_ip_bad + s->drop_ip_options + s->drop_ip_frag +
+	       s->drop_ip_csum + s->drop_ip_dst + s->drop_ip_src +
+	       s->drop_ip_proto + s->drop_icmp_bad + s->drop_icmp_type +
+	       s->drop_udp_bad + s->drop_udp_csum + s->drop_udp_port +
+	       s->drop_peer + s->drop_unready;
+}
+
 static int send_frame(void *ctx, const uint8_t *f, size_t len)
 {
 	struct fake_nic *nic = ctx;

@@ -41,5 +41,7 @@ extern const struct kstub_udp_nic_ops fake_nic_ops;
 void fake_nic_init(struct fake_nic *nic, const uint8_t mac[6]);
 /* Queue one received frame of len bytes (len up to FAKE_NIC_FRAME_MAX). */
 void fake_nic_queue(struct fake_nic *nic, const void *f, size_t len);
+/* The layer's drop counters summed: one reason per dropped frame. */
+uint32_t fake_nic_drops(const struct kstub_udp_net_stats *s);
 
 #endif /* FAKE_NIC_H */

@@ -39,8 +39,9 @@
 #define KSTUB_UDP_NET_POLL_FRAMES 32
 /*
  * Resolving the peer's MAC by ARP when kstub must send first: requests
- * sent, and NIC polls after each before the next. A bound in polls,
- * not microseconds, because the NIC interface has no clock.
+ * sent, and NIC polls after each before the next (the default of
+ * cfg.arp_polls). A bound in polls, not microseconds, because the NIC
+ * interface has no clock.
  */
 #define KSTUB_UDP_NET_ARP_TRIES 3
 #define KSTUB_UDP_NET_ARP_POLLS 20000
@@ -104,6 +105,12 @@ struct kstub_udp_net_config {
 	uint8_t gateway_ip[4];
 	/* A static MAC for the next hop; zero: learn it or ARP for it. */
 	uint8_t peer_mac[6];
+	/*
+	 * NIC polls to wait for each ARP answer; 0: the default,
+	 * KSTUB_UDP_NET_ARP_POLLS. A port whose NIC polls much faster or
+	 * slower than a microsecond or so scales it to its hardware.
+	 */
+	uint32_t arp_polls;
 };
 
 /* One counter per reason a frame was dropped, and what went well. */

@@ -133,12 +133,14 @@ static const uint8_t *next_hop(const struct kstub_udp_net *n)
 	return n->have_ip ? n->peer_ip : 0;
 }
 
-static void learn_mac(struct kstub_udp_net *n, const uint8_t *mac)
+/* 1 if mac is now the next hop's; a static MAC is never overridden. */
+static int learn_mac(struct kstub_udp_net *n, const uint8_t *mac)
 {
 	if (!is_zero(n->cfg.peer_mac, 6))
-		return;		/* a static MAC is never overridden */
+		return 0;
 	__builtin_memcpy(n->peer_mac, mac, 6);
 	n->have_mac = 1;
+	return 1;
 }
 
 /* Pad to the Ethernet minimum with zeros (no stale bytes leak) and send. */
@@ -174,7 +176,7 @@ static long arp_input(struct kstub_udp_net *n, size_t len)
 	uint8_t *a = n->frame + ETH_HLEN;
 	const uint8_t *hop = next_hop(n);
 	uint16_t op;
-	int learned = 0;
+	int from_hop = 0;
 
 	if (len < ARP_LEN) {
 		n->stats.drop_short++;
@@ -186,10 +188,11 @@ static long arp_input(struct kstub_udp_net *n, size_t len)
 		n->stats.drop_arp_bad++;
 		return NONE;
 	}
+	/* From the next hop: not "about other IPs", learned or not. */
 	if (hop && same(a + 14, hop, 4)) {
-		learn_mac(n, a + 8);
-		n->stats.arp_learned++;
-		learned = 1;
+		if (learn_mac(n, a + 8))
+			n->stats.arp_learned++;
+		from_hop = 1;
 	}
 	if (op == 1 && same(a + 24, n->cfg.ip, 4)) {
 		/* The reply: target := sender, sender := us; op 2. */
@@ -202,7 +205,7 @@ static long arp_input(struct kstub_udp_net *n, size_t len)
 			n->stats.arp_replied++;
 		return NONE;
 	}
-	if (!learned)
+	if (!from_hop)
 		n->stats.drop_arp_other++;
 	return NONE;
 }
@@ -417,7 +420,9 @@ long kstub_udp_net_recv(struct kstub_udp_net *n, uint8_t *buf, size_t cap)
 static int resolve(struct kstub_udp_net *n)
 {
 	const uint8_t *hop = next_hop(n);
-	unsigned t, i;
+	uint32_t polls = n->cfg.arp_polls ? n->cfg.arp_polls :
+					    KSTUB_UDP_NET_ARP_POLLS;
+	uint32_t t, i;
 	uint8_t *a;
 	long r;
 
@@ -435,7 +440,7 @@ static int resolve(struct kstub_udp_net *n)
 		__builtin_memcpy(a + 24, hop, 4);
 		if (xmit(n, ETH_HLEN + ARP_LEN) < 0)
 			return KSTUB_EIO;
-		for (i = 0; i < KSTUB_UDP_NET_ARP_POLLS; i++) {
+		for (i = 0; i < polls; i++) {
 			r = poll_nic(n);
 			if (r == KSTUB_EAGAIN)
 				continue;

@@ -126,18 +126,9 @@ static size_t udp_frame(uint8_t *fr, const void *payload, size_t len)
 	return 42 + len;
 }
 
-/* Sum of every drop counter: exactly one reason per dropped frame. */
 static uint32_t drops(void)
 {
-	const struct kstub_udp_net_stats *s = &net->stats;
-
-	return s->drop_short + s->drop_oversize + s->drop_mac +
-	       s->drop_ethertype + s->drop_arp_bad + s->drop_arp_other +
-	       s->drop_ip_bad + s->drop_ip_options + s->drop_ip_frag +
-	       s->drop_ip_csum + s->drop_ip_dst + s->drop_ip_src +
-	       s->drop_ip_proto + s->drop_icmp_bad + s->drop_icmp_type +
-	       s->drop_udp_bad + s->drop_udp_csum + s->drop_udp_port +
-	       s->drop_peer + s->drop_unready;
+	return fake_nic_drops(&net->stats);
 }
 
 static long recv1(uint8_t *buf, size_t cap)
@@ -619,6 +610,14 @@ START_TEST(send_first_arp_timeout)
 	ck_assert_uint_eq(net->stats.arp_timeouts, 1);
 	ck_assert_uint_eq(nic.polls,
 			  KSTUB_UDP_NET_ARP_TRIES * KSTUB_UDP_NET_ARP_POLLS);
+	/* The port's own bound, when it sets one. */
+	cfg.arp_polls = 5;
+	nic.polls = nic.nout = 0;
+	ck_assert_int_eq(kstub_udp_link_init(&link, &fake_nic_ops, &nic,
+					     &cfg), 0);
+	ck_assert_int_eq(kstub_udp_net_send(net, (const uint8_t *)"x", 1),
+			 KSTUB_ENOTCONN);
+	ck_assert_uint_eq(nic.polls, KSTUB_UDP_NET_ARP_TRIES * 5);
 }
 END_TEST
 
