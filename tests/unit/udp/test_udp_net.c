@@ -10,8 +10,10 @@
  */
 #include <check.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
+#include "fake_machine.h"
 #include "fake_nic.h"
 #include "kstub_errno.h"
 #include "kstub_udp_link.h"
@@ -658,6 +660,59 @@ START_TEST(poll_bounded_and_nic_error)
 }
 END_TEST
 
+/* A datagram from gdb at 10.0.0.1 (or, with from 5, 10.0.0.5). */
+static void gdb_sends(const char *d, uint8_t from)
+{
+	size_t len = udp_frame(f, d, strlen(d));
+
+	if (from) {
+		f[29] = from;
+		fix_csums(f);
+	}
+	fake_nic_queue(&nic, f, len);
+}
+
+/*
+ * The whole stub on the fake machine, its link nothing but plain mode
+ * over this layer on the fake NIC: a ping answered while gdb talks, an
+ * intruder ignored, the reply to gdb in one UDP datagram with its ack.
+ */
+START_TEST(whole_stub_over_the_nic)
+{
+	static const uint8_t echo[16] = { 8, 0, 0, 0, 0x12, 0x34, 0, 2 };
+	struct fx *fx = fx_new(NULL);
+	struct kstub_config kc = fx->ks.cfg;
+	char d[32];
+
+	kc.link = ops;
+	kc.link_ctx = lc;
+	ck_assert_int_eq(kstub_init(&fx->ks, &kc), 0);
+	snprintf(d, sizeof(d), "$qAttached#%02x",
+		 fx_rsp_checksum("qAttached", 9));
+	gdb_sends(d, 0);
+	gdb_sends("$M10000,1:ff#a1", 5);	/* not the peer: never runs */
+	udp_frame(f, "", 0);
+	memcpy(f + 34, echo, sizeof(echo));
+	p16(f + 16, 20 + sizeof(echo));
+	f[23] = 1;
+	fix_csums(f);
+	fake_nic_queue(&nic, f, 50);
+	gdb_sends("+", 0);
+	gdb_sends("$c#63", 0);
+	ck_assert_int_eq(fx_trap(fx, KSTUB_TRAP_BREAKIN), 0);
+	ck_assert_uint_eq(nic.nout, 3);
+	ck_assert_uint_eq(g16(nic.out[0] + 14 + 20 + 4), 8 + 6);
+	ck_assert_mem_eq(nic.out[0] + 42, "+$1#31", 6);
+	ck_assert_uint_eq(nic.out[1][14 + 9], 1);	/* the echo reply */
+	ck_assert_uint_eq(nic.out[1][34], 0);
+	ck_assert_mem_eq(nic.out[2] + 42, "+", 1);	/* c's ack, alone */
+	ck_assert_uint_eq(g16(nic.out[2] + 14 + 20 + 4), 8 + 1);
+	ck_assert_uint_eq(net->stats.drop_peer, 1);
+	ck_assert_uint_eq(fx->ram[0], 0);
+	fx_free(fx);
+}
+END_TEST
+
 START_TEST(bad_config_refused)
 {
 	struct kstub_udp_net_config c = cfg;
@@ -705,6 +760,7 @@ Suite *udp_net_suite(void)
 	tcase_add_test(tc, send_first_arp_timeout);
 	tcase_add_test(tc, send_without_peer);
 	tcase_add_test(tc, poll_bounded_and_nic_error);
+	tcase_add_test(tc, whole_stub_over_the_nic);
 	tcase_add_test(tc, bad_config_refused);
 	suite_add_tcase(s, tc);
 	return s;
