@@ -56,7 +56,7 @@ static long dg_recv(void *ctx, uint8_t *buf, size_t cap)
 	return (long)dg_n;
 }
 
-static const struct kstub_udp_dgram_ops dg = { dg_send, dg_recv };
+static const struct kstub_udp_dgram_ops dg = { dg_send, dg_recv, NULL };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {

@@ -19,16 +19,21 @@
  * closes that; plain mode cannot.
  *
  * This layer sits on datagrams to and from the one configured peer; the
- * Ethernet/ARP/IPv4/UDP layer below it (which drops everything from
- * anyone else) is the next part of issue 14.
+ * Ethernet/ARP/IPv4/UDP layer below it (kstub_udp_net.h, which drops
+ * everything from anyone else) supplies them; kstub_udp_link.h joins
+ * the two into one transport.
  */
 #ifndef KSTUB_UDP_PLAIN_H
 #define KSTUB_UDP_PLAIN_H
 
 #include "kstub_transport.h"
+#include "kstub_udp_net.h"
 
-/* Packet data per datagram: "+$" data "#xx" stays within 1472 bytes. */
-#define KSTUB_UDP_PLAIN_MAX_PACKET 1400
+/*
+ * Packet data per datagram: "+$" data "#xx" fills one unfragmented
+ * datagram of the network layer below (1472 bytes of payload).
+ */
+#define KSTUB_UDP_PLAIN_MAX_PACKET (KSTUB_UDP_NET_MAX_PAYLOAD - 5)
 #define KSTUB_UDP_PLAIN_DGRAM (KSTUB_UDP_PLAIN_MAX_PACKET + 5)
 
 /*
@@ -49,6 +54,13 @@ struct kstub_udp_dgram_ops {
 	 *   KSTUB_ENOTCONN / KSTUB_EIO as recv_packet.
 	 */
 	long (*recv)(void *ctx, uint8_t *buf, size_t cap);
+	/*
+	 * Optional. Called: by plain mode's session_end (D, k, the
+	 * stub's idle timeout), after its last datagram of the session.
+	 * Forget a peer latched onto for this session, so the next gdb
+	 * may connect. Returns: nothing.
+	 */
+	void (*forget)(void *ctx);
 };
 
 /* The link's context: the port owns it (static storage), zeroed. */

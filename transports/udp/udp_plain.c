@@ -168,6 +168,8 @@ static void session_end(void *ctx)
 
 	release_ack(u);
 	u->tx_len = 0;
+	if (u->dg->forget)
+		u->dg->forget(u->dg_ctx);
 }
 
 const struct kstub_transport_ops kstub_udp_plain_ops = {
