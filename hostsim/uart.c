@@ -440,6 +440,15 @@ void hs_uart_send_break(struct hs_uart *u)
 	hs_uart_wake(u);
 }
 
+void hs_uart_test_hold_io(struct hs_uart *u, bool hold)
+{
+	atomic_store(&u->io_hold, hold);
+	hs_uart_wake(u);
+	/* A condition, not a delay: the thread says where it is. */
+	while (atomic_load(&u->io_held) != hold)
+		sched_yield();
+}
+
 void hs_uart_get_stats(const struct hs_uart *u, struct hs_uart_stats *st)
 {
 	memset(st, 0, sizeof(*st));

@@ -25,6 +25,7 @@
 #ifndef HOSTSIM_UART_H
 #define HOSTSIM_UART_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -114,6 +115,14 @@ struct hs_uart_stats {
 
 /* A snapshot of the counters; any thread. */
 void hs_uart_get_stats(const struct hs_uart *u, struct hs_uart_stats *st);
+
+/*
+ * Tests only: hold (true) or release (false) the I/O thread, as a host
+ * too busy to schedule it would. Holding returns once the thread has
+ * stopped between two passes; held, it moves no byte either way and
+ * waits for nothing but the release.
+ */
+void hs_uart_test_hold_io(struct hs_uart *u, bool hold);
 
 /*
  * Stop the I/O thread, close the far end, remove the symlink. No CPU

@@ -71,6 +71,7 @@ struct hs_uart {
 	_Atomic uint8_t io_sleeping;	/* I/O thread is (about to be) in poll */
 	_Atomic uint8_t tx_watching;	/* ...and wakes for TX by itself */
 	_Atomic uint8_t stop;
+	_Atomic uint8_t io_hold, io_held;	/* hs_uart_test_hold_io() */
 	_Atomic uint32_t break_req;	/* BREAKs asked for by the far end */
 	int wake_fd;			/* eventfd: register path -> I/O thread */
 	void (*_Atomic irq)(void *);

@@ -442,6 +442,21 @@ static void take_breaks(struct hs_uart *u)
 	}
 }
 
+/* hs_uart_test_hold_io(): stand still until released. */
+static void hold_io(struct hs_uart *u)
+{
+	struct pollfd p = {.fd = u->wake_fd, .events = POLLIN};
+	uint64_t v;
+
+	atomic_store(&u->io_held, 1);
+	while (atomic_load(&u->io_hold) && !atomic_load(&u->stop)) {
+		if (ppoll(&p, 1, NULL, NULL) > 0 &&
+		    read(u->wake_fd, &v, sizeof(v)) < 0)
+			(void)0; /* EAGAIN: another reader got it */
+	}
+	atomic_store(&u->io_held, 0);
+}
+
 static void *io_main(void *arg)
 {
 	struct hs_uart *u = arg;
@@ -450,9 +465,12 @@ static void *io_main(void *arg)
 	/* Byte times are tens of microseconds: ask for precise wakeups. */
 	prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
 	while (!atomic_load(&u->stop)) {
-		uint64_t now = hs_uart_now_ns();
+		uint64_t now;
 		unsigned moved;
 
+		if (atomic_load(&u->io_hold))
+			hold_io(u);
+		now = hs_uart_now_ns();
 		take_breaks(u);
 		moved = tx_pump(u, now) + rx_pump(u, now);
 		if (moved) {
