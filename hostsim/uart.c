@@ -114,14 +114,39 @@ unsigned hs_uart_tx_level(struct hs_uart *u)
 	return t > h ? (unsigned)(t - h) : 0;
 }
 
-/* Returns false if the FIFO was full (the byte is lost, as on a 16550). */
+/*
+ * Paced: the FIFO takes the byte if fewer than its depth are waiting to
+ * start and the backlog has room; the byte then starts when the line is
+ * free and ends a byte time later. 16450 mode (FIFOs off) has a single
+ * holding register.
+ */
+static bool tx_accept_paced(struct hs_uart *u)
+{
+	uint64_t now = hs_uart_now_ns(), b = hs_uart_byte_ns(u);
+	uint64_t end = atomic_load(&u->tx_end), un;
+	unsigned depth = atomic_load(&u->fcr_on) ? HS_FIFO : 1;
+
+	do {
+		un = hs_uart_tx_unended(end, now, b);
+		if ((un ? un - 1 : 0) >= depth ||
+		    hs_uart_tx_level(u) >= u->tx_backlog + HS_FIFO)
+			return false;
+	} while (!atomic_compare_exchange_weak(&u->tx_end, &end,
+					       (end > now ? end : now) + b));
+	if (end < now) /* the line had gone quiet: the kernel was late */
+		atomic_fetch_add_explicit(&u->st_idle_starts, 1,
+					  memory_order_relaxed);
+	return true;
+}
+
+/*
+ * Returns false if the FIFO was full (the byte is lost, as on a 16550).
+ * Paced, the time slot is taken before the ring slot: a signal handler
+ * that writes THR in between goes first on the wire, as its OUT would.
+ */
 static bool tx_put(struct hs_uart *u, uint8_t b)
 {
-	/* 16450 mode (FIFOs off) has a single holding register. */
-	unsigned depth = u->clock_baud && !atomic_load(&u->fcr_on) ? 1
-								  : u->tx_depth;
-
-	if (depth < HS_TX_RING && hs_uart_tx_level(u) >= depth)
+	if (u->clock_baud && !tx_accept_paced(u))
 		return false;
 	for (;;) {
 		uint64_t t = atomic_load(&u->tx_tail);
@@ -136,7 +161,7 @@ static bool tx_put(struct hs_uart *u, uint8_t b)
 				return true;
 			}
 		} else if ((v >> 9) < t) {
-			return false; /* position t - 16 not taken yet */
+			return false; /* position t - HS_TX_RING not taken */
 		} else {
 			atomic_compare_exchange_strong(&u->tx_tail, &t, t + 1);
 		}
@@ -254,6 +279,27 @@ static uint8_t read_rbr(struct hs_uart *u)
 	return (uint8_t)rx_take(u, 1);
 }
 
+/*
+ * THRE and TEMT. Unpaced: THRE is room for a FIFO load in the elastic
+ * ring. Paced: THRE once the last accepted byte has started (the FIFO
+ * is empty), TEMT once it has ended, both from the clock; the ring
+ * (level) only matters when the backlog behind the UART is full.
+ */
+static uint8_t tx_empty_bits(struct hs_uart *u, unsigned level)
+{
+	uint64_t un;
+
+	if (!u->clock_baud)
+		return level <= HS_TX_RING - HS_FIFO
+			       ? (level == 0 ? LSR_THRE | LSR_TEMT : LSR_THRE)
+			       : 0;
+	if (level > u->tx_backlog)
+		return 0; /* the I/O thread is that far behind: hold */
+	un = hs_uart_tx_unended(atomic_load(&u->tx_end), hs_uart_now_ns(),
+				hs_uart_byte_ns(u));
+	return un == 0 ? LSR_THRE | LSR_TEMT : un == 1 ? LSR_THRE : 0;
+}
+
 static uint8_t read_lsr(struct hs_uart *u)
 {
 	uint8_t lsr = atomic_exchange(&u->lsr_sticky, 0) & LSR_OE;
@@ -272,12 +318,7 @@ static uint8_t read_lsr(struct hs_uart *u)
 			lsr |= LSR_BI;
 	}
 	level = hs_uart_tx_level(u);
-	/* Paced: the FIFO is empty. Unpaced: room for a FIFO load. */
-	if (u->clock_baud ? level == 0 : level <= HS_TX_RING - HS_FIFO)
-		lsr |= LSR_THRE;
-	if (level == 0 && (!u->clock_baud || hs_uart_now_ns() >=
-						  atomic_load(&u->tx_busy_until)))
-		lsr |= LSR_TEMT;
+	lsr |= tx_empty_bits(u, level);
 	if (level)
 		kick_tx(u); /* the end of a burst of THR writes */
 	poll_backoff(u);
@@ -369,8 +410,29 @@ static void write_ier(struct hs_uart *u, uint8_t v)
 	uint8_t old = atomic_exchange(&u->ier, v & 0x0f);
 
 	/* Enabling THRI with the FIFO empty raises it at once. */
-	if (!(old & IER_THRI) && (v & IER_THRI) && hs_uart_tx_level(u) == 0)
+	if (!(old & IER_THRI) && (v & IER_THRI) &&
+	    (tx_empty_bits(u, hs_uart_tx_level(u)) & LSR_THRE))
 		atomic_store(&u->thri_pending, 1);
+}
+
+/*
+ * Paced FCR clear-TX: bytes waiting to start are gone, the one in the
+ * shifter finishes. The ring was emptied whole, so bytes that had left
+ * but were not carried yet (the backlog) are lost too: only a kernel
+ * that clears TX with bytes in flight can tell, and drivers clear it at
+ * init after TEMT.
+ */
+static void tx_clear_paced(struct hs_uart *u)
+{
+	uint64_t now = hs_uart_now_ns(), b = hs_uart_byte_ns(u);
+	uint64_t end = atomic_load(&u->tx_end), un;
+
+	do {
+		un = hs_uart_tx_unended(end, now, b);
+		if (un <= 1)
+			return;
+	} while (!atomic_compare_exchange_weak(&u->tx_end, &end,
+					       end - (un - 1) * b));
 }
 
 static void write_fcr(struct hs_uart *u, uint8_t v)
@@ -382,9 +444,12 @@ static void write_fcr(struct hs_uart *u, uint8_t v)
 		v |= FCR_CLEAR_RX | FCR_CLEAR_TX;
 	if (v & FCR_CLEAR_RX)
 		rx_take(u, HS_FIFO);
-	if (v & FCR_CLEAR_TX)
+	if (v & FCR_CLEAR_TX) {
 		while (hs_uart_tx_pop(u) >= 0)
 			;
+		if (u->clock_baud)
+			tx_clear_paced(u);
+	}
 }
 
 void hs_uart_out(void *uart, unsigned reg, uint8_t value)

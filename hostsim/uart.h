@@ -17,7 +17,14 @@
  * Unpaced, both FIFOs are elastic: THRE means "room for 16 more" (a
  * 4 KiB ring behind it) and RX holds what the kernel has not read, so a
  * driver that bursts 16 bytes per THRE never waits for the I/O thread.
- * Paced, TX is a real 16-byte FIFO and TEMT lags THRE by a byte time.
+ * Paced, TX is a real 16-byte FIFO and TEMT lags THRE by a byte time,
+ * and both follow from time alone: a byte written at t starts when the
+ * line is free (at t, or when the byte before it ends) and has left the
+ * UART one byte time later, whether or not the I/O thread has run, as a
+ * real shifter runs at line rate whatever the CPUs do. Bytes that have
+ * left wait in a backlog (tx_backlog) until the I/O thread carries them
+ * to the far end; only when that backlog is full does THRE wait for the
+ * I/O thread (the transmitter holds, as under flow control).
  * Unpaced, a kernel polling LSR with nothing happening gives its CPU
  * away (sched_yield) after 64 such reads, so an oversubscribed host
  * still runs the I/O thread.
@@ -65,6 +72,12 @@ struct hs_uart_config {
 	uint32_t pace_baud;		/* rate at divisor 1; 0: unpaced */
 	unsigned flags;			/* HS_UART_* */
 	size_t cable_len;		/* bytes buffered each way; 0: 64 KiB */
+	/*
+	 * Paced: bytes that have left the UART and the I/O thread has not
+	 * carried yet, at most; 0: 4080 (354 ms at 115200 8N1 of a host
+	 * too busy to run the I/O thread). Beyond it THRE waits.
+	 */
+	unsigned tx_backlog;
 	struct hs_linkfault_cfg rx_fault;	/* far end -> kernel */
 	struct hs_linkfault_cfg tx_fault;	/* kernel -> far end */
 };

@@ -66,7 +66,13 @@ struct hs_uart {
 	/* TX: CPUs put (tagged slots), the I/O thread takes. */
 	_Atomic uint64_t tx_slot[HS_TX_RING];
 	_Atomic uint64_t tx_head, tx_tail;
-	_Atomic uint64_t tx_busy_until;	/* ns: the shifter is busy (TEMT) */
+	/*
+	 * Paced: ns when the stop bit of the last byte the FIFO accepted
+	 * ends. The register path alone moves it (see hs_uart_tx_unended),
+	 * so THRE, TEMT and FIFO room follow from time, not from when the
+	 * I/O thread last ran (issue 13).
+	 */
+	_Atomic uint64_t tx_end;
 
 	_Atomic uint8_t io_sleeping;	/* I/O thread is (about to be) in poll */
 	_Atomic uint8_t tx_watching;	/* ...and wakes for TX by itself */
@@ -83,7 +89,7 @@ struct hs_uart {
 
 	/* ---- configuration: fixed after open ---- */
 	uint32_t clock_baud;		/* paced: the rate at divisor 1; 0: unpaced */
-	unsigned tx_depth;		/* HS_FIFO paced, HS_TX_RING unpaced */
+	unsigned tx_backlog;		/* paced: sent, not yet carried */
 	unsigned flags;
 	enum hs_far_kind kind;
 	char where[PATH_MAX];
@@ -106,10 +112,9 @@ struct hs_uart {
 	size_t cable_cap, cable_off, cable_len;
 	bool cable_blocked;	/* last far-end write would block */
 	uint8_t *scratch;	/* fault injector output, 2 x read chunk */
-	uint64_t rx_line_free, tx_line_free;	/* ns: the line is busy until */
-	uint64_t tx_empty_at;	/* ns: the FIFO last became empty */
-	bool rx_idle, tx_idle;
-	bool rx_stalled, tx_stalled;	/* held up by a full buffer */
+	uint64_t rx_line_free;	/* ns: the line is busy until */
+	bool rx_idle;
+	bool rx_stalled;	/* held up by a full buffer */
 	uint8_t telnet;		/* 1: last byte read was IAC (0xff) */
 	struct hs_linkfault rxf, txf;
 };
@@ -124,6 +129,20 @@ void hs_uart_fifos_clear(struct hs_uart *u);
 uint64_t hs_uart_now_ns(void);
 /* Paced: one character's time on the line, from DLL/DLM and LCR now. */
 uint64_t hs_uart_byte_ns(const struct hs_uart *u);
+
+/*
+ * Paced: of the bytes the FIFO accepted, how many have not finished
+ * their stop bit by now (the one in the shifter included), for tx_end
+ * end and byte time b. Those still waiting sit back to back behind the
+ * shifter's byte (each started when the one before it ended), so the
+ * count follows from end alone. The I/O thread may carry every byte
+ * older than these to the far end: they have left the UART.
+ */
+static inline uint64_t hs_uart_tx_unended(uint64_t end, uint64_t now,
+					  uint64_t b)
+{
+	return end > now ? (end - now + b - 1) / b : 0;
+}
 
 /* uart_far.c: the far end of the cable. */
 int hs_far_open(struct hs_uart *u, const char *spec, char *err,

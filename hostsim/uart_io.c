@@ -6,8 +6,10 @@
  *
  * RX path: far end -> read -> fault injector -> stage (the cable) ->
  *   [line pacing] -> rx ring (FIFO, elastic unless HS_UART_OVERRUN).
- * TX path: tx FIFO (16) -> [line pacing] -> fault injector -> cable ->
- *   write -> far end. MCR.LOOP sends popped bytes to the rx ring instead.
+ * TX path: tx FIFO (16, timed by the register path when paced) ->
+ *   backlog (what has left the UART, same ring) -> fault injector ->
+ *   cable -> write -> far end. MCR.LOOP sends popped bytes to the rx
+ *   ring instead.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* ptsname_r, accept4, ppoll, eventfd */
@@ -157,67 +159,45 @@ static size_t tx_room(struct hs_uart *u)
 }
 
 /*
- * When an empty FIFO means the line has gone idle: once it is free and
- * the kernel has had a byte time to answer THRE. Measured from when THRE
- * really showed, so this thread's own lateness (catching up) does not
- * count against the kernel.
+ * Paced: how many of the ring's bytes have left the UART by now (their
+ * stop bit is over), and in *next the time the next one will have, or
+ * 0 if none is under way. The ring may hold fewer than the FIFO
+ * accepted (a writer between its two steps): then this counts low,
+ * never early.
  */
-static uint64_t tx_idle_at(const struct hs_uart *u)
+static unsigned tx_sent(struct hs_uart *u, uint64_t now, uint64_t *next)
 {
-	uint64_t t = u->tx_empty_at + hs_uart_byte_ns(u);
+	uint64_t b = hs_uart_byte_ns(u), end = atomic_load(&u->tx_end);
+	uint64_t un = hs_uart_tx_unended(end, now, b);
+	unsigned level = hs_uart_tx_level(u);
 
-	return t > u->tx_line_free ? t : u->tx_line_free;
+	*next = un ? end - (un - 1) * b : 0;
+	return level > un ? level - (unsigned)un : 0;
 }
 
 /*
- * Line pacing, the same rule both ways (see rx_pump): a byte starts when
- * the line is free (back to back, catching up if this thread woke late),
- * or when it shows up if the line had gone idle; it is on the far side
- * one byte time later. *_idle: the line had nothing to send when it
- * became free.
+ * Carry bytes that have left the UART to the far end (or back to the
+ * receiver in loopback). Paced, the register path has timed them
+ * already (tx_accept_paced): this thread only delivers what is due,
+ * late if it was not scheduled, never early.
  */
 static unsigned tx_pump(struct hs_uart *u, uint64_t now)
 {
 	uint8_t got[256], out[2 * sizeof(got)];
 	bool loop = looped(u), fault = hs_linkfault_active(&u->txf);
-	size_t room = tx_room(u), n = 0;
+	size_t room = tx_room(u), n = 0, due;
+	uint64_t next;
 	int b;
 
-	if (room < sizeof(got)) {
-		if (room == 0 && hs_uart_tx_level(u))
-			u->tx_stalled = true; /* far end not reading */
-	} else {
+	if (room > sizeof(got))
 		room = sizeof(got);
-	}
+	if (paced(u) && (due = tx_sent(u, now, &next)) < room)
+		room = due;
 	while (n < room) {
-		if (paced(u) && !u->tx_idle && u->tx_line_free > now)
-			break;
 		b = hs_uart_tx_pop(u);
 		if (b < 0)
 			break;
-		if (paced(u)) {
-			/* Back to back, catching up if we woke late; from
-			 * now if the line had idled or the cable stalled. */
-			uint64_t start = u->tx_idle || u->tx_stalled
-						 ? now
-						 : u->tx_line_free;
-
-			if (u->tx_idle)
-				atomic_fetch_add_explicit(&u->st_idle_starts, 1,
-							  memory_order_relaxed);
-			u->tx_idle = u->tx_stalled = false;
-			u->tx_line_free = start + hs_uart_byte_ns(u);
-		}
 		got[n++] = (uint8_t)b;
-	}
-	if (paced(u)) {
-		atomic_store(&u->tx_busy_until, u->tx_line_free);
-		if (hs_uart_tx_level(u) == 0) {
-			if (n)
-				u->tx_empty_at = now; /* THRE shows from now */
-			if (now >= tx_idle_at(u))
-				u->tx_idle = true;
-		}
 	}
 	if (n == 0)
 		return 0;
@@ -362,12 +342,17 @@ static void tx_flush(struct hs_uart *u)
 	u->cable_blocked = false;
 }
 
-/* Could tx_pump take a byte right now? Then do not sleep. */
-static bool tx_ready(struct hs_uart *u, uint64_t now)
+/*
+ * Could tx_pump take a byte right now, or has one come in that a sleep
+ * without a TX timeout (timed false) would miss? Then do not sleep.
+ */
+static bool tx_ready(struct hs_uart *u, uint64_t now, bool timed)
 {
+	uint64_t next;
+
 	if (hs_uart_tx_level(u) == 0 || tx_room(u) == 0)
 		return false;
-	return !paced(u) || u->tx_idle || u->tx_line_free <= now;
+	return !paced(u) || !timed || tx_sent(u, now, &next) > 0;
 }
 
 static int64_t until(uint64_t t, uint64_t now)
@@ -383,12 +368,15 @@ static void wait_events(struct hs_uart *u, uint64_t now, bool busy)
 	int64_t far_ns = INT64_MAX, wait_ns = INT64_MAX;
 	struct timespec ts, *tsp = NULL;
 	int nfar = hs_far_pollfds(u, &p[1], &far_ns);
+	uint64_t next = 0;
+	bool timed = false;
 	int ev;
 
-	if (paced(u) && !u->tx_idle && tx_room(u))
-		wait_ns = until(hs_uart_tx_level(u) ? u->tx_line_free
-						    : tx_idle_at(u),
-				now);
+	/* Paced: wake when the oldest byte in flight has left the UART. */
+	if (paced(u) && hs_uart_tx_level(u) && tx_room(u)) {
+		timed = true;
+		wait_ns = tx_sent(u, now, &next) ? 0 : until(next, now);
+	}
 	if (paced(u) && u->stage_len && !looped(u) && !u->rx_stalled) {
 		int64_t d = until(u->rx_line_free + hs_uart_byte_ns(u), now);
 
@@ -402,11 +390,10 @@ static void wait_events(struct hs_uart *u, uint64_t now, bool busy)
 	if (wait_ns != 0) {
 		/* No TX wakeups needed while a byte time is due or the far
 		 * end holds the cable up (POLLOUT wakes us then). */
-		atomic_store(&u->tx_watching,
-			     (paced(u) && !u->tx_idle) || tx_room(u) == 0);
+		atomic_store(&u->tx_watching, timed || tx_room(u) == 0);
 		/* Dekker with kick(): we see the byte, or it sees us asleep. */
 		atomic_store(&u->io_sleeping, 1);
-		if (tx_ready(u, now) || atomic_load(&u->break_req) ||
+		if (tx_ready(u, now, timed) || atomic_load(&u->break_req) ||
 		    atomic_load(&u->stop))
 			wait_ns = 0;
 	}
@@ -550,6 +537,8 @@ int hs_uart_open_cfg(struct hs_uart **out, const struct hs_uart_config *cfg,
 		return fail(err, errlen, "no spec");
 	if (cfg->pace_baud > 10000000)
 		return fail(err, errlen, "pace_baud above 10 Mbaud");
+	if (cfg->tx_backlog > HS_TX_RING - HS_FIFO)
+		return fail(err, errlen, "tx_backlog above 4080");
 	u = calloc(1, sizeof(*u));
 	if (!u)
 		return fail(err, errlen, "out of memory");
@@ -574,11 +563,12 @@ int hs_uart_open_cfg(struct hs_uart **out, const struct hs_uart_config *cfg,
 	}
 	for (unsigned i = 0; i < HS_TX_RING; i++)
 		atomic_init(&u->tx_slot[i], TX_EMPTY(i));
-	u->tx_depth = u->clock_baud ? HS_FIFO : HS_TX_RING;
+	u->tx_backlog = cfg->tx_backlog ? cfg->tx_backlog
+					: HS_TX_RING - HS_FIFO;
 	/* As firmware leaves a PC's COM port: divisor 1, 8N1. */
 	atomic_init(&u->dll, 1);
 	atomic_init(&u->lcr, 0x03);
-	u->rx_idle = u->tx_idle = true;
+	u->rx_idle = true;
 	hs_linkfault_init(&u->rxf, &cfg->rx_fault);
 	hs_linkfault_init(&u->txf, &cfg->tx_fault);
 	if (hs_far_open(u, cfg->spec, err, errlen) < 0) {

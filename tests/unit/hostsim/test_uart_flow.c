@@ -6,6 +6,7 @@
  * handlers that interrupt register access.
  */
 #include <check.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -218,6 +219,129 @@ START_TEST(test_paced_temt)
 }
 END_TEST
 
+/* The model's byte time at 115200 8N1 (hs_uart_byte_ns rounds down). */
+#define BYTE_NS_115200 86805u
+
+/*
+ * Issue 13: a host too busy to run the model's I/O thread must not fail
+ * a paced send, since a real shifter runs at line rate whatever the
+ * CPUs do. The thread is held for the whole send, however long the
+ * driver polls; before the fix THRE never came and the driver gave up
+ * after its 2^21 polls (KSTUB_EIO). The send still takes the line's
+ * time, and once the thread runs the far end gets every byte, in order,
+ * none before its stop bit could have ended on a real line.
+ */
+START_TEST(test_paced_io_starved)
+{
+	struct hs_uart *u = open_cfg("tcp:127.0.0.1:0", 115200, 0);
+	enum { N = 2880 }; /* 250 ms on the line: within the backlog */
+	static uint8_t src[N], got[N];
+	uint64_t t0, t1, end, ahead = 0;
+	struct hs_uart_stats st;
+	struct kstub_serial s;
+	size_t done = 0;
+	int fd;
+
+	mu_fill(src, N, 19);
+	mu_kernel_init(&s, u, 0);
+	fd = mu_connect(u);
+	ck_assert(MU_WAIT(hs_uart_in(u, KSTUB_UART_MSR) & 0x80, 5));
+	hs_uart_test_hold_io(u, true);
+	t0 = mu_now_ns();
+	ck_assert_int_eq(kstub_serial_ops.send(&s, src, N), 0);
+	t1 = mu_now_ns();
+	hs_uart_get_stats(u, &st);
+	ck_assert_uint_eq(st.tx_bytes, 0); /* the thread really was held */
+	/* Paced by the clock: all but the FIFO's last load had started. */
+	ck_assert_uint_ge(t1 - t0, (uint64_t)(N - KSTUB_UART_FIFO_LEN - 1) *
+					   BYTE_NS_115200);
+	hs_uart_test_hold_io(u, false);
+	end = mu_now_ns() + 10000000000ull;
+	while (done < N && mu_now_ns() < end) {
+		struct pollfd pf = {fd, POLLIN, 0};
+		ssize_t n;
+		uint64_t t, line;
+
+		if (poll(&pf, 1, 20) <= 0)
+			continue;
+		n = read(fd, got + done, N - done);
+		if (n <= 0)
+			continue;
+		done += (size_t)n;
+		t = mu_now_ns();
+		/* What a real line could have delivered by t. */
+		line = (t - t0) / BYTE_NS_115200;
+		if (done > line && done - line > ahead)
+			ahead = done - line;
+	}
+	ck_assert_uint_eq(done, N);
+	ck_assert_mem_eq(got, src, N);
+	ck_assert_uint_eq(ahead, 0);
+	printf("uart model paced, I/O thread held for the whole send: "
+	       "%d bytes sent in %.1f ms (line: %.1f ms), delivered whole\n",
+	       N, (double)(t1 - t0) / 1e6,
+	       (double)N * BYTE_NS_115200 / 1e6);
+	close(fd);
+	hs_uart_close(u);
+}
+END_TEST
+
+/*
+ * The backlog's bound: once the I/O thread is that far behind, THRE and
+ * TEMT wait for it (the transmitter holds, as under flow control), a
+ * THR write past the FIFO is lost as on a 16550, and nothing accepted
+ * is lost when the thread runs again.
+ */
+START_TEST(test_paced_backlog_full)
+{
+	struct hs_uart_config cfg = {.spec = "tcp:127.0.0.1:0",
+				     .pace_baud = 115200, .tx_backlog = 64};
+	struct hs_uart *u = mu_open(&cfg);
+	enum { N = 64 + 16 };
+	uint8_t src[N];
+	struct hs_uart_stats st;
+	uint64_t gone;
+	int fd;
+
+	mu_fill(src, N, 23);
+	fd = mu_connect(u);
+	ck_assert(MU_WAIT(hs_uart_in(u, KSTUB_UART_MSR) & 0x80, 5));
+	hs_uart_out(u, KSTUB_UART_FCR, 0x07);
+	hs_uart_test_hold_io(u, true);
+	for (int i = 0; i < N; i += 16) {
+		/* Each FIFO load empties on the clock alone. */
+		ck_assert(MU_WAIT(hs_uart_in(u, KSTUB_UART_LSR) &
+					  KSTUB_UART_LSR_THRE, 1));
+		for (int k = 0; k < 16; k++)
+			hs_uart_out(u, KSTUB_UART_THR, src[i + k]);
+	}
+	/* Once all N have left the UART, the backlog is over its bound. */
+	gone = mu_now_ns() + (uint64_t)N * BYTE_NS_115200;
+	ck_assert(MU_WAIT(mu_now_ns() >= gone, 1));
+	ck_assert_uint_eq(hs_uart_in(u, KSTUB_UART_LSR) &
+				  (KSTUB_UART_LSR_THRE | KSTUB_UART_LSR_TEMT),
+			  0);
+	hs_uart_out(u, KSTUB_UART_THR, 'x');
+	hs_uart_get_stats(u, &st);
+	ck_assert_uint_eq(st.tx_overflows, 1);
+	ck_assert_uint_eq(st.tx_bytes, 0);
+	hs_uart_test_hold_io(u, false);
+	ck_assert(MU_WAIT(hs_uart_in(u, KSTUB_UART_LSR) & KSTUB_UART_LSR_TEMT,
+			  5));
+	{
+		uint8_t got[N];
+		struct mu_pump rd = {.fd = fd, .buf = got, .len = N,
+				     .secs = 5};
+
+		mu_pump_start(&rd);
+		ck_assert_uint_eq(mu_pump_join(&rd), N);
+		ck_assert_mem_eq(got, src, N);
+	}
+	close(fd);
+	hs_uart_close(u);
+}
+END_TEST
+
 START_TEST(test_unpaced_throughput)
 {
 	struct hs_uart *u = open_cfg("tcp:127.0.0.1:0", 0, 0);
@@ -394,6 +518,8 @@ Suite *uart_flow_suite(void)
 	tcase_add_test(tc, test_overrun_when_asked);
 	tcase_add_test(tc, test_pacing);
 	tcase_add_test(tc, test_paced_temt);
+	tcase_add_test(tc, test_paced_io_starved);
+	tcase_add_test(tc, test_paced_backlog_full);
 	tcase_add_test(tc, test_unpaced_throughput);
 	tcase_add_test(tc, test_fault_injection);
 	tcase_add_test(tc, test_signal_reentry);
