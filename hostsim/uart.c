@@ -191,11 +191,50 @@ int hs_uart_tx_pop(struct hs_uart *u)
 	}
 }
 
+/*
+ * Move rx_vis over the published bytes whose stop bit has arrived, as
+ * the clock says: any CPU may, so a byte is readable on time whether or
+ * not the I/O thread runs then. rx_due is read only below rx_pub, which
+ * the I/O thread publishes after the slot and its time.
+ */
+static uint32_t rx_visible(struct hs_uart *u)
+{
+	uint32_t v = atomic_load(&u->rx_vis);
+	uint32_t pub = atomic_load_explicit(&u->rx_pub, memory_order_acquire);
+	uint64_t now = 0;
+
+	/* Another CPU may have moved rx_vis past our (older) rx_pub. */
+	while ((int32_t)(pub - v) > 0) {
+		uint64_t due = atomic_load(&u->rx_due[v & u->rx_mask]);
+
+		if (due && !now)
+			now = hs_uart_now_ns();
+		if (due > now)
+			break;
+		/* On failure v is what another CPU moved it to. */
+		if (atomic_compare_exchange_weak(&u->rx_vis, &v, v + 1))
+			v++;
+	}
+	return v;
+}
+
 uint32_t hs_uart_rx_count(struct hs_uart *u)
 {
 	uint32_t h = atomic_load(&u->rx_head);
 
-	return atomic_load(&u->rx_vis) - h;
+	return rx_visible(u) - h;
+}
+
+uint32_t hs_uart_rx_due_upto(struct hs_uart *u)
+{
+	return rx_visible(u);
+}
+
+uint32_t hs_uart_rx_queued(struct hs_uart *u)
+{
+	uint32_t h = atomic_load(&u->rx_head);
+
+	return atomic_load(&u->rx_pub) - h;
 }
 
 /* RX: one producer (the I/O thread), any number of takers. */
@@ -205,7 +244,7 @@ static int rx_take(struct hs_uart *u, uint32_t max)
 
 	for (;;) {
 		uint32_t h = atomic_load(&u->rx_head);
-		uint32_t avail = atomic_load(&u->rx_vis) - h;
+		uint32_t avail = rx_visible(u) - h;
 		uint32_t take = avail < max ? avail : max;
 		uint16_t v;
 
@@ -220,7 +259,7 @@ static int rx_take(struct hs_uart *u, uint32_t max)
 	}
 	/* Room again for a waiting I/O thread: half the ring, to batch. */
 	if (atomic_load(&u->rx_want_room) &&
-	    hs_uart_rx_count(u) <= u->rx_mask / 2 &&
+	    hs_uart_rx_queued(u) <= u->rx_mask / 2 &&
 	    atomic_exchange(&u->rx_want_room, 0))
 		hs_uart_wake(u);
 	return n;
@@ -264,7 +303,12 @@ void hs_uart_fifos_clear(struct hs_uart *u)
 {
 	unsigned n;
 
-	/* The I/O thread (the caller) is the only producer. */
+	/* The I/O thread (the caller) is the only producer: what it has
+	 * published and is not due yet goes too. */
+	uint32_t v = atomic_load(&u->rx_vis), pub = atomic_load(&u->rx_pub);
+
+	while (v != pub && !atomic_compare_exchange_weak(&u->rx_vis, &v, pub))
+		;
 	while (hs_uart_rx_count(u))
 		rx_take(u, UINT32_MAX);
 	for (n = hs_uart_tx_level(u); n && hs_uart_tx_pop(u) >= 0; n--)
@@ -306,7 +350,7 @@ static uint8_t read_lsr(struct hs_uart *u)
 	uint32_t h = atomic_load(&u->rx_head);
 	unsigned level;
 
-	if (atomic_load(&u->rx_vis) != h) {
+	if (rx_visible(u) != h) {
 		_Atomic uint16_t *slot = &u->rx_slot[h & u->rx_mask];
 		uint16_t v = atomic_load(slot);
 

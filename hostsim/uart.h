@@ -113,7 +113,8 @@ const char *hs_uart_where(const struct hs_uart *u);
 void hs_uart_send_break(struct hs_uart *u);
 
 struct hs_uart_stats {
-	uint64_t rx_bytes;	/* delivered to the kernel's RBR side */
+	uint64_t rx_bytes;	/* handed to the receiver (paced: some
+				 * may still be on the line, due later) */
 	uint64_t tx_bytes;	/* taken from the TX FIFO */
 	uint64_t rx_overruns;	/* bytes lost to a full FIFO (OVERRUN) */
 	uint64_t tx_overflows;	/* THR writes into a full TX FIFO */

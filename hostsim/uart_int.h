@@ -57,10 +57,16 @@ struct hs_uart {
 	_Atomic uint8_t rbr_last;	/* what RBR reads when the FIFO is empty */
 	_Atomic uint32_t idle_polls;	/* LSR reads that brought nothing */
 
-	/* RX: the I/O thread fills [rx_vis..), CPUs take from rx_head. */
+	/*
+	 * RX: the I/O thread fills [rx_pub..), each byte with the time its
+	 * stop bit arrives (rx_due); CPUs move rx_vis over the bytes that
+	 * are due (hs_uart_rx_count), so a paced byte shows on time even
+	 * if the I/O thread is not running then, and take from rx_head.
+	 */
 	_Atomic uint16_t *rx_slot;	/* byte | HS_RX_BI */
+	_Atomic uint64_t *rx_due;	/* ns; 0: at once */
 	uint32_t rx_mask;		/* ring size - 1 */
-	_Atomic uint32_t rx_head, rx_vis;
+	_Atomic uint32_t rx_head, rx_vis, rx_pub;
 	_Atomic uint8_t rx_want_room;	/* I/O thread waits for space */
 
 	/* TX: CPUs put (tagged slots), the I/O thread takes. */
@@ -113,8 +119,8 @@ struct hs_uart {
 	bool cable_blocked;	/* last far-end write would block */
 	uint8_t *scratch;	/* fault injector output, 2 x read chunk */
 	uint64_t rx_line_free;	/* ns: the line is busy until */
-	bool rx_idle;
-	bool rx_stalled;	/* held up by a full buffer */
+	bool rx_stalled;	/* lossless: the ring was full */
+	uint32_t rx_told;	/* how far irq() has been raised */
 	uint8_t telnet;		/* 1: last byte read was IAC (0xff) */
 	struct hs_linkfault rxf, txf;
 };
@@ -122,7 +128,12 @@ struct hs_uart {
 /* uart.c: FIFO primitives shared with the I/O thread. */
 int hs_uart_tx_pop(struct hs_uart *u);
 unsigned hs_uart_tx_level(struct hs_uart *u);
+/* Bytes the kernel can read now (due); any thread. */
 uint32_t hs_uart_rx_count(struct hs_uart *u);
+/* Bytes published, due or not: room left for the I/O thread. */
+uint32_t hs_uart_rx_queued(struct hs_uart *u);
+/* The position up to which bytes are due (rx_vis, moved on). */
+uint32_t hs_uart_rx_due_upto(struct hs_uart *u);
 void hs_uart_wake(struct hs_uart *u);
 /* The carrier dropped: nothing in either FIFO outlives the peer. */
 void hs_uart_fifos_clear(struct hs_uart *u);

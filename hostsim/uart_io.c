@@ -64,6 +64,7 @@ void hs_uart_set_carrier(struct hs_uart *u, bool on)
 		u->rx_stalled = false;
 		u->telnet = 0;
 		hs_uart_fifos_clear(u);
+		u->rx_told = atomic_load(&u->rx_pub); /* nothing to raise */
 	}
 }
 
@@ -120,13 +121,15 @@ static void stage_put(struct hs_uart *u, uint16_t v)
 }
 
 /*
- * Make one byte visible to the kernel. Lossless mode waits for ring
- * space (returns false); OVERRUN mode drops it like a full 16550 FIFO.
+ * Hand one byte to the receiver, readable from due (ns; 0: at once).
+ * Lossless mode waits for ring space (returns false); OVERRUN mode drops
+ * it like a full 16550 FIFO (the caller hands such bytes over only once
+ * due, so the FIFO's fill is the kernel's doing).
  */
-static bool rx_deliver(struct hs_uart *u, uint16_t v)
+static bool rx_deliver(struct hs_uart *u, uint16_t v, uint64_t due)
 {
-	uint32_t vis = atomic_load_explicit(&u->rx_vis, memory_order_relaxed);
-	uint32_t count = hs_uart_rx_count(u);
+	uint32_t pub = atomic_load_explicit(&u->rx_pub, memory_order_relaxed);
+	uint32_t count = hs_uart_rx_queued(u);
 
 	if (u->flags & HS_UART_OVERRUN) {
 		if (count >= (atomic_load(&u->fcr_on) ? HS_FIFO : 1)) {
@@ -136,13 +139,16 @@ static bool rx_deliver(struct hs_uart *u, uint16_t v)
 		}
 	} else if (count > u->rx_mask) {
 		atomic_store(&u->rx_want_room, 1);
-		if (hs_uart_rx_count(u) > u->rx_mask)
+		if (hs_uart_rx_queued(u) > u->rx_mask)
 			return false;
 		atomic_store(&u->rx_want_room, 0);
 	}
-	atomic_store_explicit(&u->rx_slot[vis & u->rx_mask], v,
+	/* Slot and time first: a CPU reads them only below rx_pub. */
+	atomic_store_explicit(&u->rx_due[pub & u->rx_mask], due,
 			      memory_order_relaxed);
-	atomic_store_explicit(&u->rx_vis, vis + 1, memory_order_release);
+	atomic_store_explicit(&u->rx_slot[pub & u->rx_mask], v,
+			      memory_order_relaxed);
+	atomic_store_explicit(&u->rx_pub, pub + 1, memory_order_release);
 	atomic_fetch_add_explicit(&u->st_rx, 1, memory_order_relaxed);
 	return true;
 }
@@ -207,7 +213,7 @@ static unsigned tx_pump(struct hs_uart *u, uint64_t now)
 	if (loop) {
 		/* The receiver hears the transmitter; nothing leaves. */
 		for (size_t i = 0; i < n; i++)
-			(void)rx_deliver(u, got[i]);
+			(void)rx_deliver(u, got[i], 0);
 	} else if (u->connected) {
 		size_t m = n;
 		const uint8_t *p = got;
@@ -241,36 +247,55 @@ static void raise_irq(struct hs_uart *u, uint32_t vis_before)
 	irq(atomic_load(&u->irq_arg));
 }
 
+/* Raise irq() for bytes that have come due since it was last raised. */
+static void rx_announce(struct hs_uart *u)
+{
+	uint32_t upto = hs_uart_rx_due_upto(u);
+
+	if (upto == u->rx_told)
+		return;
+	raise_irq(u, u->rx_told);
+	u->rx_told = upto;
+}
+
+/*
+ * Line pacing from the far end: a byte starts when the line is free, or
+ * when it was read if the line had gone quiet (rx_fill), and is readable
+ * one byte time later. Lossless, bytes are handed over at once with that
+ * time and CPUs see them when it comes (hs_uart_rx_count), so a starved
+ * I/O thread delays none it has read; after a full ring the far end
+ * resumes from now. OVERRUN mode hands each over when it is due, since
+ * whether the FIFO has room must be decided then.
+ */
 static unsigned rx_pump(struct hs_uart *u, uint64_t now)
 {
-	uint32_t vis_before = atomic_load(&u->rx_vis);
+	uint64_t b = hs_uart_byte_ns(u);
 	unsigned n = 0;
 
+	rx_announce(u);
 	if (looped(u))
 		return 0; /* the receiver is cut off from the line */
-	if (paced(u) && u->rx_idle && u->stage_len) {
-		u->rx_line_free = now; /* the first byte after a pause */
-		u->rx_idle = false;
-	}
 	while (u->stage_len) {
-		if (paced(u) && u->rx_line_free + hs_uart_byte_ns(u) > now)
-			break; /* its stop bit is still on the way */
-		if (!rx_deliver(u, u->stage[u->stage_off])) {
+		uint64_t due = 0;
+
+		if (paced(u)) {
+			if (u->rx_stalled && u->rx_line_free < now)
+				u->rx_line_free = now;
+			due = u->rx_line_free + b;
+			if ((u->flags & HS_UART_OVERRUN) && due > now)
+				break; /* its stop bit is still on the way */
+		}
+		if (!rx_deliver(u, u->stage[u->stage_off], due)) {
 			u->rx_stalled = true; /* lossless: kernel reads first */
 			break;
 		}
-		/* After a stall the far end resumes at the line rate. */
-		u->rx_line_free = u->rx_stalled ? now
-						: u->rx_line_free + hs_uart_byte_ns(u);
 		u->rx_stalled = false;
+		u->rx_line_free = due;
 		u->stage_off++;
 		u->stage_len--;
 		n++;
 	}
-	if (u->stage_len == 0)
-		u->rx_idle = true;
-	if (n)
-		raise_irq(u, vis_before);
+	rx_announce(u);
 	return n;
 }
 
@@ -292,6 +317,13 @@ static void rx_fill(struct hs_uart *u)
 	if (n < 0) {
 		hs_far_hangup(u);
 		return;
+	}
+	if (n > 0) {
+		uint64_t now = hs_uart_now_ns();
+
+		/* A quiet line: these bytes start as they come in. */
+		if (u->rx_line_free < now)
+			u->rx_line_free = now;
 	}
 	if (hs_linkfault_active(&u->rxf)) {
 		uint64_t before = u->rxf.corrupted + u->rxf.dropped +
@@ -377,9 +409,19 @@ static void wait_events(struct hs_uart *u, uint64_t now, bool busy)
 		timed = true;
 		wait_ns = tx_sent(u, now, &next) ? 0 : until(next, now);
 	}
-	if (paced(u) && u->stage_len && !looped(u) && !u->rx_stalled) {
-		int64_t d = until(u->rx_line_free + hs_uart_byte_ns(u), now);
+	if (paced(u)) {
+		uint32_t k = u->rx_told, h = atomic_load(&u->rx_head);
+		int64_t d = INT64_MAX;
 
+		/* The next irq() to raise: read bytes are not waited for. */
+		if ((int32_t)(h - k) > 0)
+			k = h;
+		if (k != atomic_load(&u->rx_pub))
+			d = until(atomic_load(&u->rx_due[k & u->rx_mask]), now);
+		if ((u->flags & HS_UART_OVERRUN) && u->stage_len &&
+		    !looped(u) && until(u->rx_line_free + hs_uart_byte_ns(u),
+					now) < d)
+			d = until(u->rx_line_free + hs_uart_byte_ns(u), now);
 		if (d < wait_ns)
 			wait_ns = d;
 	}
@@ -519,6 +561,7 @@ static void free_uart(struct hs_uart *u)
 	if (u->wake_fd >= 0)
 		close(u->wake_fd);
 	free(u->rx_slot);
+	free(u->rx_due);
 	free(u->stage);
 	free(u->cable);
 	free(u->scratch);
@@ -550,13 +593,14 @@ int hs_uart_open_cfg(struct hs_uart **out, const struct hs_uart_config *cfg,
 	rx = ring_size(cable);
 	u->rx_mask = rx - 1;
 	u->rx_slot = calloc(rx, sizeof(*u->rx_slot));
+	u->rx_due = calloc(rx, sizeof(*u->rx_due));
 	u->stage_cap = cable;
 	u->stage = calloc(cable, sizeof(*u->stage));
 	u->cable_cap = cable;
 	u->cable = malloc(cable);
 	u->scratch = malloc(2 * READ_CHUNK);
 	u->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (!u->rx_slot || !u->stage || !u->cable || !u->scratch ||
+	if (!u->rx_slot || !u->rx_due || !u->stage || !u->cable || !u->scratch ||
 	    u->wake_fd < 0) {
 		free_uart(u);
 		return fail(err, errlen, "out of memory or eventfd failed");
@@ -568,7 +612,6 @@ int hs_uart_open_cfg(struct hs_uart **out, const struct hs_uart_config *cfg,
 	/* As firmware leaves a PC's COM port: divisor 1, 8N1. */
 	atomic_init(&u->dll, 1);
 	atomic_init(&u->lcr, 0x03);
-	u->rx_idle = true;
 	hs_linkfault_init(&u->rxf, &cfg->rx_fault);
 	hs_linkfault_init(&u->txf, &cfg->tx_fault);
 	if (hs_far_open(u, cfg->spec, err, errlen) < 0) {

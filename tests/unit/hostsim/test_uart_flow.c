@@ -342,6 +342,44 @@ START_TEST(test_paced_backlog_full)
 }
 END_TEST
 
+/*
+ * The receive side of issue 13: bytes the I/O thread has read from the
+ * far end reach the kernel at the line rate even if the thread is held
+ * from the moment the first of them shows: their arrival follows from
+ * time too. None shows before a real line could have brought it.
+ */
+START_TEST(test_paced_rx_io_starved)
+{
+	struct hs_uart *u = open_cfg("tcp:127.0.0.1:0", 115200, 0);
+	enum { N = 1152 }; /* 100 ms on the line, one write, one read */
+	static uint8_t src[N], got[N];
+	uint64_t t0, t_first = 0, t_last = 0;
+	struct kstub_serial s;
+	int fd;
+
+	mu_fill(src, N, 29);
+	mu_kernel_init(&s, u, 0);
+	fd = mu_connect(u);
+	ck_assert(MU_WAIT(hs_uart_in(u, KSTUB_UART_MSR) & 0x80, 5));
+	t0 = mu_now_ns();
+	ck_assert_int_eq(write(fd, src, N), N);
+	ck_assert(MU_WAIT(hs_uart_in(u, KSTUB_UART_LSR) & KSTUB_UART_LSR_DR,
+			  5));
+	hs_uart_test_hold_io(u, true);
+	ck_assert_uint_eq(mu_kernel_recv(&s, got, N, 10, &t_first, &t_last),
+			  N);
+	hs_uart_test_hold_io(u, false);
+	ck_assert_mem_eq(got, src, N);
+	ck_assert_uint_ge(t_first - t0, BYTE_NS_115200);
+	ck_assert_uint_ge(t_last - t0, (uint64_t)N * BYTE_NS_115200);
+	printf("uart model paced, I/O thread held while receiving: %d bytes "
+	       "in %.1f ms (line: %.1f ms)\n", N,
+	       (double)(t_last - t0) / 1e6, (double)N * BYTE_NS_115200 / 1e6);
+	close(fd);
+	hs_uart_close(u);
+}
+END_TEST
+
 START_TEST(test_unpaced_throughput)
 {
 	struct hs_uart *u = open_cfg("tcp:127.0.0.1:0", 0, 0);
@@ -520,6 +558,7 @@ Suite *uart_flow_suite(void)
 	tcase_add_test(tc, test_paced_temt);
 	tcase_add_test(tc, test_paced_io_starved);
 	tcase_add_test(tc, test_paced_backlog_full);
+	tcase_add_test(tc, test_paced_rx_io_starved);
 	tcase_add_test(tc, test_unpaced_throughput);
 	tcase_add_test(tc, test_fault_injection);
 	tcase_add_test(tc, test_signal_reentry);
