@@ -317,8 +317,13 @@ void hs_uart_fifos_clear(struct hs_uart *u)
 
 static uint8_t read_rbr(struct hs_uart *u)
 {
-	if (hs_uart_rx_count(u) == 0)
+	uint32_t n = hs_uart_rx_count(u);
+
+	if (n == 0)
 		return atomic_load(&u->rbr_last);
+	if (u->clock_baud && n > HS_FIFO)
+		atomic_fetch_add_explicit(&u->st_rx_behind, 1,
+					  memory_order_relaxed);
 	poll_progress(u);
 	return (uint8_t)rx_take(u, 1);
 }
@@ -566,6 +571,7 @@ void hs_uart_get_stats(const struct hs_uart *u, struct hs_uart_stats *st)
 	st->rx_overruns = atomic_load(&u->st_overrun);
 	st->tx_overflows = atomic_load(&u->st_overflow);
 	st->tx_idle_starts = atomic_load(&u->st_idle_starts);
+	st->rx_behind = atomic_load(&u->st_rx_behind);
 	st->irqs = atomic_load(&u->st_irq);
 	st->connects = atomic_load(&u->st_conn);
 	st->refused = atomic_load(&u->st_refused);

@@ -121,6 +121,9 @@ struct hs_uart_stats {
 	uint64_t tx_idle_starts;	/* paced: bytes that found the line
 					 * idle (the first of a burst, or the
 					 * kernel refilled the FIFO too late) */
+	uint64_t rx_behind;	/* paced: RBR reads that found more than a
+				 * FIFO load due (the kernel fell behind;
+				 * a real 16550 would have overrun) */
 	uint64_t irqs;		/* irq() calls */
 	uint64_t connects;	/* peers accepted / pty opens seen */
 	uint64_t refused;	/* second peers turned away (tcp) */

@@ -90,7 +90,7 @@ struct hs_uart {
 	void *_Atomic irq_arg;
 
 	_Atomic uint64_t st_rx, st_tx, st_overrun, st_overflow, st_irq;
-	_Atomic uint64_t st_idle_starts;
+	_Atomic uint64_t st_idle_starts, st_rx_behind;
 	_Atomic uint64_t st_conn, st_refused, st_rxf, st_txf;
 
 	/* ---- configuration: fixed after open ---- */
