@@ -199,11 +199,13 @@ START_TEST(test_pacing)
 	else
 		printf("  (kernel side underran %llu times: host busy)\n",
 		       (unsigned long long)st.tx_idle_starts - 1);
-	/* Likewise slower only if the kernel let more than a FIFO load
-	 * pile up, which the model counts too. */
-	ck_assert_msg(rx < 11520 * 1.03, "rx %.0f", rx);
+	/* Measured where the kernel reads, so only if it kept up (never
+	 * more than a FIFO load piled up, which the model counts): a late
+	 * first read makes the line look fast, a late last one slow. The
+	 * check after the recv above holds either way. */
 	if (st.rx_behind == 0)
-		ck_assert_msg(rx > 11520 * 0.97, "rx %.0f", rx);
+		ck_assert_msg(rx > 11520 * 0.97 && rx < 11520 * 1.03,
+			      "rx %.0f", rx);
 	else
 		printf("  (kernel side fell behind on rx %llu times: host "
 		       "busy)\n", (unsigned long long)st.rx_behind);
