@@ -114,14 +114,39 @@ unsigned hs_uart_tx_level(struct hs_uart *u)
 	return t > h ? (unsigned)(t - h) : 0;
 }
 
-/* Returns false if the FIFO was full (the byte is lost, as on a 16550). */
+/*
+ * Paced: the FIFO takes the byte if fewer than its depth are waiting to
+ * start and the backlog has room; the byte then starts when the line is
+ * free and ends a byte time later. 16450 mode (FIFOs off) has a single
+ * holding register.
+ */
+static bool tx_accept_paced(struct hs_uart *u)
+{
+	uint64_t now = hs_uart_now_ns(), b = hs_uart_byte_ns(u);
+	uint64_t end = atomic_load(&u->tx_end), un;
+	unsigned depth = atomic_load(&u->fcr_on) ? HS_FIFO : 1;
+
+	do {
+		un = hs_uart_tx_unended(end, now, b);
+		if ((un ? un - 1 : 0) >= depth ||
+		    hs_uart_tx_level(u) >= u->tx_backlog + HS_FIFO)
+			return false;
+	} while (!atomic_compare_exchange_weak(&u->tx_end, &end,
+					       (end > now ? end : now) + b));
+	if (end < now) /* the line had gone quiet: the kernel was late */
+		atomic_fetch_add_explicit(&u->st_idle_starts, 1,
+					  memory_order_relaxed);
+	return true;
+}
+
+/*
+ * Returns false if the FIFO was full (the byte is lost, as on a 16550).
+ * Paced, the time slot is taken before the ring slot: a signal handler
+ * that writes THR in between goes first on the wire, as its OUT would.
+ */
 static bool tx_put(struct hs_uart *u, uint8_t b)
 {
-	/* 16450 mode (FIFOs off) has a single holding register. */
-	unsigned depth = u->clock_baud && !atomic_load(&u->fcr_on) ? 1
-								  : u->tx_depth;
-
-	if (depth < HS_TX_RING && hs_uart_tx_level(u) >= depth)
+	if (u->clock_baud && !tx_accept_paced(u))
 		return false;
 	for (;;) {
 		uint64_t t = atomic_load(&u->tx_tail);
@@ -136,7 +161,7 @@ static bool tx_put(struct hs_uart *u, uint8_t b)
 				return true;
 			}
 		} else if ((v >> 9) < t) {
-			return false; /* position t - 16 not taken yet */
+			return false; /* position t - HS_TX_RING not taken */
 		} else {
 			atomic_compare_exchange_strong(&u->tx_tail, &t, t + 1);
 		}
@@ -166,11 +191,50 @@ int hs_uart_tx_pop(struct hs_uart *u)
 	}
 }
 
+/*
+ * Move rx_vis over the published bytes whose stop bit has arrived, as
+ * the clock says: any CPU may, so a byte is readable on time whether or
+ * not the I/O thread runs then. rx_due is read only below rx_pub, which
+ * the I/O thread publishes after the slot and its time.
+ */
+static uint32_t rx_visible(struct hs_uart *u)
+{
+	uint32_t v = atomic_load(&u->rx_vis);
+	uint32_t pub = atomic_load_explicit(&u->rx_pub, memory_order_acquire);
+	uint64_t now = 0;
+
+	/* Another CPU may have moved rx_vis past our (older) rx_pub. */
+	while ((int32_t)(pub - v) > 0) {
+		uint64_t due = atomic_load(&u->rx_due[v & u->rx_mask]);
+
+		if (due && !now)
+			now = hs_uart_now_ns();
+		if (due > now)
+			break;
+		/* On failure v is what another CPU moved it to. */
+		if (atomic_compare_exchange_weak(&u->rx_vis, &v, v + 1))
+			v++;
+	}
+	return v;
+}
+
 uint32_t hs_uart_rx_count(struct hs_uart *u)
 {
 	uint32_t h = atomic_load(&u->rx_head);
 
-	return atomic_load(&u->rx_vis) - h;
+	return rx_visible(u) - h;
+}
+
+uint32_t hs_uart_rx_due_upto(struct hs_uart *u)
+{
+	return rx_visible(u);
+}
+
+uint32_t hs_uart_rx_queued(struct hs_uart *u)
+{
+	uint32_t h = atomic_load(&u->rx_head);
+
+	return atomic_load(&u->rx_pub) - h;
 }
 
 /* RX: one producer (the I/O thread), any number of takers. */
@@ -180,7 +244,7 @@ static int rx_take(struct hs_uart *u, uint32_t max)
 
 	for (;;) {
 		uint32_t h = atomic_load(&u->rx_head);
-		uint32_t avail = atomic_load(&u->rx_vis) - h;
+		uint32_t avail = rx_visible(u) - h;
 		uint32_t take = avail < max ? avail : max;
 		uint16_t v;
 
@@ -195,7 +259,7 @@ static int rx_take(struct hs_uart *u, uint32_t max)
 	}
 	/* Room again for a waiting I/O thread: half the ring, to batch. */
 	if (atomic_load(&u->rx_want_room) &&
-	    hs_uart_rx_count(u) <= u->rx_mask / 2 &&
+	    hs_uart_rx_queued(u) <= u->rx_mask / 2 &&
 	    atomic_exchange(&u->rx_want_room, 0))
 		hs_uart_wake(u);
 	return n;
@@ -239,7 +303,12 @@ void hs_uart_fifos_clear(struct hs_uart *u)
 {
 	unsigned n;
 
-	/* The I/O thread (the caller) is the only producer. */
+	/* The I/O thread (the caller) is the only producer: what it has
+	 * published and is not due yet goes too. */
+	uint32_t v = atomic_load(&u->rx_vis), pub = atomic_load(&u->rx_pub);
+
+	while (v != pub && !atomic_compare_exchange_weak(&u->rx_vis, &v, pub))
+		;
 	while (hs_uart_rx_count(u))
 		rx_take(u, UINT32_MAX);
 	for (n = hs_uart_tx_level(u); n && hs_uart_tx_pop(u) >= 0; n--)
@@ -248,10 +317,36 @@ void hs_uart_fifos_clear(struct hs_uart *u)
 
 static uint8_t read_rbr(struct hs_uart *u)
 {
-	if (hs_uart_rx_count(u) == 0)
+	uint32_t n = hs_uart_rx_count(u);
+
+	if (n == 0)
 		return atomic_load(&u->rbr_last);
+	if (u->clock_baud && n > HS_FIFO)
+		atomic_fetch_add_explicit(&u->st_rx_behind, 1,
+					  memory_order_relaxed);
 	poll_progress(u);
 	return (uint8_t)rx_take(u, 1);
+}
+
+/*
+ * THRE and TEMT. Unpaced: THRE is room for a FIFO load in the elastic
+ * ring. Paced: THRE once the last accepted byte has started (the FIFO
+ * is empty), TEMT once it has ended, both from the clock; the ring
+ * (level) only matters when the backlog behind the UART is full.
+ */
+static uint8_t tx_empty_bits(struct hs_uart *u, unsigned level)
+{
+	uint64_t un;
+
+	if (!u->clock_baud)
+		return level <= HS_TX_RING - HS_FIFO
+			       ? (level == 0 ? LSR_THRE | LSR_TEMT : LSR_THRE)
+			       : 0;
+	if (level > u->tx_backlog)
+		return 0; /* the I/O thread is that far behind: hold */
+	un = hs_uart_tx_unended(atomic_load(&u->tx_end), hs_uart_now_ns(),
+				hs_uart_byte_ns(u));
+	return un == 0 ? LSR_THRE | LSR_TEMT : un == 1 ? LSR_THRE : 0;
 }
 
 static uint8_t read_lsr(struct hs_uart *u)
@@ -260,7 +355,7 @@ static uint8_t read_lsr(struct hs_uart *u)
 	uint32_t h = atomic_load(&u->rx_head);
 	unsigned level;
 
-	if (atomic_load(&u->rx_vis) != h) {
+	if (rx_visible(u) != h) {
 		_Atomic uint16_t *slot = &u->rx_slot[h & u->rx_mask];
 		uint16_t v = atomic_load(slot);
 
@@ -272,12 +367,7 @@ static uint8_t read_lsr(struct hs_uart *u)
 			lsr |= LSR_BI;
 	}
 	level = hs_uart_tx_level(u);
-	/* Paced: the FIFO is empty. Unpaced: room for a FIFO load. */
-	if (u->clock_baud ? level == 0 : level <= HS_TX_RING - HS_FIFO)
-		lsr |= LSR_THRE;
-	if (level == 0 && (!u->clock_baud || hs_uart_now_ns() >=
-						  atomic_load(&u->tx_busy_until)))
-		lsr |= LSR_TEMT;
+	lsr |= tx_empty_bits(u, level);
 	if (level)
 		kick_tx(u); /* the end of a burst of THR writes */
 	poll_backoff(u);
@@ -369,8 +459,29 @@ static void write_ier(struct hs_uart *u, uint8_t v)
 	uint8_t old = atomic_exchange(&u->ier, v & 0x0f);
 
 	/* Enabling THRI with the FIFO empty raises it at once. */
-	if (!(old & IER_THRI) && (v & IER_THRI) && hs_uart_tx_level(u) == 0)
+	if (!(old & IER_THRI) && (v & IER_THRI) &&
+	    (tx_empty_bits(u, hs_uart_tx_level(u)) & LSR_THRE))
 		atomic_store(&u->thri_pending, 1);
+}
+
+/*
+ * Paced FCR clear-TX: bytes waiting to start are gone, the one in the
+ * shifter finishes. The ring was emptied whole, so bytes that had left
+ * but were not carried yet (the backlog) are lost too: only a kernel
+ * that clears TX with bytes in flight can tell, and drivers clear it at
+ * init after TEMT.
+ */
+static void tx_clear_paced(struct hs_uart *u)
+{
+	uint64_t now = hs_uart_now_ns(), b = hs_uart_byte_ns(u);
+	uint64_t end = atomic_load(&u->tx_end), un;
+
+	do {
+		un = hs_uart_tx_unended(end, now, b);
+		if (un <= 1)
+			return;
+	} while (!atomic_compare_exchange_weak(&u->tx_end, &end,
+					       end - (un - 1) * b));
 }
 
 static void write_fcr(struct hs_uart *u, uint8_t v)
@@ -382,9 +493,12 @@ static void write_fcr(struct hs_uart *u, uint8_t v)
 		v |= FCR_CLEAR_RX | FCR_CLEAR_TX;
 	if (v & FCR_CLEAR_RX)
 		rx_take(u, HS_FIFO);
-	if (v & FCR_CLEAR_TX)
+	if (v & FCR_CLEAR_TX) {
 		while (hs_uart_tx_pop(u) >= 0)
 			;
+		if (u->clock_baud)
+			tx_clear_paced(u);
+	}
 }
 
 void hs_uart_out(void *uart, unsigned reg, uint8_t value)
@@ -440,6 +554,15 @@ void hs_uart_send_break(struct hs_uart *u)
 	hs_uart_wake(u);
 }
 
+void hs_uart_test_hold_io(struct hs_uart *u, bool hold)
+{
+	atomic_store(&u->io_hold, hold);
+	hs_uart_wake(u);
+	/* A condition, not a delay: the thread says where it is. */
+	while (atomic_load(&u->io_held) != hold)
+		sched_yield();
+}
+
 void hs_uart_get_stats(const struct hs_uart *u, struct hs_uart_stats *st)
 {
 	memset(st, 0, sizeof(*st));
@@ -448,6 +571,7 @@ void hs_uart_get_stats(const struct hs_uart *u, struct hs_uart_stats *st)
 	st->rx_overruns = atomic_load(&u->st_overrun);
 	st->tx_overflows = atomic_load(&u->st_overflow);
 	st->tx_idle_starts = atomic_load(&u->st_idle_starts);
+	st->rx_behind = atomic_load(&u->st_rx_behind);
 	st->irqs = atomic_load(&u->st_irq);
 	st->connects = atomic_load(&u->st_conn);
 	st->refused = atomic_load(&u->st_refused);

@@ -17,7 +17,14 @@
  * Unpaced, both FIFOs are elastic: THRE means "room for 16 more" (a
  * 4 KiB ring behind it) and RX holds what the kernel has not read, so a
  * driver that bursts 16 bytes per THRE never waits for the I/O thread.
- * Paced, TX is a real 16-byte FIFO and TEMT lags THRE by a byte time.
+ * Paced, TX is a real 16-byte FIFO and TEMT lags THRE by a byte time,
+ * and both follow from time alone: a byte written at t starts when the
+ * line is free (at t, or when the byte before it ends) and has left the
+ * UART one byte time later, whether or not the I/O thread has run, as a
+ * real shifter runs at line rate whatever the CPUs do. Bytes that have
+ * left wait in a backlog (tx_backlog) until the I/O thread carries them
+ * to the far end; only when that backlog is full does THRE wait for the
+ * I/O thread (the transmitter holds, as under flow control).
  * Unpaced, a kernel polling LSR with nothing happening gives its CPU
  * away (sched_yield) after 64 such reads, so an oversubscribed host
  * still runs the I/O thread.
@@ -25,6 +32,7 @@
 #ifndef HOSTSIM_UART_H
 #define HOSTSIM_UART_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -64,6 +72,12 @@ struct hs_uart_config {
 	uint32_t pace_baud;		/* rate at divisor 1; 0: unpaced */
 	unsigned flags;			/* HS_UART_* */
 	size_t cable_len;		/* bytes buffered each way; 0: 64 KiB */
+	/*
+	 * Paced: bytes that have left the UART and the I/O thread has not
+	 * carried yet, at most; 0: 4080 (354 ms at 115200 8N1 of a host
+	 * too busy to run the I/O thread). Beyond it THRE waits.
+	 */
+	unsigned tx_backlog;
 	struct hs_linkfault_cfg rx_fault;	/* far end -> kernel */
 	struct hs_linkfault_cfg tx_fault;	/* kernel -> far end */
 };
@@ -99,13 +113,17 @@ const char *hs_uart_where(const struct hs_uart *u);
 void hs_uart_send_break(struct hs_uart *u);
 
 struct hs_uart_stats {
-	uint64_t rx_bytes;	/* delivered to the kernel's RBR side */
+	uint64_t rx_bytes;	/* handed to the receiver (paced: some
+				 * may still be on the line, due later) */
 	uint64_t tx_bytes;	/* taken from the TX FIFO */
 	uint64_t rx_overruns;	/* bytes lost to a full FIFO (OVERRUN) */
 	uint64_t tx_overflows;	/* THR writes into a full TX FIFO */
 	uint64_t tx_idle_starts;	/* paced: bytes that found the line
 					 * idle (the first of a burst, or the
 					 * kernel refilled the FIFO too late) */
+	uint64_t rx_behind;	/* paced: RBR reads that found more than a
+				 * FIFO load due (the kernel fell behind;
+				 * a real 16550 would have overrun) */
 	uint64_t irqs;		/* irq() calls */
 	uint64_t connects;	/* peers accepted / pty opens seen */
 	uint64_t refused;	/* second peers turned away (tcp) */
@@ -114,6 +132,14 @@ struct hs_uart_stats {
 
 /* A snapshot of the counters; any thread. */
 void hs_uart_get_stats(const struct hs_uart *u, struct hs_uart_stats *st);
+
+/*
+ * Tests only: hold (true) or release (false) the I/O thread, as a host
+ * too busy to schedule it would. Holding returns once the thread has
+ * stopped between two passes; held, it moves no byte either way and
+ * waits for nothing but the release.
+ */
+void hs_uart_test_hold_io(struct hs_uart *u, bool hold);
 
 /*
  * Stop the I/O thread, close the far end, remove the symlink. No CPU

@@ -57,32 +57,45 @@ struct hs_uart {
 	_Atomic uint8_t rbr_last;	/* what RBR reads when the FIFO is empty */
 	_Atomic uint32_t idle_polls;	/* LSR reads that brought nothing */
 
-	/* RX: the I/O thread fills [rx_vis..), CPUs take from rx_head. */
+	/*
+	 * RX: the I/O thread fills [rx_pub..), each byte with the time its
+	 * stop bit arrives (rx_due); CPUs move rx_vis over the bytes that
+	 * are due (hs_uart_rx_count), so a paced byte shows on time even
+	 * if the I/O thread is not running then, and take from rx_head.
+	 */
 	_Atomic uint16_t *rx_slot;	/* byte | HS_RX_BI */
+	_Atomic uint64_t *rx_due;	/* ns; 0: at once */
 	uint32_t rx_mask;		/* ring size - 1 */
-	_Atomic uint32_t rx_head, rx_vis;
+	_Atomic uint32_t rx_head, rx_vis, rx_pub;
 	_Atomic uint8_t rx_want_room;	/* I/O thread waits for space */
 
 	/* TX: CPUs put (tagged slots), the I/O thread takes. */
 	_Atomic uint64_t tx_slot[HS_TX_RING];
 	_Atomic uint64_t tx_head, tx_tail;
-	_Atomic uint64_t tx_busy_until;	/* ns: the shifter is busy (TEMT) */
+	/*
+	 * Paced: ns when the stop bit of the last byte the FIFO accepted
+	 * ends. The register path alone moves it (see hs_uart_tx_unended),
+	 * so THRE, TEMT and FIFO room follow from time, not from when the
+	 * I/O thread last ran (issue 13).
+	 */
+	_Atomic uint64_t tx_end;
 
 	_Atomic uint8_t io_sleeping;	/* I/O thread is (about to be) in poll */
 	_Atomic uint8_t tx_watching;	/* ...and wakes for TX by itself */
 	_Atomic uint8_t stop;
+	_Atomic uint8_t io_hold, io_held;	/* hs_uart_test_hold_io() */
 	_Atomic uint32_t break_req;	/* BREAKs asked for by the far end */
 	int wake_fd;			/* eventfd: register path -> I/O thread */
 	void (*_Atomic irq)(void *);
 	void *_Atomic irq_arg;
 
 	_Atomic uint64_t st_rx, st_tx, st_overrun, st_overflow, st_irq;
-	_Atomic uint64_t st_idle_starts;
+	_Atomic uint64_t st_idle_starts, st_rx_behind;
 	_Atomic uint64_t st_conn, st_refused, st_rxf, st_txf;
 
 	/* ---- configuration: fixed after open ---- */
 	uint32_t clock_baud;		/* paced: the rate at divisor 1; 0: unpaced */
-	unsigned tx_depth;		/* HS_FIFO paced, HS_TX_RING unpaced */
+	unsigned tx_backlog;		/* paced: sent, not yet carried */
 	unsigned flags;
 	enum hs_far_kind kind;
 	char where[PATH_MAX];
@@ -105,10 +118,9 @@ struct hs_uart {
 	size_t cable_cap, cable_off, cable_len;
 	bool cable_blocked;	/* last far-end write would block */
 	uint8_t *scratch;	/* fault injector output, 2 x read chunk */
-	uint64_t rx_line_free, tx_line_free;	/* ns: the line is busy until */
-	uint64_t tx_empty_at;	/* ns: the FIFO last became empty */
-	bool rx_idle, tx_idle;
-	bool rx_stalled, tx_stalled;	/* held up by a full buffer */
+	uint64_t rx_line_free;	/* ns: the line is busy until */
+	bool rx_stalled;	/* lossless: the ring was full */
+	uint32_t rx_told;	/* how far irq() has been raised */
 	uint8_t telnet;		/* 1: last byte read was IAC (0xff) */
 	struct hs_linkfault rxf, txf;
 };
@@ -116,13 +128,32 @@ struct hs_uart {
 /* uart.c: FIFO primitives shared with the I/O thread. */
 int hs_uart_tx_pop(struct hs_uart *u);
 unsigned hs_uart_tx_level(struct hs_uart *u);
+/* Bytes the kernel can read now (due); any thread. */
 uint32_t hs_uart_rx_count(struct hs_uart *u);
+/* Bytes published, due or not: room left for the I/O thread. */
+uint32_t hs_uart_rx_queued(struct hs_uart *u);
+/* The position up to which bytes are due (rx_vis, moved on). */
+uint32_t hs_uart_rx_due_upto(struct hs_uart *u);
 void hs_uart_wake(struct hs_uart *u);
 /* The carrier dropped: nothing in either FIFO outlives the peer. */
 void hs_uart_fifos_clear(struct hs_uart *u);
 uint64_t hs_uart_now_ns(void);
 /* Paced: one character's time on the line, from DLL/DLM and LCR now. */
 uint64_t hs_uart_byte_ns(const struct hs_uart *u);
+
+/*
+ * Paced: of the bytes the FIFO accepted, how many have not finished
+ * their stop bit by now (the one in the shifter included), for tx_end
+ * end and byte time b. Those still waiting sit back to back behind the
+ * shifter's byte (each started when the one before it ended), so the
+ * count follows from end alone. The I/O thread may carry every byte
+ * older than these to the far end: they have left the UART.
+ */
+static inline uint64_t hs_uart_tx_unended(uint64_t end, uint64_t now,
+					  uint64_t b)
+{
+	return end > now ? (end - now + b - 1) / b : 0;
+}
 
 /* uart_far.c: the far end of the cable. */
 int hs_far_open(struct hs_uart *u, const char *spec, char *err,

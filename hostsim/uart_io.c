@@ -6,8 +6,10 @@
  *
  * RX path: far end -> read -> fault injector -> stage (the cable) ->
  *   [line pacing] -> rx ring (FIFO, elastic unless HS_UART_OVERRUN).
- * TX path: tx FIFO (16) -> [line pacing] -> fault injector -> cable ->
- *   write -> far end. MCR.LOOP sends popped bytes to the rx ring instead.
+ * TX path: tx FIFO (16, timed by the register path when paced) ->
+ *   backlog (what has left the UART, same ring) -> fault injector ->
+ *   cable -> write -> far end. MCR.LOOP sends popped bytes to the rx
+ *   ring instead.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* ptsname_r, accept4, ppoll, eventfd */
@@ -62,6 +64,7 @@ void hs_uart_set_carrier(struct hs_uart *u, bool on)
 		u->rx_stalled = false;
 		u->telnet = 0;
 		hs_uart_fifos_clear(u);
+		u->rx_told = atomic_load(&u->rx_pub); /* nothing to raise */
 	}
 }
 
@@ -118,13 +121,15 @@ static void stage_put(struct hs_uart *u, uint16_t v)
 }
 
 /*
- * Make one byte visible to the kernel. Lossless mode waits for ring
- * space (returns false); OVERRUN mode drops it like a full 16550 FIFO.
+ * Hand one byte to the receiver, readable from due (ns; 0: at once).
+ * Lossless mode waits for ring space (returns false); OVERRUN mode drops
+ * it like a full 16550 FIFO (the caller hands such bytes over only once
+ * due, so the FIFO's fill is the kernel's doing).
  */
-static bool rx_deliver(struct hs_uart *u, uint16_t v)
+static bool rx_deliver(struct hs_uart *u, uint16_t v, uint64_t due)
 {
-	uint32_t vis = atomic_load_explicit(&u->rx_vis, memory_order_relaxed);
-	uint32_t count = hs_uart_rx_count(u);
+	uint32_t pub = atomic_load_explicit(&u->rx_pub, memory_order_relaxed);
+	uint32_t count = hs_uart_rx_queued(u);
 
 	if (u->flags & HS_UART_OVERRUN) {
 		if (count >= (atomic_load(&u->fcr_on) ? HS_FIFO : 1)) {
@@ -134,13 +139,16 @@ static bool rx_deliver(struct hs_uart *u, uint16_t v)
 		}
 	} else if (count > u->rx_mask) {
 		atomic_store(&u->rx_want_room, 1);
-		if (hs_uart_rx_count(u) > u->rx_mask)
+		if (hs_uart_rx_queued(u) > u->rx_mask)
 			return false;
 		atomic_store(&u->rx_want_room, 0);
 	}
-	atomic_store_explicit(&u->rx_slot[vis & u->rx_mask], v,
+	/* Slot and time first: a CPU reads them only below rx_pub. */
+	atomic_store_explicit(&u->rx_due[pub & u->rx_mask], due,
 			      memory_order_relaxed);
-	atomic_store_explicit(&u->rx_vis, vis + 1, memory_order_release);
+	atomic_store_explicit(&u->rx_slot[pub & u->rx_mask], v,
+			      memory_order_relaxed);
+	atomic_store_explicit(&u->rx_pub, pub + 1, memory_order_release);
 	atomic_fetch_add_explicit(&u->st_rx, 1, memory_order_relaxed);
 	return true;
 }
@@ -157,67 +165,45 @@ static size_t tx_room(struct hs_uart *u)
 }
 
 /*
- * When an empty FIFO means the line has gone idle: once it is free and
- * the kernel has had a byte time to answer THRE. Measured from when THRE
- * really showed, so this thread's own lateness (catching up) does not
- * count against the kernel.
+ * Paced: how many of the ring's bytes have left the UART by now (their
+ * stop bit is over), and in *next the time the next one will have, or
+ * 0 if none is under way. The ring may hold fewer than the FIFO
+ * accepted (a writer between its two steps): then this counts low,
+ * never early.
  */
-static uint64_t tx_idle_at(const struct hs_uart *u)
+static unsigned tx_sent(struct hs_uart *u, uint64_t now, uint64_t *next)
 {
-	uint64_t t = u->tx_empty_at + hs_uart_byte_ns(u);
+	uint64_t b = hs_uart_byte_ns(u), end = atomic_load(&u->tx_end);
+	uint64_t un = hs_uart_tx_unended(end, now, b);
+	unsigned level = hs_uart_tx_level(u);
 
-	return t > u->tx_line_free ? t : u->tx_line_free;
+	*next = un ? end - (un - 1) * b : 0;
+	return level > un ? level - (unsigned)un : 0;
 }
 
 /*
- * Line pacing, the same rule both ways (see rx_pump): a byte starts when
- * the line is free (back to back, catching up if this thread woke late),
- * or when it shows up if the line had gone idle; it is on the far side
- * one byte time later. *_idle: the line had nothing to send when it
- * became free.
+ * Carry bytes that have left the UART to the far end (or back to the
+ * receiver in loopback). Paced, the register path has timed them
+ * already (tx_accept_paced): this thread only delivers what is due,
+ * late if it was not scheduled, never early.
  */
 static unsigned tx_pump(struct hs_uart *u, uint64_t now)
 {
 	uint8_t got[256], out[2 * sizeof(got)];
 	bool loop = looped(u), fault = hs_linkfault_active(&u->txf);
-	size_t room = tx_room(u), n = 0;
+	size_t room = tx_room(u), n = 0, due;
+	uint64_t next;
 	int b;
 
-	if (room < sizeof(got)) {
-		if (room == 0 && hs_uart_tx_level(u))
-			u->tx_stalled = true; /* far end not reading */
-	} else {
+	if (room > sizeof(got))
 		room = sizeof(got);
-	}
+	if (paced(u) && (due = tx_sent(u, now, &next)) < room)
+		room = due;
 	while (n < room) {
-		if (paced(u) && !u->tx_idle && u->tx_line_free > now)
-			break;
 		b = hs_uart_tx_pop(u);
 		if (b < 0)
 			break;
-		if (paced(u)) {
-			/* Back to back, catching up if we woke late; from
-			 * now if the line had idled or the cable stalled. */
-			uint64_t start = u->tx_idle || u->tx_stalled
-						 ? now
-						 : u->tx_line_free;
-
-			if (u->tx_idle)
-				atomic_fetch_add_explicit(&u->st_idle_starts, 1,
-							  memory_order_relaxed);
-			u->tx_idle = u->tx_stalled = false;
-			u->tx_line_free = start + hs_uart_byte_ns(u);
-		}
 		got[n++] = (uint8_t)b;
-	}
-	if (paced(u)) {
-		atomic_store(&u->tx_busy_until, u->tx_line_free);
-		if (hs_uart_tx_level(u) == 0) {
-			if (n)
-				u->tx_empty_at = now; /* THRE shows from now */
-			if (now >= tx_idle_at(u))
-				u->tx_idle = true;
-		}
 	}
 	if (n == 0)
 		return 0;
@@ -227,7 +213,7 @@ static unsigned tx_pump(struct hs_uart *u, uint64_t now)
 	if (loop) {
 		/* The receiver hears the transmitter; nothing leaves. */
 		for (size_t i = 0; i < n; i++)
-			(void)rx_deliver(u, got[i]);
+			(void)rx_deliver(u, got[i], 0);
 	} else if (u->connected) {
 		size_t m = n;
 		const uint8_t *p = got;
@@ -261,36 +247,55 @@ static void raise_irq(struct hs_uart *u, uint32_t vis_before)
 	irq(atomic_load(&u->irq_arg));
 }
 
+/* Raise irq() for bytes that have come due since it was last raised. */
+static void rx_announce(struct hs_uart *u)
+{
+	uint32_t upto = hs_uart_rx_due_upto(u);
+
+	if (upto == u->rx_told)
+		return;
+	raise_irq(u, u->rx_told);
+	u->rx_told = upto;
+}
+
+/*
+ * Line pacing from the far end: a byte starts when the line is free, or
+ * when it was read if the line had gone quiet (rx_fill), and is readable
+ * one byte time later. Lossless, bytes are handed over at once with that
+ * time and CPUs see them when it comes (hs_uart_rx_count), so a starved
+ * I/O thread delays none it has read; after a full ring the far end
+ * resumes from now. OVERRUN mode hands each over when it is due, since
+ * whether the FIFO has room must be decided then.
+ */
 static unsigned rx_pump(struct hs_uart *u, uint64_t now)
 {
-	uint32_t vis_before = atomic_load(&u->rx_vis);
+	uint64_t b = hs_uart_byte_ns(u);
 	unsigned n = 0;
 
+	rx_announce(u);
 	if (looped(u))
 		return 0; /* the receiver is cut off from the line */
-	if (paced(u) && u->rx_idle && u->stage_len) {
-		u->rx_line_free = now; /* the first byte after a pause */
-		u->rx_idle = false;
-	}
 	while (u->stage_len) {
-		if (paced(u) && u->rx_line_free + hs_uart_byte_ns(u) > now)
-			break; /* its stop bit is still on the way */
-		if (!rx_deliver(u, u->stage[u->stage_off])) {
+		uint64_t due = 0;
+
+		if (paced(u)) {
+			if (u->rx_stalled && u->rx_line_free < now)
+				u->rx_line_free = now;
+			due = u->rx_line_free + b;
+			if ((u->flags & HS_UART_OVERRUN) && due > now)
+				break; /* its stop bit is still on the way */
+		}
+		if (!rx_deliver(u, u->stage[u->stage_off], due)) {
 			u->rx_stalled = true; /* lossless: kernel reads first */
 			break;
 		}
-		/* After a stall the far end resumes at the line rate. */
-		u->rx_line_free = u->rx_stalled ? now
-						: u->rx_line_free + hs_uart_byte_ns(u);
 		u->rx_stalled = false;
+		u->rx_line_free = due;
 		u->stage_off++;
 		u->stage_len--;
 		n++;
 	}
-	if (u->stage_len == 0)
-		u->rx_idle = true;
-	if (n)
-		raise_irq(u, vis_before);
+	rx_announce(u);
 	return n;
 }
 
@@ -312,6 +317,13 @@ static void rx_fill(struct hs_uart *u)
 	if (n < 0) {
 		hs_far_hangup(u);
 		return;
+	}
+	if (n > 0) {
+		uint64_t now = hs_uart_now_ns();
+
+		/* A quiet line: these bytes start as they come in. */
+		if (u->rx_line_free < now)
+			u->rx_line_free = now;
 	}
 	if (hs_linkfault_active(&u->rxf)) {
 		uint64_t before = u->rxf.corrupted + u->rxf.dropped +
@@ -362,12 +374,17 @@ static void tx_flush(struct hs_uart *u)
 	u->cable_blocked = false;
 }
 
-/* Could tx_pump take a byte right now? Then do not sleep. */
-static bool tx_ready(struct hs_uart *u, uint64_t now)
+/*
+ * Could tx_pump take a byte right now, or has one come in that a sleep
+ * without a TX timeout (timed false) would miss? Then do not sleep.
+ */
+static bool tx_ready(struct hs_uart *u, uint64_t now, bool timed)
 {
+	uint64_t next;
+
 	if (hs_uart_tx_level(u) == 0 || tx_room(u) == 0)
 		return false;
-	return !paced(u) || u->tx_idle || u->tx_line_free <= now;
+	return !paced(u) || !timed || tx_sent(u, now, &next) > 0;
 }
 
 static int64_t until(uint64_t t, uint64_t now)
@@ -383,15 +400,28 @@ static void wait_events(struct hs_uart *u, uint64_t now, bool busy)
 	int64_t far_ns = INT64_MAX, wait_ns = INT64_MAX;
 	struct timespec ts, *tsp = NULL;
 	int nfar = hs_far_pollfds(u, &p[1], &far_ns);
+	uint64_t next = 0;
+	bool timed = false;
 	int ev;
 
-	if (paced(u) && !u->tx_idle && tx_room(u))
-		wait_ns = until(hs_uart_tx_level(u) ? u->tx_line_free
-						    : tx_idle_at(u),
-				now);
-	if (paced(u) && u->stage_len && !looped(u) && !u->rx_stalled) {
-		int64_t d = until(u->rx_line_free + hs_uart_byte_ns(u), now);
+	/* Paced: wake when the oldest byte in flight has left the UART. */
+	if (paced(u) && hs_uart_tx_level(u) && tx_room(u)) {
+		timed = true;
+		wait_ns = tx_sent(u, now, &next) ? 0 : until(next, now);
+	}
+	if (paced(u)) {
+		uint32_t k = u->rx_told, h = atomic_load(&u->rx_head);
+		int64_t d = INT64_MAX;
 
+		/* The next irq() to raise: read bytes are not waited for. */
+		if ((int32_t)(h - k) > 0)
+			k = h;
+		if (k != atomic_load(&u->rx_pub))
+			d = until(atomic_load(&u->rx_due[k & u->rx_mask]), now);
+		if ((u->flags & HS_UART_OVERRUN) && u->stage_len &&
+		    !looped(u) && until(u->rx_line_free + hs_uart_byte_ns(u),
+					now) < d)
+			d = until(u->rx_line_free + hs_uart_byte_ns(u), now);
 		if (d < wait_ns)
 			wait_ns = d;
 	}
@@ -402,11 +432,10 @@ static void wait_events(struct hs_uart *u, uint64_t now, bool busy)
 	if (wait_ns != 0) {
 		/* No TX wakeups needed while a byte time is due or the far
 		 * end holds the cable up (POLLOUT wakes us then). */
-		atomic_store(&u->tx_watching,
-			     (paced(u) && !u->tx_idle) || tx_room(u) == 0);
+		atomic_store(&u->tx_watching, timed || tx_room(u) == 0);
 		/* Dekker with kick(): we see the byte, or it sees us asleep. */
 		atomic_store(&u->io_sleeping, 1);
-		if (tx_ready(u, now) || atomic_load(&u->break_req) ||
+		if (tx_ready(u, now, timed) || atomic_load(&u->break_req) ||
 		    atomic_load(&u->stop))
 			wait_ns = 0;
 	}
@@ -442,6 +471,21 @@ static void take_breaks(struct hs_uart *u)
 	}
 }
 
+/* hs_uart_test_hold_io(): stand still until released. */
+static void hold_io(struct hs_uart *u)
+{
+	struct pollfd p = {.fd = u->wake_fd, .events = POLLIN};
+	uint64_t v;
+
+	atomic_store(&u->io_held, 1);
+	while (atomic_load(&u->io_hold) && !atomic_load(&u->stop)) {
+		if (ppoll(&p, 1, NULL, NULL) > 0 &&
+		    read(u->wake_fd, &v, sizeof(v)) < 0)
+			(void)0; /* EAGAIN: another reader got it */
+	}
+	atomic_store(&u->io_held, 0);
+}
+
 static void *io_main(void *arg)
 {
 	struct hs_uart *u = arg;
@@ -450,9 +494,12 @@ static void *io_main(void *arg)
 	/* Byte times are tens of microseconds: ask for precise wakeups. */
 	prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
 	while (!atomic_load(&u->stop)) {
-		uint64_t now = hs_uart_now_ns();
+		uint64_t now;
 		unsigned moved;
 
+		if (atomic_load(&u->io_hold))
+			hold_io(u);
+		now = hs_uart_now_ns();
 		take_breaks(u);
 		moved = tx_pump(u, now) + rx_pump(u, now);
 		if (moved) {
@@ -514,6 +561,7 @@ static void free_uart(struct hs_uart *u)
 	if (u->wake_fd >= 0)
 		close(u->wake_fd);
 	free(u->rx_slot);
+	free(u->rx_due);
 	free(u->stage);
 	free(u->cable);
 	free(u->scratch);
@@ -532,6 +580,8 @@ int hs_uart_open_cfg(struct hs_uart **out, const struct hs_uart_config *cfg,
 		return fail(err, errlen, "no spec");
 	if (cfg->pace_baud > 10000000)
 		return fail(err, errlen, "pace_baud above 10 Mbaud");
+	if (cfg->tx_backlog > HS_TX_RING - HS_FIFO)
+		return fail(err, errlen, "tx_backlog above 4080");
 	u = calloc(1, sizeof(*u));
 	if (!u)
 		return fail(err, errlen, "out of memory");
@@ -543,24 +593,25 @@ int hs_uart_open_cfg(struct hs_uart **out, const struct hs_uart_config *cfg,
 	rx = ring_size(cable);
 	u->rx_mask = rx - 1;
 	u->rx_slot = calloc(rx, sizeof(*u->rx_slot));
+	u->rx_due = calloc(rx, sizeof(*u->rx_due));
 	u->stage_cap = cable;
 	u->stage = calloc(cable, sizeof(*u->stage));
 	u->cable_cap = cable;
 	u->cable = malloc(cable);
 	u->scratch = malloc(2 * READ_CHUNK);
 	u->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (!u->rx_slot || !u->stage || !u->cable || !u->scratch ||
+	if (!u->rx_slot || !u->rx_due || !u->stage || !u->cable || !u->scratch ||
 	    u->wake_fd < 0) {
 		free_uart(u);
 		return fail(err, errlen, "out of memory or eventfd failed");
 	}
 	for (unsigned i = 0; i < HS_TX_RING; i++)
 		atomic_init(&u->tx_slot[i], TX_EMPTY(i));
-	u->tx_depth = u->clock_baud ? HS_FIFO : HS_TX_RING;
+	u->tx_backlog = cfg->tx_backlog ? cfg->tx_backlog
+					: HS_TX_RING - HS_FIFO;
 	/* As firmware leaves a PC's COM port: divisor 1, 8N1. */
 	atomic_init(&u->dll, 1);
 	atomic_init(&u->lcr, 0x03);
-	u->rx_idle = u->tx_idle = true;
 	hs_linkfault_init(&u->rxf, &cfg->rx_fault);
 	hs_linkfault_init(&u->txf, &cfg->tx_fault);
 	if (hs_far_open(u, cfg->spec, err, errlen) < 0) {
