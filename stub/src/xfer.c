@@ -57,6 +57,18 @@ static void emit_hex(struct window *w, uint64_t v)
 	emit(w, buf + 16 - n, n);
 }
 
+/* gdb reads core="" as a decimal number (threads.dtd, parse_xml's int). */
+static void emit_dec(struct window *w, uint32_t v)
+{
+	char buf[10];
+	unsigned n = 0;
+
+	do
+		buf[9 - n++] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	emit(w, buf + 10 - n, n);
+}
+
 /* Thread names come from the kernel: escape what XML would misread. */
 static void emit_text(struct window *w, const char *s)
 {
@@ -87,7 +99,7 @@ static void threads_xml(struct window *w)
 		emit_hex(w, tid);
 		if (info.cpu != KSTUB_CPU_NONE) {
 			emit_str(w, "\" core=\"");
-			emit_hex(w, info.cpu);
+			emit_dec(w, info.cpu);
 		}
 		emit_str(w, "\" name=\"");
 		emit_text(w, info.name);
