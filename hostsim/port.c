@@ -7,6 +7,7 @@
  */
 #include <link.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -124,6 +125,17 @@ static int cpus_stop(void *ctx, uint32_t self)
 	return 0;
 }
 
+/*
+ * A CPU is a host thread: spinning, 63 parked ones would take the cores
+ * from the master. sched_yield is a plain system call, safe in the
+ * signal handler a CPU parks in.
+ */
+static void cpu_relax(void *ctx)
+{
+	(void)ctx;
+	sched_yield();
+}
+
 static uint32_t nthreads(void)
 {
 	uint32_t n = 0;
@@ -237,6 +249,7 @@ const struct kstub_port_ops sim_port_ops = {
 	.mem_write = mem_write,
 	.text_write = text_write,
 	.cpus_stop = cpus_stop,
+	.cpu_relax = cpu_relax,
 	.thread_next = thread_next,
 	.thread_info = thread_info,
 	.thread_regs = thread_regs,
