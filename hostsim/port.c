@@ -136,13 +136,10 @@ static void cpu_relax(void *ctx)
 	sched_yield();
 }
 
+/* O(1): the thread list is walked once per thread (thread_next). */
 static uint32_t nthreads(void)
 {
-	uint32_t n = 0;
-
-	while (n < SIM_KTHREADS_MAX && sim_kthreads[n].tid)
-		n++;
-	return n;
+	return kthread_count();
 }
 
 static int thread_next(void *ctx, uint64_t after, uint64_t *tid)
