@@ -24,6 +24,14 @@
 #ifndef KSTUB_SWBP_MAX
 #define KSTUB_SWBP_MAX 64
 #endif
+/*
+ * A kernel with more threads than this lists only the threads on its
+ * CPUs to the debugger (threads.c), unless "monitor threads all" asks
+ * for every one: gdb fetches the whole list at every stop it prints.
+ */
+#ifndef KSTUB_THREADS_LIST_MAX
+#define KSTUB_THREADS_LIST_MAX 128
+#endif
 
 /* The byte-fed packet framer (rsp_frame.c). */
 struct kstub_rx {
@@ -120,6 +128,7 @@ struct kstub {
 	uint8_t g_nregs;	/* registers a g reply carries; only shrinks */
 	uint8_t unconfirmed;	/* the last reply's ack was garbled, not seen */
 	uint8_t greeted;	/* this debugger sent qSupported */
+	uint8_t threads_all;	/* monitor threads all: list every thread */
 	uint32_t reply_cap;	/* data bytes a reply that may be short carries */
 	uint32_t clean_bytes;	/* sent and acked at once since the last fault */
 	uint32_t fault_gap;	/* average clean_bytes between faults, 0: none */
@@ -130,6 +139,8 @@ struct kstub {
 	uint64_t g_tid;			/* Hg: registers view (0: stop thread) */
 	uint64_t c_tid;			/* Hc: thread for c/s (0: stop thread) */
 	uint64_t list_cursor;		/* qsThreadInfo: last tid sent */
+	uint32_t roundup_us;		/* the last roundup: first trap to all parked */
+	uint32_t roundup_missing;	/* CPUs it asked that had not parked */
 	struct kstub_dr_state dr;
 	struct kstub_swbp swbp[KSTUB_SWBP_MAX];
 	struct kstub_cpu_slot cpu[KSTUB_CPUS_MAX];

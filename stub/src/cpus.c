@@ -52,7 +52,7 @@ int kstub_order_tid(struct kstub *ks, uint64_t tid, uint8_t order)
  * KSTUB_ETIMEDOUT if some did not park in time (they are then shown
  * without registers and released with the others).
  */
-int kstub_roundup(struct kstub *ks, uint32_t self)
+static int roundup(struct kstub *ks, uint32_t self)
 {
 	const struct kstub_port_ops *port = ks->cfg.port;
 	uint64_t deadline;
@@ -85,6 +85,27 @@ int kstub_roundup(struct kstub *ks, uint32_t self)
 		}
 	}
 	return 0;
+}
+
+/*
+ * roundup(), timed and counted for "monitor cpus": how long the stop
+ * took, and which CPUs never came (bounded by roundup_timeout_ms; their
+ * threads then say "its CPU did not park").
+ */
+int kstub_roundup(struct kstub *ks, uint32_t self)
+{
+	uint64_t t0 = kstub_now_us(ks), dt;
+	uint32_t cpu, missing = 0;
+	int err = roundup(ks, self);
+
+	dt = kstub_now_us(ks) - t0;
+	ks->roundup_us = dt > 0xffffffffu ? 0xffffffffu : (uint32_t)dt;
+	for (cpu = 0; cpu < ks->ncpus; cpu++)
+		if (ks->cpu[cpu].asked &&
+		    kstub_load(&ks->cpu[cpu].state) != KSTUB_CPU_PARKED)
+			missing++;
+	ks->roundup_missing = missing;
+	return err;
 }
 
 /*

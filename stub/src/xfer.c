@@ -57,16 +57,25 @@ static void emit_hex(struct window *w, uint64_t v)
 	emit(w, buf + 16 - n, n);
 }
 
+size_t kstub_dec(char buf[10], uint32_t v)
+{
+	char tmp[10];
+	size_t n = 0, i;
+
+	do
+		tmp[n++] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	for (i = 0; i < n; i++)
+		buf[i] = tmp[n - 1 - i];
+	return n;
+}
+
 /* gdb reads core="" as a decimal number (threads.dtd, parse_xml's int). */
 static void emit_dec(struct window *w, uint32_t v)
 {
 	char buf[10];
-	unsigned n = 0;
 
-	do
-		buf[9 - n++] = (char)('0' + v % 10);
-	while ((v /= 10) != 0);
-	emit(w, buf + 10 - n, n);
+	emit(w, buf, kstub_dec(buf, v));
 }
 
 /* Thread names come from the kernel: escape what XML would misread. */
@@ -89,10 +98,10 @@ static void emit_text(struct window *w, const char *s)
 static void threads_xml(struct window *w)
 {
 	struct kstub_thread_info info;
-	uint64_t tid = 0;
+	uint64_t tid, pos = 0;
 
 	emit_str(w, "<?xml version=\"1.0\"?>\n<threads>\n");
-	while (kstub_thread_next(w->ks, tid, &tid) == 0) {
+	while (kstub_thread_list_next(w->ks, &pos, &tid) == 0) {
 		if (kstub_thread_info(w->ks, tid, &info))
 			continue;
 		emit_str(w, "<thread id=\"");

@@ -66,6 +66,13 @@ def ten_thousand_threads(sim_log):
             gdb.cmd("python import re")
             gdb.cmd(f"target remote {sim.target}", timeout=60)
             stop_num = stop_thread(gdb)
+            # By default a kernel this big lists only the threads on its
+            # CPUs: gdb re-reads the list at every stop it prints.
+            n, _ = info_threads(gdb)
+            if n != 2:
+                raise AssertionError(f"gdb knows {n} threads by default, not the 2 on CPUs")
+            expect(gdb.cmd("monitor threads"), r"only threads on CPUs are listed")
+            expect(gdb.cmd("monitor threads all"), r"every thread is listed")
             # The crowd, the CPUs' idle threads and sh, clock, pager.
             n, _ = info_threads(gdb)
             if n < CROWD + 2 + 3:
@@ -74,6 +81,7 @@ def ten_thousand_threads(sim_log):
             for fn in ("crowd_sleep", "vm_fault_wait", "vm_pageout_scan", "crowd_thread"):
                 expect(bt, rf" in {fn} \(", f"kpageout's backtrace has {fn}")
             expect(bt_of(gdb, "knet/1"), r" in soreceive_wait \(")
+            expect(gdb.cmd("monitor cpus"), r"2 CPUs; the last stop parked all but 0 in \d+ us")
             step_run_detach(sim, gdb, stop_num)
 
 
@@ -92,4 +100,6 @@ def sixty_four_cpus(sim_log):
             if idle != {f"idle/{i}" for i in range(64)}:
                 raise AssertionError(f"idle threads listed: {sorted(idle)}")
             expect(bt_of(gdb, "clock"), r" in clock_thread \(")
+            expect(gdb.cmd("monitor cpus"),
+                   r"64 CPUs; the last stop parked all but 0 in \d+ us \(bound 1000 ms\)")
             step_run_detach(sim, gdb, stop_num)
