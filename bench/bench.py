@@ -131,6 +131,17 @@ def start_proxy(port, baud):
     return px, int(m.group(1)), int(m.group(2))
 
 
+def gdb_script(symfile, script, env, out):
+    """gdb -batch running one of bench/'s scripts; its json result."""
+    p = subprocess.run(["gdb", "-nx", "-batch", symfile, "-x", os.path.join(ROOT, script)],
+                       env=env, timeout=1800, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.PIPE, text=True)
+    if p.returncode or not os.path.getsize(out):
+        raise RuntimeError(f"gdb exited {p.returncode}: {p.stderr.strip()[-300:]}")
+    with open(out) as f:
+        return json.load(f)
+
+
 def run_gdb(name, mode, env_extra):
     """One boot of target name, one gdb session; mode direct|counted|paced."""
     port, symfile, addr, zero, step_at, stop = TARGETS[name]()
@@ -146,13 +157,7 @@ def run_gdb(name, mode, env_extra):
         if mode != "direct":
             px, listen, ctl = start_proxy(port, BAUD if mode == "paced" else 0)
             env.update(BENCH_PORT=str(listen), BENCH_CTL=str(ctl))
-        cmd = ["gdb", "-nx", "-batch", symfile, "-x", os.path.join(ROOT, "bench/gdbbench.py")]
-        p = subprocess.run(cmd, env=env, timeout=1800, stdout=subprocess.DEVNULL,
-                           stderr=subprocess.PIPE, text=True)
-        if p.returncode or not os.path.getsize(out):
-            raise RuntimeError(f"gdb exited {p.returncode}: {p.stderr.strip()[-300:]}")
-        with open(out) as f:
-            return json.load(f)
+        return gdb_script(symfile, "bench/gdbbench.py", env, out)
     finally:
         if px:
             px.kill()
@@ -258,13 +263,7 @@ def scale_one(kthreads, cpus, paced):
             "stepi,info_threads,bt_all"
         env = dict(os.environ, BENCH_PORT=str(listen), BENCH_CTL=str(ctl), BENCH_OUT=out,
                    BENCH_PHASES=phases)
-        p = subprocess.run(["gdb", "-nx", "-batch", harness.SIM, "-x",
-                            os.path.join(ROOT, "bench/gdbscale.py")], env=env, timeout=1800,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        if p.returncode or not os.path.getsize(out):
-            raise RuntimeError(f"gdb exited {p.returncode}: {p.stderr.strip()[-300:]}")
-        with open(out) as f:
-            return json.load(f)
+        return gdb_script(harness.SIM, "bench/gdbscale.py", env, out)
     finally:
         if px:
             px.kill()
@@ -287,6 +286,13 @@ def measure_scale():
 
 
 SCALE_COLS = ("attach", "stepi", "info_threads", "bt_all")
+
+
+def print_roundup(rows):
+    """Roundup time (first trap to every CPU parked) against CPU count."""
+    print("\nroundup (monitor cpus after attach, unpaced): " + "; ".join(
+        f"{k.split()[1]}: {r['roundup_us']} us, {r['roundup_missing']} not parked"
+        for k, r in rows.items() if "roundup_us" in r and "@" not in k))
 
 
 def print_scale(rows):
@@ -339,6 +345,7 @@ def main():
     scale = {} if args.no_scale else measure_scale()
     if scale:
         print_scale(scale)
+        print_roundup(scale)
     os.makedirs(os.path.dirname(args.json), exist_ok=True)
     with open(args.json, "w") as f:
         json.dump({"environment": env, "results": results, "scale": scale}, f, indent=1)

@@ -3,6 +3,7 @@
 # relay's counters), BENCH_OUT as gdbbench.py; BENCH_PHASES, a comma list
 # of attach (always), stepi, info_threads, bt_all.
 import json
+import re
 import os
 import socket
 import time
@@ -36,6 +37,11 @@ gdb.execute("set confirm off")
 gdb.execute("set remotetimeout 60")
 phase(res, "attach", "target remote tcp:127.0.0.1:" + os.environ["BENCH_PORT"])
 res["threads_known"] = len(gdb.selected_inferior().threads())
+# The stub's own account of the roundup that stopped the machine.
+m = re.search(r"parked all but (\d+) in (\d+) us",
+              gdb.execute("monitor cpus", to_string=True))
+if m:
+    res["roundup_missing"], res["roundup_us"] = int(m.group(1)), int(m.group(2))
 # A printed stop: what gdb does after every stepi, next or breakpoint.
 if "stepi" in PHASES:
     phase(res, "stepi", "stepi")
