@@ -131,6 +131,17 @@ def start_proxy(port, baud):
     return px, int(m.group(1)), int(m.group(2))
 
 
+def gdb_script(symfile, script, env, out):
+    """gdb -batch running one of bench/'s scripts; its json result."""
+    p = subprocess.run(["gdb", "-nx", "-batch", symfile, "-x", os.path.join(ROOT, script)],
+                       env=env, timeout=1800, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.PIPE, text=True)
+    if p.returncode or not os.path.getsize(out):
+        raise RuntimeError(f"gdb exited {p.returncode}: {p.stderr.strip()[-300:]}")
+    with open(out) as f:
+        return json.load(f)
+
+
 def run_gdb(name, mode, env_extra):
     """One boot of target name, one gdb session; mode direct|counted|paced."""
     port, symfile, addr, zero, step_at, stop = TARGETS[name]()
@@ -146,13 +157,7 @@ def run_gdb(name, mode, env_extra):
         if mode != "direct":
             px, listen, ctl = start_proxy(port, BAUD if mode == "paced" else 0)
             env.update(BENCH_PORT=str(listen), BENCH_CTL=str(ctl))
-        cmd = ["gdb", "-nx", "-batch", symfile, "-x", os.path.join(ROOT, "bench/gdbbench.py")]
-        p = subprocess.run(cmd, env=env, timeout=1800, stdout=subprocess.DEVNULL,
-                           stderr=subprocess.PIPE, text=True)
-        if p.returncode or not os.path.getsize(out):
-            raise RuntimeError(f"gdb exited {p.returncode}: {p.stderr.strip()[-300:]}")
-        with open(out) as f:
-            return json.load(f)
+        return gdb_script(symfile, "bench/gdbbench.py", env, out)
     finally:
         if px:
             px.kill()
@@ -237,6 +242,78 @@ def print_tables(results):
     print("  (ratios > 1 favour kstub: rates divided, times and bytes inverted)")
 
 
+# ---- scale: the cost of many threads and many CPUs (issue 18) ----
+
+SCALE_THREADS = (10, 1000, 10000)	# hostsim --kthreads, at 2 CPUs
+SCALE_CPUS = (2, 16, 64)		# hostsim --cpus, at --kthreads 10
+# On the paced line gdb's `info threads` at 10,000 threads moves megabytes
+# (a register read per thread): minutes. Those rows are left out there,
+# and the unpaced byte count says what they would cost (bytes / 11,520).
+PACED_LIST_MAX = 1000
+
+
+def scale_one(kthreads, cpus, paced):
+    sim = harness.Sim("--kthreads", str(kthreads), "--cpus", str(cpus))
+    px = None
+    out = tempfile.NamedTemporaryFile(suffix=".json", delete=False).name
+    try:
+        sim.out.wait_for(rf"^kthreads: {kthreads} asleep$", timeout=120)
+        px, listen, ctl = start_proxy(sim.port, BAUD if paced else 0)
+        phases = "stepi" if paced and kthreads > PACED_LIST_MAX else \
+            "stepi,info_threads,bt_all"
+        env = dict(os.environ, BENCH_PORT=str(listen), BENCH_CTL=str(ctl), BENCH_OUT=out,
+                   BENCH_PHASES=phases)
+        return gdb_script(harness.SIM, "bench/gdbscale.py", env, out)
+    finally:
+        if px:
+            px.kill()
+        sim.stop()
+        os.unlink(out)
+
+
+def measure_scale():
+    rows = {}
+    configs = [(n, 2) for n in SCALE_THREADS] + [(10, c) for c in SCALE_CPUS if c != 2]
+    for kthreads, cpus in configs:
+        for paced in (False, True):
+            key = f"kthreads={kthreads} cpus={cpus}" + (" @115200" if paced else "")
+            try:
+                rows[key] = scale_one(kthreads, cpus, paced)
+            except Exception as e:  # reported, not fatal
+                rows[key] = {"failed": str(e)}
+            print(f"scale {key}: measured", flush=True)
+    return rows
+
+
+SCALE_COLS = ("attach", "stepi", "info_threads", "bt_all")
+
+
+def print_roundup(rows):
+    """Roundup time (first trap to every CPU parked) against CPU count."""
+    print("\nroundup (monitor cpus after attach, unpaced): " + "; ".join(
+        f"{k.split()[1]}: {r['roundup_us']} us, {r['roundup_missing']} not parked"
+        for k, r in rows.items() if "roundup_us" in r and "@" not in k))
+
+
+def print_scale(rows):
+    print(f"\n{'kstub-hostsim scale':34} " + " ".join(
+        f"{c + ' ms':>16} {c + ' B':>12}" for c in SCALE_COLS))
+    for key, r in rows.items():
+        if "failed" in r:
+            print(f"{key:34} failed: {r['failed']}")
+            continue
+        cells = []
+        for c in SCALE_COLS:
+            if c + "_s" in r:
+                cells.append(f"{r[c + '_s'] * 1e3:16.1f} {r[c + '_bytes']:12d}")
+            else:
+                cells.append(f"{'-':>16} {'-':>12}")
+        print(f"{key:34} " + " ".join(cells))
+    print("B: bytes on the wire, both ways; stepi: one printed `stepi` (gdb then "
+          "re-reads the thread list);\nbt_all: `thread apply all bt 1`; "
+          f"'-' on the paced line: left out above {PACED_LIST_MAX} threads (minutes).")
+
+
 def environment():
     def ver(cmd):
         try:
@@ -252,6 +329,7 @@ def main():
     ap.add_argument("targets", nargs="*", default=[KSTUB, *PEERS, "kstub-hostsim"])
     ap.add_argument("--steps", type=int, default=200)
     ap.add_argument("--json", default=os.path.join(ROOT, "build/bench/results.json"))
+    ap.add_argument("--no-scale", action="store_true", help="skip the thread/CPU scale rows")
     args = ap.parse_args()
     env = environment()
     print(" ".join(f"{k}: {v};" for k, v in env.items()))
@@ -267,9 +345,13 @@ def main():
     # Issue 17: conditions evaluated in the stub against gdb (agentbench.py).
     from agentbench import agent_rows
     results["agent"] = agent_rows()
+    scale = {} if args.no_scale else measure_scale()
+    if scale:
+        print_scale(scale)
+        print_roundup(scale)
     os.makedirs(os.path.dirname(args.json), exist_ok=True)
     with open(args.json, "w") as f:
-        json.dump({"environment": env, "results": results}, f, indent=1)
+        json.dump({"environment": env, "results": results, "scale": scale}, f, indent=1)
     print(f"\nall figures: {args.json}")
 
 

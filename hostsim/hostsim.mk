@@ -5,6 +5,7 @@
 # the simulator and the (sanitized) stub into another with their
 # sections renamed (hostsim/sim.ld). gdb relocates both by qOffsets.
 HOSTSIM_KERN_SRCS := workload/workload.c workload/shell.c workload/panic.c \
+	workload/kthreads.c \
 	hostsim/kthread.c hostsim/kconsole.c
 HOSTSIM_SIM_SRCS := hostsim/main.c hostsim/cpu.c hostsim/drmodel.c \
 	hostsim/port.c hostsim/uart.c hostsim/uart_io.c hostsim/uart_far.c \

@@ -19,6 +19,12 @@
 
 struct kthread sim_kthreads[SIM_KTHREADS_MAX];
 static uint32_t nkthreads;
+/*
+ * Threads made runnable and not yet picked, a hint that lets an idle
+ * CPU skip the scan of thousands of sleepers (--kthreads): every store
+ * of KT_RUNNABLE adds one, every pick of one takes one off.
+ */
+static uint32_t nrunnable;
 
 void sim_switch(uint64_t *save_rsp, uint64_t new_rsp);
 void kthread_tramp(void), kthread_tramp_go(void);
@@ -99,8 +105,13 @@ static int kthread_stack(struct kthread *t, void (*fn)(void *), void *arg)
 	uint64_t *sp;
 	char *stack;
 
+	/*
+	 * NORESERVE: --kthreads 10000 maps 1.25 GiB of stacks, of which a
+	 * sleeper touches a page or two; only those pages cost memory.
+	 */
 	stack = mmap(NULL, KSTACK_SIZE, PROT_READ | PROT_WRITE,
-		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE,
+		     -1, 0);
 	if (stack == MAP_FAILED)
 		return -1;
 	t->fn = fn;
@@ -124,8 +135,21 @@ int kthread_create(const char *name, void (*fn)(void *), void *arg)
 
 	if (!t || kthread_stack(t, fn, arg))
 		return -1;
+	__atomic_add_fetch(&nrunnable, 1, __ATOMIC_ACQ_REL);
 	__atomic_store_n(&t->state, KT_RUNNABLE, __ATOMIC_RELEASE);
 	return 0;
+}
+
+uint32_t kthread_count(void)
+{
+	uint32_t n = __atomic_load_n(&nkthreads, __ATOMIC_ACQUIRE);
+
+	if (n > SIM_KTHREADS_MAX)
+		n = SIM_KTHREADS_MAX;
+	/* A slot is claimed before its tid is written. */
+	while (n > 0 && !sim_kthreads[n - 1].tid)
+		n--;
+	return n;
 }
 
 /*
@@ -173,6 +197,8 @@ static struct kthread *pick(void)
 {
 	uint32_t i, n = __atomic_load_n(&nkthreads, __ATOMIC_ACQUIRE);
 
+	if (__atomic_load_n(&nrunnable, __ATOMIC_ACQUIRE) == 0)
+		return NULL;
 	for (i = 0; i < n && i < SIM_KTHREADS_MAX; i++) {
 		struct kthread *t = &sim_kthreads[i];
 		uint32_t st = KT_RUNNABLE;
@@ -181,8 +207,10 @@ static struct kthread *pick(void)
 			continue;
 		if (__atomic_compare_exchange_n(&t->state, &st, KT_RUNNING,
 						false, __ATOMIC_ACQ_REL,
-						__ATOMIC_ACQUIRE))
+						__ATOMIC_ACQUIRE)) {
+			__atomic_sub_fetch(&nrunnable, 1, __ATOMIC_ACQ_REL);
 			return t;
+		}
 	}
 	return NULL;
 }
@@ -279,7 +307,10 @@ bool tsleep_unless(const void *chan, const char *wmesg,
 
 	/* Paired with the waker's store to *word before its wakeup(). */
 	if (__atomic_load_n(word, __ATOMIC_SEQ_CST) != seen) {
-		__atomic_store_n(&t->state, KT_RUNNING, __ATOMIC_RELEASE);
+		/* A wakeup may have made it runnable meanwhile: not any more. */
+		if (__atomic_exchange_n(&t->state, KT_RUNNING,
+					__ATOMIC_ACQ_REL) == KT_RUNNABLE)
+			__atomic_sub_fetch(&nrunnable, 1, __ATOMIC_ACQ_REL);
 		t->wmesg = NULL;
 		return false;
 	}
@@ -298,9 +329,10 @@ void wakeup(const void *chan)
 
 		/* wchan is written before the SLEEPING store that we saw. */
 		if (st == KT_SLEEPING &&
-		    __atomic_load_n(&t->wchan, __ATOMIC_RELAXED) == chan)
-			__atomic_compare_exchange_n(&t->state, &st, KT_RUNNABLE,
-						    false, __ATOMIC_ACQ_REL,
-						    __ATOMIC_ACQUIRE);
+		    __atomic_load_n(&t->wchan, __ATOMIC_RELAXED) == chan &&
+		    __atomic_compare_exchange_n(&t->state, &st, KT_RUNNABLE,
+						false, __ATOMIC_ACQ_REL,
+						__ATOMIC_ACQUIRE))
+			__atomic_add_fetch(&nrunnable, 1, __ATOMIC_ACQ_REL);
 	}
 }

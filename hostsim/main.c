@@ -200,10 +200,10 @@ static const struct kstub_transport_ops *link_ops(void)
 }
 
 static const char usage_text[] =
-	"usage: kstub-sim [--cpus N] [--serial PATH|tcp:HOST:PORT] [--baud N]\n"
-	"                 [--baud-limit] [--wait] [--run \"CMD; CMD\"] "
-	"[--console-to-gdb]\n"
-	"                 [--idle-timeout MS] [--resume-on-hangup]\n"
+	"usage: kstub-sim [--cpus N] [--kthreads N] [--serial PATH|tcp:HOST:PORT]\n"
+	"                 [--baud N] [--baud-limit] [--wait] [--run \"CMD; CMD\"]\n"
+	"                 [--console-to-gdb]"
+	" [--idle-timeout MS] [--resume-on-hangup]\n"
 	"                 [--link-faults [dir=to-kernel|from-kernel|both,]"
 	"corrupt=P,drop=P,dup=P,seed=N]\n";
 
@@ -212,7 +212,10 @@ static const char usage_text[] =
  * options_refused_with_reason checks the two against each other.
  */
 static const char options_text[] =
-	"  --cpus N            CPUs (1-8, default 2): threads idle/0 .. idle/N-1\n"
+	"  --cpus N            CPUs (1-64, default 2): threads idle/0 .. idle/N-1\n"
+	"  --kthreads N        N more kernel threads (0-10000, default 0), asleep for\n"
+	"                      good in bio_wait, soreceive_wait, vm_fault_wait or\n"
+	"                      vm_pageout_scan; the console says \"kthreads: N asleep\"\n"
 	"  --serial PATH       the debug UART's far end: a pty with a symlink at PATH,\n"
 	"  --serial tcp:H:P    or a tcp listener (port 0-65535, 0 picks one; the\n"
 	"                      default); stderr says where (\"kstub-sim: gdb: target\n"
@@ -357,6 +360,7 @@ int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "cpus", required_argument, NULL, 'c' },
+		{ "kthreads", required_argument, NULL, 'k' },
 		{ "serial", required_argument, NULL, 's' },
 		{ "baud-limit", no_argument, NULL, 'b' },
 		{ "wait", no_argument, NULL, 'w' },
@@ -375,6 +379,7 @@ int main(int argc, char **argv)
 	const char *run = NULL, *where;
 	bool wait = false;
 	int ncpus = 2, opt, err;
+	unsigned kthreads = 0;
 	unsigned long baud = 115200;
 	char msg[256], line[SIM_CONS_LINE_MAX];
 	sigset_t stop;
@@ -397,6 +402,10 @@ int main(int argc, char **argv)
 		case 'c':
 			ncpus = (int)opt_number("--cpus", optarg, 1,
 						SIM_CPUS_MAX);
+			break;
+		case 'k':
+			kthreads = (unsigned)opt_number(
+				"--kthreads", optarg, 0, SIM_KTHREADS_CROWD_MAX);
 			break;
 		case 's':
 			ucfg.spec = optarg;
@@ -502,6 +511,10 @@ int main(int argc, char **argv)
 	sim_mem_init();
 	workload_init();
 	kthread_create("sh", sh_main, NULL);
+	if (kthreads && workload_kthreads(kthreads)) {
+		fprintf(stderr, "kstub-sim: no room for %u kthreads\n", kthreads);
+		return 2;
+	}
 	if (run) {
 		char *copy = strdup(run), *save = NULL, *cmd;
 

@@ -14,8 +14,10 @@
 
 #include "kstub.h"
 
-#define SIM_CPUS_MAX 8
-#define SIM_KTHREADS_MAX 32
+#define SIM_CPUS_MAX 64
+/* --kthreads' most, plus an idle thread a CPU and the machine's own few. */
+#define SIM_KTHREADS_CROWD_MAX 10000
+#define SIM_KTHREADS_MAX (SIM_KTHREADS_CROWD_MAX + SIM_CPUS_MAX + 16)
 
 /* The interrupt lines (masked while the frame's IF is clear) and the NMI. */
 #define SIG_TIMER SIGALRM
@@ -90,6 +92,8 @@ void cpu_idle_loop(struct cpu *c) __attribute__((noreturn));
 bool tsleep_unless(const void *chan, const char *wmesg,
 		   const uint32_t *word, uint32_t seen);
 int kthread_saved_regs(const struct kthread *t, struct kstub_frame *f);
+/* Threads made so far: tids 1 .. kthread_count(). */
+uint32_t kthread_count(void);
 
 /* drmodel.c */
 uint64_t dr_model_get(struct cpu *c, unsigned n);

@@ -32,6 +32,13 @@ extern unsigned char bench_area[1 << 20], bench_zero[1 << 20];
 
 /* Start the kernel threads (clock, pager). Once, from the boot thread. */
 void workload_init(void);
+/*
+ * Start n more that sleep for good in a few subsystems (bio_wait,
+ * soreceive_wait, vm_fault_wait, vm_pageout_scan), named kbio/0,
+ * knet/1, ...; the last to fall asleep prints "kthreads: N asleep".
+ * Once, from the boot thread. Returns 0 or -1 (out of threads).
+ */
+int workload_kthreads(unsigned n);
 /* The timer interrupt: one tick. Any context, interrupts off. */
 void hardclock(void);
 /* Run one console command line (the shell's job). Kernel thread. */

@@ -194,6 +194,19 @@ struct kstub_port_ops {
 	 * Optional: NULL sends the text to gdb only, while one is waiting.
 	 */
 	void (*console_write)(void *ctx, const char *s, size_t len);
+
+	/*
+	 * One turn of a CPU's wait loop in the stub (parked, or the master
+	 * waiting for the roundup): give the physical CPU away if this one
+	 * is virtual. A machine whose CPUs share fewer host cores (hostsim's
+	 * threads, an overcommitted guest) would otherwise spend the master's
+	 * time spinning in 63 parked CPUs.
+	 * Called: in every stub wait loop, by any CPU.
+	 * Context: trap context or kstub_cpu_park(), IRQs off.
+	 * Must not: sleep on a lock, take an interrupt, call back into the stub.
+	 * Optional: NULL is the pause instruction (kstub_arch_relax).
+	 */
+	void (*cpu_relax)(void *ctx);
 };
 
 /* Debug register access by mov %dbN, for ports running in ring 0. */

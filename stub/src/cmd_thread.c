@@ -61,20 +61,24 @@ int kstub_cmd_qC(struct kstub *ks, struct kstub_cur *a)
 	return 0;
 }
 
-/* As many ids as fit, "m1,2,3"; the next qsThreadInfo goes on from there. */
-static int thread_list(struct kstub *ks, uint64_t after)
+/*
+ * As many ids as fit, "m1,2,3"; the next qsThreadInfo goes on from
+ * there. The list is kstub_thread_list_next's: the threads on CPUs only,
+ * in a kernel with very many.
+ */
+static int thread_list(struct kstub *ks, uint64_t pos)
 {
-	uint64_t tid;
+	uint64_t tid, next = pos;
 	bool first = true;
 
 	while (kstub_tx_room(ks) > 18 &&
-	       kstub_thread_next(ks, after, &tid) == 0) {
+	       kstub_thread_list_next(ks, &next, &tid) == 0) {
 		kstub_tx_putc(ks, first ? 'm' : ',');
 		kstub_tx_hexnum(ks, tid);
 		first = false;
-		after = tid;
+		pos = next;
 	}
-	ks->list_cursor = after;
+	ks->list_cursor = pos;
 	if (first)
 		kstub_tx_putc(ks, 'l');
 	return 0;

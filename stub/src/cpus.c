@@ -13,10 +13,19 @@
  */
 #include "kstub_int.h"
 
-static void wait_state(struct kstub_cpu_slot *s, uint32_t state)
+static void relax(struct kstub *ks)
+{
+	if (ks->cfg.port->cpu_relax)
+		ks->cfg.port->cpu_relax(ks->cfg.port_ctx);
+	else
+		kstub_arch_relax();
+}
+
+static void wait_state(struct kstub *ks, struct kstub_cpu_slot *s,
+		       uint32_t state)
 {
 	while (kstub_load(&s->state) != state)
-		kstub_arch_relax();
+		relax(ks);
 }
 
 void kstub_order_all(struct kstub *ks, uint8_t order)
@@ -43,7 +52,7 @@ int kstub_order_tid(struct kstub *ks, uint64_t tid, uint8_t order)
  * KSTUB_ETIMEDOUT if some did not park in time (they are then shown
  * without registers and released with the others).
  */
-int kstub_roundup(struct kstub *ks, uint32_t self)
+static int roundup(struct kstub *ks, uint32_t self)
 {
 	const struct kstub_port_ops *port = ks->cfg.port;
 	uint64_t deadline;
@@ -72,10 +81,31 @@ int kstub_roundup(struct kstub *ks, uint32_t self)
 		while (kstub_load(&ks->cpu[cpu].state) != KSTUB_CPU_PARKED) {
 			if (kstub_now_us(ks) >= deadline)
 				return KSTUB_ETIMEDOUT;
-			kstub_arch_relax();
+			relax(ks);
 		}
 	}
 	return 0;
+}
+
+/*
+ * roundup(), timed and counted for "monitor cpus": how long the stop
+ * took, and which CPUs never came (bounded by roundup_timeout_ms; their
+ * threads then say "its CPU did not park").
+ */
+int kstub_roundup(struct kstub *ks, uint32_t self)
+{
+	uint64_t t0 = kstub_now_us(ks), dt;
+	uint32_t cpu, missing = 0;
+	int err = roundup(ks, self);
+
+	dt = kstub_now_us(ks) - t0;
+	ks->roundup_us = dt > 0xffffffffu ? 0xffffffffu : (uint32_t)dt;
+	for (cpu = 0; cpu < ks->ncpus; cpu++)
+		if (ks->cpu[cpu].asked &&
+		    kstub_load(&ks->cpu[cpu].state) != KSTUB_CPU_PARKED)
+			missing++;
+	ks->roundup_missing = missing;
+	return err;
 }
 
 /*
@@ -92,7 +122,7 @@ void kstub_park_wait(struct kstub *ks, uint32_t cpu, struct kstub_frame *f,
 	s->order = KSTUB_GO_STAY;
 	kstub_store(&s->state, KSTUB_CPU_PARKED);
 	while (!kstub_load(&s->go))
-		kstub_arch_relax();
+		relax(ks);
 	kstub_store(&s->go, 0);
 	if (apply) {
 		kstub_cpu_leave(ks, cpu);
@@ -189,7 +219,7 @@ void kstub_release(struct kstub *ks, uint32_t self)
 				continue;
 			}
 			/* It claimed the request: it is parking right now. */
-			wait_state(s, KSTUB_CPU_PARKED);
+			wait_state(ks, s, KSTUB_CPU_PARKED);
 		}
 		if (kstub_load(&s->state) != KSTUB_CPU_PARKED ||
 		    s->order == KSTUB_GO_STAY)
@@ -202,14 +232,14 @@ void kstub_release(struct kstub *ks, uint32_t self)
 		 * while it runs.
 		 */
 		while (kstub_load(&s->state) == KSTUB_CPU_PARKED)
-			kstub_arch_relax();
+			relax(ks);
 	}
 	s = &ks->cpu[self];
 	if (s->order == KSTUB_GO_STAY) {
 		kstub_store(&s->state, KSTUB_CPU_PARKED);
 		kstub_store(&ks->master, KSTUB_CPU_NONE);
 		while (!kstub_load(&s->go))
-			kstub_arch_relax();
+			relax(ks);
 		kstub_store(&s->go, 0);
 		return;
 	}

@@ -18,6 +18,7 @@ void kstub_forget(struct kstub *ks)
 	ks->c_tid = 0;
 	ks->list_cursor = 0;
 	ks->greeted = 0;
+	ks->threads_all = 0;
 }
 
 /*

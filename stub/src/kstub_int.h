@@ -147,6 +147,17 @@ bool kstub_port_threads(const struct kstub *ks);
 uint64_t kstub_cpu_tid(struct kstub *ks, uint32_t cpu);
 uint32_t kstub_tid_cpu(struct kstub *ks, uint64_t tid);
 int kstub_thread_next(struct kstub *ks, uint64_t after, uint64_t *tid);
+/*
+ * The threads the debugger is shown, one per call: *cursor starts at 0
+ * and is opaque. Every thread, or only those on a CPU when there are
+ * more than KSTUB_THREADS_LIST_MAX (see kstub_threads_all). KSTUB_ENOENT
+ * at the end.
+ */
+int kstub_thread_list_next(struct kstub *ks, uint64_t *cursor, uint64_t *tid);
+/* v in decimal at buf, no NUL; returns the digits written (1-10). */
+size_t kstub_dec(char buf[10], uint32_t v);
+/* Whether the list above is every thread. */
+bool kstub_threads_all(struct kstub *ks);
 bool kstub_thread_exists(struct kstub *ks, uint64_t tid);
 int kstub_thread_info(struct kstub *ks, uint64_t tid,
 		      struct kstub_thread_info *out);

@@ -33,6 +33,9 @@ static void help(struct kstub *ks)
 	say(ks, "  help - this list\n");
 	say(ks, "  agent [clear] - breakpoints with conditions or dprintf;"
 		" clear removes the persistent ones\n");
+	say(ks, "  cpus - the last roundup: CPUs parked, time taken\n");
+	say(ks, "  threads - 'all': list every thread to the debugger; 'auto' "
+		"(the default): only those on CPUs when there are many\n");
 	if (ks->cfg.port->reboot)
 		say(ks, "  reboot - reset the machine\n");
 	for (i = 0; i < ks->cfg.monitor_count; i++) {
@@ -51,6 +54,48 @@ static bool word_is(const char *line, size_t n, const char *word)
 	return n == w && kstub_memeq(line, word, w);
 }
 
+/*
+ * "threads all": gdb then re-reads every thread at each stop it prints
+ * (see kstub_threads_all), which a user who wants "thread N" to reach a
+ * sleeping thread accepts; "threads auto" goes back.
+ */
+static int threads_mode(struct kstub *ks, const char *args, size_t n)
+{
+	if (word_is(args, n, "all"))
+		ks->threads_all = 1;
+	else if (word_is(args, n, "auto"))
+		ks->threads_all = 0;
+	else if (n != 0)
+		return KSTUB_EINVAL;
+	if (kstub_threads_all(ks))
+		say(ks, "kstub: every thread is listed\n");
+	else
+		say(ks, "kstub: only threads on CPUs are listed "
+			"(monitor threads all lists every one)\n");
+	return 0;
+}
+
+static void say_num(struct kstub *ks, uint32_t v)
+{
+	char buf[10];
+
+	kstub_monitor_write(ks, buf, kstub_dec(buf, v));
+}
+
+/* The last roundup: how long it took, and who did not come. */
+static void cpus_report(struct kstub *ks)
+{
+	say(ks, "kstub: ");
+	say_num(ks, ks->ncpus);
+	say(ks, " CPUs; the last stop parked all but ");
+	say_num(ks, ks->roundup_missing);
+	say(ks, " in ");
+	say_num(ks, ks->roundup_us);
+	say(ks, " us (bound ");
+	say_num(ks, ks->cfg.roundup_timeout_ms);
+	say(ks, " ms)\n");
+}
+
 static int run(struct kstub *ks, const char *line, size_t len)
 {
 	size_t n = 0, i;
@@ -65,6 +110,12 @@ static int run(struct kstub *ks, const char *line, size_t len)
 	}
 	if (word_is(line, n, "agent"))
 		return kstub_agent_monitor(ks, args, (size_t)(line + len - args));
+	if (word_is(line, n, "cpus")) {
+		cpus_report(ks);
+		return 0;
+	}
+	if (word_is(line, n, "threads"))
+		return threads_mode(ks, args, (size_t)(line + len - args));
 	if (word_is(line, n, "reboot") && ks->cfg.port->reboot) {
 		kstub_bp_remove_all(ks);
 		ks->cfg.port->reboot(ks->cfg.port_ctx);

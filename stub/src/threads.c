@@ -67,6 +67,15 @@ static void copy_name(char *dst, const char *prefix, uint32_t n)
 	dst[i] = 0;
 }
 
+static void set_str(char *dst, const char *s)
+{
+	unsigned i = 0;
+
+	while (i < KSTUB_NAME_MAX - 1 && (dst[i] = s[i]) != 0)
+		i++;
+	dst[i] = 0;
+}
+
 int kstub_thread_info(struct kstub *ks, uint64_t tid,
 		      struct kstub_thread_info *out)
 {
@@ -79,6 +88,8 @@ int kstub_thread_info(struct kstub *ks, uint64_t tid,
 			return KSTUB_ESRCH;
 		out->name[KSTUB_NAME_MAX - 1] = 0;
 		out->state[KSTUB_NAME_MAX - 1] = 0;
+		if (out->cpu < ks->ncpus && !ks->cpu[out->cpu].frame)
+			set_str(out->state, "its CPU did not park");
 		return 0;
 	}
 	if (tid == 0 || tid > ks->ncpus)
@@ -139,5 +150,51 @@ int kstub_thread_frame(struct kstub *ks, uint64_t tid, struct kstub_frame **f,
 		ks->other.valid[0] = 0;
 		ks->other.valid[1] = 0;
 	}
+	return 0;
+}
+
+/*
+ * gdb 13 re-reads the whole thread list (qXfer:threads:read, else
+ * qfThreadInfo) at every stop it prints, in normal_stop(), and deletes
+ * the threads a list leaves out, so a list cannot be sent in parts or
+ * only when it changed. With thousands of threads that is seconds a
+ * stop on a serial line; the threads on the CPUs are what a stop is
+ * about, so past KSTUB_THREADS_LIST_MAX only they are listed, until
+ * "monitor threads all" asks for the rest. The count stops at the limit:
+ * the walk costs the stub no more than the list it would send.
+ */
+bool kstub_threads_all(struct kstub *ks)
+{
+	uint64_t tid = 0;
+	uint32_t n = 0;
+
+	if (ks->threads_all || !kstub_port_threads(ks))
+		return true;
+	while (kstub_thread_next(ks, tid, &tid) == 0)
+		if (++n > KSTUB_THREADS_LIST_MAX)
+			return false;
+	return true;
+}
+
+int kstub_thread_list_next(struct kstub *ks, uint64_t *cursor, uint64_t *tid)
+{
+	uint32_t cpu;
+
+	if (*cursor == 0 && !kstub_threads_all(ks))
+		*cursor = 1ull << 63;	/* CPU mode: the CPU index follows */
+	if (!(*cursor >> 63)) {
+		if (kstub_thread_next(ks, *cursor, tid))
+			return KSTUB_ENOENT;
+		*cursor = *tid;
+		return 0;
+	}
+	/* A CPU the port names no thread for has none to list. */
+	do {
+		cpu = (uint32_t)(*cursor & 0xffffffffu);
+		if (cpu >= ks->ncpus)
+			return KSTUB_ENOENT;
+		*tid = kstub_cpu_tid(ks, cpu);
+		(*cursor)++;
+	} while (!kstub_thread_exists(ks, *tid));
 	return 0;
 }

@@ -57,6 +57,27 @@ static void emit_hex(struct window *w, uint64_t v)
 	emit(w, buf + 16 - n, n);
 }
 
+size_t kstub_dec(char buf[10], uint32_t v)
+{
+	char tmp[10];
+	size_t n = 0, i;
+
+	do
+		tmp[n++] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	for (i = 0; i < n; i++)
+		buf[i] = tmp[n - 1 - i];
+	return n;
+}
+
+/* gdb reads core="" as a decimal number (threads.dtd, parse_xml's int). */
+static void emit_dec(struct window *w, uint32_t v)
+{
+	char buf[10];
+
+	emit(w, buf, kstub_dec(buf, v));
+}
+
 /* Thread names come from the kernel: escape what XML would misread. */
 static void emit_text(struct window *w, const char *s)
 {
@@ -77,17 +98,17 @@ static void emit_text(struct window *w, const char *s)
 static void threads_xml(struct window *w)
 {
 	struct kstub_thread_info info;
-	uint64_t tid = 0;
+	uint64_t tid, pos = 0;
 
 	emit_str(w, "<?xml version=\"1.0\"?>\n<threads>\n");
-	while (kstub_thread_next(w->ks, tid, &tid) == 0) {
+	while (kstub_thread_list_next(w->ks, &pos, &tid) == 0) {
 		if (kstub_thread_info(w->ks, tid, &info))
 			continue;
 		emit_str(w, "<thread id=\"");
 		emit_hex(w, tid);
 		if (info.cpu != KSTUB_CPU_NONE) {
 			emit_str(w, "\" core=\"");
-			emit_hex(w, info.cpu);
+			emit_dec(w, info.cpu);
 		}
 		emit_str(w, "\" name=\"");
 		emit_text(w, info.name);

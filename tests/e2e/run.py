@@ -50,8 +50,8 @@ def attach_tcp_threads(sim_log):
         expect(gdb.cmd("p sim_ncpus"), r"^\$\d+ = 2$", "sim_bss")
         expect(gdb.cmd("p trace_fd"), r"^\$\d+ = -1$", "sim_data")
         # Read through the stub at the relocated address vs what the stub
-        # lists: its own two commands and the port's.
-        n = len(re.findall(r"^  \S+ - ", gdb.cmd("monitor help"), re.M)) - 2
+        # lists: its own four commands (help reboot cpus threads) and the port's.
+        n = len(re.findall(r"^  \S+ - ", gdb.cmd("monitor help"), re.M)) - 4
         expect(gdb.cmd("p sim_monitor_count"), rf"^\$\d+ = {n}$", "sim_rodata")
         expect(gdb.cmd("x/i sim_console_out"), r"<sim_console_out>:\s+\w", "sim_text")
         expect(gdb.cmd("p shell_usage"), r'^\$\d+ = "mkdir PATH, ktrace -c', ".rodata")

@@ -13,12 +13,12 @@ SCENARIOS = scenario = Scenarios()
 
 # (arguments, the message stderr must carry): each refused with status 2.
 BAD_OPTIONS = (
-    (["--cpus", "0"], "--cpus: '0' is not a whole number from 1 to 8"),
-    (["--cpus", "99"], "--cpus: '99' is not a whole number from 1 to 8"),
-    (["--cpus", "abc"], "--cpus: 'abc' is not a whole number from 1 to 8"),
-    (["--cpus", "2abc"], "--cpus: '2abc' is not a whole number from 1 to 8"),
-    (["--cpus", " 2"], "--cpus: ' 2' is not a whole number from 1 to 8"),
-    (["--cpus", ""], "--cpus: '' is not a whole number from 1 to 8"),
+    (["--cpus", "0"], "--cpus: '0' is not a whole number from 1 to 64"),
+    (["--cpus", "65"], "--cpus: '65' is not a whole number from 1 to 64"),
+    (["--cpus", "abc"], "--cpus: 'abc' is not a whole number from 1 to 64"),
+    (["--cpus", "2abc"], "--cpus: '2abc' is not a whole number from 1 to 64"),
+    (["--cpus", " 2"], "--cpus: ' 2' is not a whole number from 1 to 64"),
+    (["--cpus", ""], "--cpus: '' is not a whole number from 1 to 64"),
     (["--baud", "0"], "--baud: '0' is not a whole number from 1 to 115200"),
     (["--baud", "9600x"], "--baud: '9600x' is not a whole number from 1 to 115200"),
     (["--baud", "7"], "--baud: '7' does not divide 115200"),
@@ -31,6 +31,8 @@ BAD_OPTIONS = (
     (["--serial", "tcp:127.0.0.1:-1"], "--serial port: '-1' is not a whole number from 0 to 65535"),
     (["--serial", "/nonexistent/dir/x"],
      "--serial /nonexistent/dir/x: .*No such file or directory"),
+    (["--kthreads", "10001"], "--kthreads: '10001' is not a whole number from 0 to 10000"),
+    (["--kthreads", "-1"], "--kthreads: '-1' is not a whole number from 0 to 10000"),
     (["stray"], "unexpected argument 'stray'"),
 )
 

@@ -286,22 +286,57 @@ END_TEST
 
 /* ---- threads and memory packets without a test so far ---- */
 
-/* A list longer than one reply goes on, in order, across qsThreadInfo. */
+/*
+ * Past KSTUB_THREADS_LIST_MAX threads only those on CPUs are listed (the
+ * fake's 300 have one, on CPU 0), in qfThreadInfo and qXfer alike.
+ */
+START_TEST(thread_list_many_lists_cpus)
+{
+	struct fx_opts o = { .threads = true, .many_threads = 300,
+			     .link_flags = KSTUB_LINK_RELIABLE };
+	struct fx *fx = fx_new(&o);
+	char want[32];
+
+	ck_assert_uint_gt(300, KSTUB_THREADS_LIST_MAX);
+	fx_cmd(fx, "qfThreadInfo");
+	fx_cmd(fx, "qsThreadInfo");
+	fx_cmd(fx, "qXfer:threads:read::0,3fff");
+	fx_pkt(fx, "c");
+	fx_trap(fx, KSTUB_TRAP_BREAKIN);
+	fx_parse(fx);
+	snprintf(want, sizeof(want), "m%llx", (unsigned long long)FX_TID_MANY);
+	ck_assert_str_eq(fx_reply(fx, 0), want);
+	ck_assert_str_eq(fx_reply(fx, 1), "l");
+	ck_assert_ptr_nonnull(strstr(fx_reply(fx, 2), "<thread id="));
+	ck_assert_ptr_null(strstr(strstr(fx_reply(fx, 2), "<thread id=") + 1,
+				  "<thread id="));
+	fx_free(fx);
+}
+END_TEST
+
+/*
+ * After "monitor threads all", a list longer than one reply goes on, in
+ * order, across qsThreadInfo.
+ */
 START_TEST(thread_list_spans_replies)
 {
 	struct fx_opts o = { .threads = true, .many_threads = 300,
 			     .link_flags = KSTUB_LINK_RELIABLE };
 	struct fx *fx = fx_new(&o);
-	unsigned i, r, seen = 0, parts = 0;
+	unsigned i, r, r0, seen = 0, parts = 0;
 	uint64_t want = FX_TID_MANY;
 
+	/* qRcmd "threads all": its O packet(s), then OK. */
+	fx_cmd(fx, "qRcmd,7468726561647320616c6c");
 	fx_cmd(fx, "qfThreadInfo");
 	for (i = 0; i < 10; i++)
 		fx_cmd(fx, "qsThreadInfo");
 	fx_pkt(fx, "c");
 	fx_trap(fx, KSTUB_TRAP_BREAKIN);
 	fx_parse(fx);
-	for (r = 0; r < 11 && fx_reply(fx, r)[0] == 'm'; r++) {
+	for (r0 = 0; strcmp(fx_reply(fx, r0), "OK") != 0; r0++)
+		ck_assert_uint_lt(r0, 4);
+	for (r = r0 + 1; r < r0 + 12 && fx_reply(fx, r)[0] == 'm'; r++) {
 		const char *p = fx_reply(fx, r) + 1;
 		char *end;
 
@@ -395,6 +430,7 @@ Suite *core_session_suite(void)
 	tcase_add_test(tc, z1_z3_remove_their_slot);
 	tcase_add_test(tc, read_only_registers);
 	tcase_add_test(tc, g_bad_hex_and_sleeping_thread);
+	tcase_add_test(tc, thread_list_many_lists_cpus);
 	tcase_add_test(tc, thread_list_spans_replies);
 	tcase_add_test(tc, malformed_x);
 	tcase_add_test(tc, thread_hooks_all_or_none);
