@@ -262,13 +262,16 @@ int kstub_trap(struct kstub *ks, uint32_t cpu, struct kstub_frame *f,
 
 bool kstub_poll_break(struct kstub *ks)
 {
+	uint32_t own = kstub_link_take(ks);
 	bool brk;
 	int r;
 
-	if (kstub_load(&ks->master) != KSTUB_CPU_NONE ||
-	    !kstub_cas(&ks->poll_lock, 0, 1))
+	if (!own)
 		return false;
-	r = kstub_link_poll(ks);
+	r = kstub_link_poll(ks, own);
+	/* A session took the link while we drained it: all is its now. */
+	if (kstub_link_lost(ks, own))
+		return false;
 	if (r == KSTUB_RX_INTR) {
 		ks->break_pending = 1;
 	} else if (r == KSTUB_ENOTCONN) {
@@ -285,6 +288,6 @@ bool kstub_poll_break(struct kstub *ks)
 			ks->hangup_pending = 1;
 	}
 	brk = ks->break_pending || ks->pkt_ready || ks->hangup_pending;
-	kstub_store(&ks->poll_lock, 0);
+	kstub_link_give(ks, own);
 	return brk;
 }

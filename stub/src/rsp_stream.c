@@ -163,21 +163,36 @@ static void cut_packet(struct kstub *ks)
 }
 
 /*
+ * A poll or console write holds the link with its own token in
+ * poll_lock (kstub_link_take). A master that took the link since has
+ * overwritten it: from then on the holder sends, reads and frames
+ * nothing, since the line, the framer and tx_buf are the session's.
+ */
+bool kstub_link_lost(struct kstub *ks, uint32_t own)
+{
+	return own && kstub_load(&ks->poll_lock) != own;
+}
+
+/*
  * Read what is waiting, without blocking: at most buf_len bytes a call,
  * enough for a whole packet of the largest size, so a line that never
  * runs dry (a flood, a stuck receiver) cannot keep the caller. The
  * framer keeps its place between calls.
- * running: the kernel runs (kstub_poll_break): ^C counts, and neither a
- * cut packet nor a nak is acted on until the kernel stops.
+ * own: the kernel runs (kstub_poll_break holds the link with this
+ * token; 0: a session): ^C counts, and neither a cut packet nor a nak
+ * is acted on until the kernel stops.
  * Returns KSTUB_RX_PACKET (acked, in rx_buf), KSTUB_RX_INTR (running
  * only), 0 for nothing yet, or KSTUB_ENOTCONN.
  */
-int kstub_stream_poll(struct kstub *ks, bool running)
+int kstub_stream_poll(struct kstub *ks, uint32_t own)
 {
 	size_t budget = ks->cfg.buf_len;
+	bool running = own != 0;
 	int c;
 
 	while (budget-- > 0) {
+		if (kstub_link_lost(ks, own))
+			return 0;
 		c = getc_until(ks, 0);
 		if (c == KSTUB_EAGAIN) {
 			if (!running)
@@ -198,6 +213,8 @@ int kstub_stream_poll(struct kstub *ks, bool running)
 				return KSTUB_ENOTCONN;
 			continue;
 		}
+		if (kstub_link_lost(ks, own))
+			return 0;	/* the byte was the session's */
 		switch (kstub_rx_byte(ks, (uint8_t)c)) {
 		case KSTUB_RX_PACKET:
 			ks->unconfirmed = 0;
@@ -236,12 +253,24 @@ int kstub_stream_poll(struct kstub *ks, bool running)
 
 int kstub_stream_send(struct kstub *ks)
 {
-	const uint8_t *p = ks->cfg.tx_buf;
-	size_t n = ks->tx.end;
+	return kstub_stream_send_buf(ks, ks->cfg.tx_buf, ks->tx.end, 0);
+}
+
+/*
+ * The same for a packet framed elsewhere (a console write's, on its own
+ * stack) by a holder of the link with token own, which gives up with
+ * KSTUB_EBUSY as soon as a session has taken the link: every send and
+ * every read is checked against that first.
+ */
+int kstub_stream_send_buf(struct kstub *ks, const uint8_t *p, size_t n,
+			  uint32_t own)
+{
 	uint32_t silent = 1, naks = 0;
 	uint64_t deadline;
 	int c, err;
 
+	if (kstub_link_lost(ks, own))
+		return KSTUB_EBUSY;
 	err = send_raw(ks, p, n);
 	if (err)
 		return err;
@@ -250,7 +279,11 @@ int kstub_stream_send(struct kstub *ks)
 	deadline = kstub_stream_answer_from(ks) +
 		   ks->cfg.ack_timeout_ms * 1000ull;
 	for (;;) {
+		if (kstub_link_lost(ks, own))
+			return KSTUB_EBUSY;
 		c = getc_until(ks, deadline);
+		if (kstub_link_lost(ks, own))
+			return KSTUB_EBUSY;	/* the byte was the session's */
 		if (c == '+' || c == '$') {
 			if (silent + naks == 1)
 				line_clean(ks, n);
@@ -262,7 +295,9 @@ int kstub_stream_send(struct kstub *ks)
 			return KSTUB_ENOTCONN;
 		if (c != '-' && c != KSTUB_EAGAIN) {
 			line_fault(ks);
-			ks->unconfirmed = 1;
+			/* A later nak resends tx_buf: only if this was it. */
+			if (!own)
+				ks->unconfirmed = 1;
 			kstub_rx_byte(ks, (uint8_t)c);
 			return 0;
 		}
@@ -274,9 +309,12 @@ int kstub_stream_send(struct kstub *ks)
 		if (silent > ks->cfg.ack_retries ||
 		    naks >= ks->cfg.ack_retries * KSTUB_NAK_FACTOR) {
 			/* Still the reply gdb waits for: a later nak gets it. */
-			ks->unconfirmed = 1;
+			if (!own)
+				ks->unconfirmed = 1;
 			return KSTUB_ETIMEDOUT;
 		}
+		if (kstub_link_lost(ks, own))
+			return KSTUB_EBUSY;
 		err = send_raw(ks, p, n);
 		if (err)
 			return err;
