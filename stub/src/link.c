@@ -179,11 +179,16 @@ void kstub_link_give(struct kstub *ks, uint32_t own)
 int kstub_link_send_buf(struct kstub *ks, const uint8_t *p, size_t n,
 			uint32_t own)
 {
+	int err;
+
 	if (!packet_link(ks))
 		return kstub_stream_send_buf(ks, p, n, own);
-	if (kstub_link_lost(ks, own))
-		return KSTUB_EBUSY;
-	return ks->cfg.link->send_packet(ks->cfg.link_ctx, p + 1, n - 4);
+	/* Marked as going out, as rsp_stream.c's send_owned() does. */
+	kstub_store(&ks->link_sending, own);
+	err = kstub_link_lost(ks, own) ? KSTUB_EBUSY :
+		ks->cfg.link->send_packet(ks->cfg.link_ctx, p + 1, n - 4);
+	kstub_cas(&ks->link_sending, own, 0);
+	return err;
 }
 
 /*

@@ -30,6 +30,25 @@ static int send_raw(struct kstub *ks, const uint8_t *p, size_t n)
 }
 
 /*
+ * A holder's packet (own, see kstub_link_lost), marked as going out
+ * while the transport has it: a master lets such a burst finish before
+ * it parks its sender (entry.c), since the bytes left of a burst cut
+ * there would reach the wire after the session, outside any packet.
+ */
+static int send_owned(struct kstub *ks, const uint8_t *p, size_t n,
+		      uint32_t own)
+{
+	int err;
+
+	if (!own)
+		return send_raw(ks, p, n);
+	kstub_store(&ks->link_sending, own);
+	err = kstub_link_lost(ks, own) ? KSTUB_EBUSY : send_raw(ks, p, n);
+	kstub_cas(&ks->link_sending, own, 0);
+	return err;
+}
+
+/*
  * When a wait for gdb's answer starts: now, or once the bytes sent are
  * off the wire (gdb cannot answer what it has not got).
  */
@@ -271,7 +290,7 @@ int kstub_stream_send_buf(struct kstub *ks, const uint8_t *p, size_t n,
 
 	if (kstub_link_lost(ks, own))
 		return KSTUB_EBUSY;
-	err = send_raw(ks, p, n);
+	err = send_owned(ks, p, n, own);
 	if (err)
 		return err;
 	if (ks->noack)
@@ -315,7 +334,7 @@ int kstub_stream_send_buf(struct kstub *ks, const uint8_t *p, size_t n,
 		}
 		if (kstub_link_lost(ks, own))
 			return KSTUB_EBUSY;
-		err = send_raw(ks, p, n);
+		err = send_owned(ks, p, n, own);
 		if (err)
 			return err;
 		deadline = kstub_stream_answer_from(ks) +
