@@ -138,25 +138,25 @@ static void line_clean(struct kstub *ks, size_t n)
 	line_size(ks);
 }
 
-/* Got a whole packet: acknowledge it at once. */
-static int accept_packet(struct kstub *ks)
+/* Got a whole packet: acknowledge it at once (own: see send_owned). */
+static int accept_packet(struct kstub *ks, uint32_t own)
 {
 	static const uint8_t plus = '+';
 
 	ks->pkt_ready = 1;
 	if (ks->noack)
 		return 0;
-	return send_raw(ks, &plus, 1);
+	return send_owned(ks, &plus, 1, own);
 }
 
-static int reject_packet(struct kstub *ks)
+static int reject_packet(struct kstub *ks, uint32_t own)
 {
 	static const uint8_t minus = '-';
 
 	line_fault(ks);
 	if (ks->noack)
 		return 0;
-	return send_raw(ks, &minus, 1);
+	return send_owned(ks, &minus, 1, own);
 }
 
 /*
@@ -176,7 +176,7 @@ static void cut_packet(struct kstub *ks)
 	} else if (now - ks->partial_since >=
 		   ks->cfg.ack_timeout_ms * 1000ull) {
 		kstub_rx_reset(ks);
-		reject_packet(ks);
+		reject_packet(ks, 0);
 		ks->partial_since = 0;
 	}
 }
@@ -237,11 +237,11 @@ int kstub_stream_poll(struct kstub *ks, uint32_t own)
 		switch (kstub_rx_byte(ks, (uint8_t)c)) {
 		case KSTUB_RX_PACKET:
 			ks->unconfirmed = 0;
-			if (accept_packet(ks) == KSTUB_ENOTCONN)
+			if (accept_packet(ks, own) == KSTUB_ENOTCONN)
 				return KSTUB_ENOTCONN;
 			return KSTUB_RX_PACKET;
 		case KSTUB_RX_BADSUM:
-			reject_packet(ks);
+			reject_packet(ks, own);
 			break;
 		case KSTUB_RX_INTR:
 			/* ^C while stopped means nothing. */

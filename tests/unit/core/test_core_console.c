@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * Console text while gdb waits (kstub_console_write, kstub_poll_break)
+ * Console text while gdb waits (kstub_console_write), and polls
+ * (kstub_poll_break),
  * against a session that takes the link in the middle of it: the writer
  * is stopped at every call it makes into the link and the clock (where
  * a roundup NMI or a trap on its own CPU could stop it), a master runs
@@ -31,6 +32,7 @@ static struct {
 	uint8_t sess[256];	/* gdb's side of that session */
 	size_t sess_len;
 	unsigned sess_first;	/* index of its first reply in fx_parse() */
+	size_t out_after;	/* out_len when that session ended */
 } w;
 
 static void add_pkt(const char *body, bool ack)
@@ -73,6 +75,7 @@ static void point(void)
 		w.sess_first += fx->out[pos_out] == '$';
 	fx_feed(fx, w.sess, w.sess_len, NULL);
 	w.trap_r = fx_trap(fx, KSTUB_TRAP_BREAKIN);
+	w.out_after = fx->out_len;
 	fx->src = src;
 	fx->in_len = len;
 	fx->in_pos = pos;
@@ -252,6 +255,56 @@ START_TEST(console_write_on_a_packet_link_stopped_anywhere)
 }
 END_TEST
 
+/*
+ * kstub_poll_break draining a packet from a new debugger while the
+ * kernel runs, stopped at every call by a whole session: once that
+ * session had the line, the poll acks nothing, frames nothing and
+ * reports nothing; left alone, it acks the packet and says stop.
+ */
+START_TEST(poll_stopped_anywhere_leaves_the_line_to_the_session)
+{
+	static uint8_t line[16];
+	unsigned at;
+	size_t n;
+	bool brk;
+
+	n = (size_t)snprintf((char *)line, sizeof(line), "$qC#%02x",
+			     fx_rsp_checksum("qC", 2));
+	for (at = 0;; at++) {
+		struct fx *fx = waiting(false);
+
+		fx_feed(fx, line, n, NULL);
+		fx->out_len = 0;
+		w.at = at;
+		w.armed = true;
+		brk = kstub_poll_break(&fx->ks);
+		w.armed = false;
+		ck_assert_uint_eq(fx->ks.poll_lock, 0);
+		if (!w.interrupted) {
+			ck_assert(brk);
+			ck_assert_uint_eq(fx->out_len, 1);	/* its '+' */
+			fx_free(fx);
+			break;
+		}
+		ck_assert_int_eq(w.trap_r, 0);
+		ck_assert(!brk);
+		/*
+		 * Nothing of the poll's after the session, but the ack it
+		 * was handing to the transport when stopped: whole, and a
+		 * stray ack means nothing to gdb...
+		 */
+		ck_assert(fx->out_len == w.out_after ||
+			  (fx->out_len == w.out_after + 1 &&
+			   fx->out[w.out_after] == '+'));
+		/* ...and the session's replies whole. */
+		fx_parse(fx);
+		ck_assert_uint_eq(fx->bad_frames, 0);
+		fx_free(fx);
+	}
+	ck_assert_uint_gt(at, 5);
+}
+END_TEST
+
 Suite *core_console_suite(void);
 Suite *core_console_suite(void)
 {
@@ -260,6 +313,7 @@ Suite *core_console_suite(void)
 
 	tcase_add_test(tc, console_write_stopped_anywhere_sends_nothing_stale);
 	tcase_add_test(tc, console_write_on_a_packet_link_stopped_anywhere);
+	tcase_add_test(tc, poll_stopped_anywhere_leaves_the_line_to_the_session);
 	suite_add_tcase(s, tc);
 	return s;
 }
