@@ -145,7 +145,9 @@ bool kstub_poll_break(struct kstub *ks);
  * Mirror console output to gdb as O packets while gdb waits for the
  * kernel to stop. Returns 0 if gdb got the text, KSTUB_ENOTCONN if no
  * debugger is waiting (print it on the ordinary console instead) or
- * KSTUB_EBUSY if a debugger session is active on some CPU.
+ * KSTUB_EBUSY if a debugger session is active on some CPU, or took the
+ * link during the call: then the text from the packet it cut on is not
+ * sent (earlier packets may have been; a retry repeats them).
  * Context: any, including interrupts off; never blocks for long.
  */
 int kstub_console_write(struct kstub *ks, const char *s, size_t len);

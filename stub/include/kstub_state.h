@@ -163,7 +163,10 @@ struct kstub {
 	uint32_t clean_bytes;	/* sent and acked at once since the last fault */
 	uint32_t fault_gap;	/* average clean_bytes between faults, 0: none */
 	uint32_t master;	/* atomic: CPU owning the session, or KSTUB_CPU_NONE */
-	uint32_t poll_lock;	/* atomic: poll_break/console_write */
+	uint32_t poll_lock;	/* atomic: 0 free, 1 a master, else a
+				 * poll's or console write's token */
+	uint32_t link_seq;	/* atomic: makes those tokens */
+	uint32_t link_sending;	/* atomic: token whose send() is under way */
 	struct kstub_stop stop;		/* the last stop, for '?' */
 	struct kstub_recover recover;
 	uint64_t g_tid;			/* Hg: registers view (0: stop thread) */

@@ -7,6 +7,7 @@
 #include "kstub_int.h"
 
 #define POLL_LOCK_WAIT_MS 100
+#define SEND_WAIT_MS 1000	/* more, for a holder in send() (below) */
 
 static bool is_fault(uint32_t vector)
 {
@@ -179,7 +180,7 @@ static bool become_master(struct kstub *ks, uint32_t cpu,
 			  struct kstub_frame *f)
 {
 	struct kstub_cpu_slot *s = &ks->cpu[cpu];
-	uint64_t deadline;
+	uint64_t deadline, now;
 
 	while (!kstub_cas(&ks->master, KSTUB_CPU_NONE, cpu)) {
 		/* Another CPU owns the session and wants us parked. */
@@ -197,9 +198,15 @@ static bool become_master(struct kstub *ks, uint32_t cpu,
 	 * taken now, our stop reply would be written into the middle of a
 	 * packet that a slow CPU is still sending (seen under QEMU on a
 	 * loaded host, where a vCPU can stall for longer than this wait).
+	 * A holder inside the transport's send() gets longer: parked there,
+	 * it would put the rest of that burst on the wire after the session
+	 * (its later sends it drops itself, rsp_stream.c). The longer wait
+	 * is lost only when the holder is this CPU, interrupted mid-burst.
 	 */
 	deadline = kstub_now_us(ks) + POLL_LOCK_WAIT_MS * 1000ull;
-	while (kstub_now_us(ks) < deadline) {
+	while ((now = kstub_now_us(ks)) < deadline ||
+	       (kstub_load(&ks->link_sending) &&
+		now < deadline + SEND_WAIT_MS * 1000ull)) {
 		if (kstub_cas(&ks->poll_lock, 0, 1))
 			return true;
 		kstub_arch_relax();
@@ -262,13 +269,16 @@ int kstub_trap(struct kstub *ks, uint32_t cpu, struct kstub_frame *f,
 
 bool kstub_poll_break(struct kstub *ks)
 {
+	uint32_t own = kstub_link_take(ks);
 	bool brk;
 	int r;
 
-	if (kstub_load(&ks->master) != KSTUB_CPU_NONE ||
-	    !kstub_cas(&ks->poll_lock, 0, 1))
+	if (!own)
 		return false;
-	r = kstub_link_poll(ks);
+	r = kstub_link_poll(ks, own);
+	/* A session took the link while we drained it: all is its now. */
+	if (kstub_link_lost(ks, own))
+		return false;
 	if (r == KSTUB_RX_INTR) {
 		ks->break_pending = 1;
 	} else if (r == KSTUB_ENOTCONN) {
@@ -285,6 +295,6 @@ bool kstub_poll_break(struct kstub *ks)
 			ks->hangup_pending = 1;
 	}
 	brk = ks->break_pending || ks->pkt_ready || ks->hangup_pending;
-	kstub_store(&ks->poll_lock, 0);
+	kstub_link_give(ks, own);
 	return brk;
 }

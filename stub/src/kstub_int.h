@@ -88,14 +88,21 @@ void kstub_link_init(struct kstub *ks);
 void kstub_link_fresh(struct kstub *ks);
 int kstub_link_recv(struct kstub *ks);
 int kstub_link_send(struct kstub *ks);
-int kstub_link_poll(struct kstub *ks);
+int kstub_link_poll(struct kstub *ks, uint32_t own);
+uint32_t kstub_link_take(struct kstub *ks);
+bool kstub_link_lost(struct kstub *ks, uint32_t own);
+void kstub_link_give(struct kstub *ks, uint32_t own);
+int kstub_link_send_buf(struct kstub *ks, const uint8_t *p, size_t n,
+			uint32_t own);
 void kstub_link_end(struct kstub *ks);
 
 /* ---- rsp_stream.c: packets over a byte link (acks, retransmission) ---- */
 void kstub_stream_fresh(struct kstub *ks);
 uint64_t kstub_stream_answer_from(struct kstub *ks);
-int kstub_stream_poll(struct kstub *ks, bool running);
+int kstub_stream_poll(struct kstub *ks, uint32_t own);
 int kstub_stream_send(struct kstub *ks);
+int kstub_stream_send_buf(struct kstub *ks, const uint8_t *p, size_t n,
+			  uint32_t own);
 
 /* ---- dispatch.c: a packet to its handler and reply ---- */
 int kstub_dispatch(struct kstub *ks);

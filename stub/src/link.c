@@ -114,7 +114,7 @@ int kstub_link_recv(struct kstub *ks)
 	ks->partial_since = 0;
 	ks->last_rx_us = pkt ? kstub_now_us(ks) : kstub_stream_answer_from(ks);
 	for (;;) {
-		r = pkt ? packet_poll(ks) : kstub_stream_poll(ks, false);
+		r = pkt ? packet_poll(ks) : kstub_stream_poll(ks, 0);
 		if (r == KSTUB_ENOTCONN)
 			return r;
 		if (r == KSTUB_RX_PACKET)
@@ -145,23 +145,73 @@ int kstub_link_send(struct kstub *ks)
 }
 
 /*
- * Read what is waiting without blocking (for kstub_poll_break): returns
+ * The link for kstub_poll_break or kstub_console_write while the kernel
+ * runs: a token of its own in poll_lock, or 0 if it is busy. A master
+ * takes the link by overwriting poll_lock (session.c) even from a holder
+ * the roundup parked mid-packet, or interrupted on the master's own CPU;
+ * the token tells that holder, when it runs again, that the link, the
+ * framer and tx_buf were the session's since (kstub_link_lost). A fresh
+ * token per hold, never 0 or the master's 1, so a late holder cannot
+ * mistake a later hold for its own.
+ */
+uint32_t kstub_link_take(struct kstub *ks)
+{
+	uint32_t own = (__atomic_add_fetch(&ks->link_seq, 1,
+					   __ATOMIC_ACQ_REL) << 1) | 2u;
+
+	if (kstub_load(&ks->master) != KSTUB_CPU_NONE ||
+	    !kstub_cas(&ks->poll_lock, 0, own))
+		return 0;
+	return own;
+}
+
+/* Give the link back, unless a session took it meanwhile. */
+void kstub_link_give(struct kstub *ks, uint32_t own)
+{
+	kstub_cas(&ks->poll_lock, own, 0);
+}
+
+/*
+ * Send a packet framed by a holder of the link (own, see above) in a
+ * buffer of its own: p[0..n) is "$data#xx". KSTUB_EBUSY once a session
+ * took the link: nothing of it is sent from then on.
+ */
+int kstub_link_send_buf(struct kstub *ks, const uint8_t *p, size_t n,
+			uint32_t own)
+{
+	int err;
+
+	if (!packet_link(ks))
+		return kstub_stream_send_buf(ks, p, n, own);
+	/* Marked as going out, as rsp_stream.c's send_owned() does. */
+	kstub_store(&ks->link_sending, own);
+	err = kstub_link_lost(ks, own) ? KSTUB_EBUSY :
+		ks->cfg.link->send_packet(ks->cfg.link_ctx, p + 1, n - 4);
+	kstub_cas(&ks->link_sending, own, 0);
+	return err;
+}
+
+/*
+ * Read what is waiting without blocking (for kstub_poll_break, holding
+ * the link with token own): returns
  * KSTUB_RX_INTR if gdb asked to stop, KSTUB_RX_PACKET if a packet waits
  * in rx_buf, KSTUB_ENOTCONN if the link dropped, else 0. A packet link
  * that has not authenticated its peer stops the kernel only for a
  * break-in request: any other packet is dropped, a bounded number a
  * call, so a flood cannot keep the timer tick that polls here.
  */
-int kstub_link_poll(struct kstub *ks)
+int kstub_link_poll(struct kstub *ks, uint32_t own)
 {
 	unsigned budget = KSTUB_POLL_PACKETS;
 	int r;
 
 	if (!packet_link(ks)) {
-		r = kstub_stream_poll(ks, true);
+		r = kstub_stream_poll(ks, own);
 		goto out;
 	}
 	do {
+		if (kstub_link_lost(ks, own))
+			return 0;
 		r = packet_poll(ks);
 		if (r == KSTUB_RX_PACKET &&
 		    !(ks->cfg.link->flags & KSTUB_LINK_AUTHENTICATED)) {
@@ -173,7 +223,7 @@ int kstub_link_poll(struct kstub *ks)
 		break;
 	} while (--budget > 0);
 out:
-	if (r == KSTUB_RX_PACKET)
+	if (r == KSTUB_RX_PACKET && !kstub_link_lost(ks, own))
 		session_started(ks);
 	return r;
 }

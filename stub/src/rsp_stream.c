@@ -30,6 +30,25 @@ static int send_raw(struct kstub *ks, const uint8_t *p, size_t n)
 }
 
 /*
+ * A holder's packet (own, see kstub_link_lost), marked as going out
+ * while the transport has it: a master lets such a burst finish before
+ * it parks its sender (entry.c), since the bytes left of a burst cut
+ * there would reach the wire after the session, outside any packet.
+ */
+static int send_owned(struct kstub *ks, const uint8_t *p, size_t n,
+		      uint32_t own)
+{
+	int err;
+
+	if (!own)
+		return send_raw(ks, p, n);
+	kstub_store(&ks->link_sending, own);
+	err = kstub_link_lost(ks, own) ? KSTUB_EBUSY : send_raw(ks, p, n);
+	kstub_cas(&ks->link_sending, own, 0);
+	return err;
+}
+
+/*
  * When a wait for gdb's answer starts: now, or once the bytes sent are
  * off the wire (gdb cannot answer what it has not got).
  */
@@ -119,25 +138,25 @@ static void line_clean(struct kstub *ks, size_t n)
 	line_size(ks);
 }
 
-/* Got a whole packet: acknowledge it at once. */
-static int accept_packet(struct kstub *ks)
+/* Got a whole packet: acknowledge it at once (own: see send_owned). */
+static int accept_packet(struct kstub *ks, uint32_t own)
 {
 	static const uint8_t plus = '+';
 
 	ks->pkt_ready = 1;
 	if (ks->noack)
 		return 0;
-	return send_raw(ks, &plus, 1);
+	return send_owned(ks, &plus, 1, own);
 }
 
-static int reject_packet(struct kstub *ks)
+static int reject_packet(struct kstub *ks, uint32_t own)
 {
 	static const uint8_t minus = '-';
 
 	line_fault(ks);
 	if (ks->noack)
 		return 0;
-	return send_raw(ks, &minus, 1);
+	return send_owned(ks, &minus, 1, own);
 }
 
 /*
@@ -157,9 +176,20 @@ static void cut_packet(struct kstub *ks)
 	} else if (now - ks->partial_since >=
 		   ks->cfg.ack_timeout_ms * 1000ull) {
 		kstub_rx_reset(ks);
-		reject_packet(ks);
+		reject_packet(ks, 0);
 		ks->partial_since = 0;
 	}
+}
+
+/*
+ * A poll or console write holds the link with its own token in
+ * poll_lock (kstub_link_take). A master that took the link since has
+ * overwritten it: from then on the holder sends, reads and frames
+ * nothing, since the line, the framer and tx_buf are the session's.
+ */
+bool kstub_link_lost(struct kstub *ks, uint32_t own)
+{
+	return own && kstub_load(&ks->poll_lock) != own;
 }
 
 /*
@@ -167,17 +197,21 @@ static void cut_packet(struct kstub *ks)
  * enough for a whole packet of the largest size, so a line that never
  * runs dry (a flood, a stuck receiver) cannot keep the caller. The
  * framer keeps its place between calls.
- * running: the kernel runs (kstub_poll_break): ^C counts, and neither a
- * cut packet nor a nak is acted on until the kernel stops.
+ * own: the kernel runs (kstub_poll_break holds the link with this
+ * token; 0: a session): ^C counts, and neither a cut packet nor a nak
+ * is acted on until the kernel stops.
  * Returns KSTUB_RX_PACKET (acked, in rx_buf), KSTUB_RX_INTR (running
  * only), 0 for nothing yet, or KSTUB_ENOTCONN.
  */
-int kstub_stream_poll(struct kstub *ks, bool running)
+int kstub_stream_poll(struct kstub *ks, uint32_t own)
 {
 	size_t budget = ks->cfg.buf_len;
+	bool running = own != 0;
 	int c;
 
 	while (budget-- > 0) {
+		if (kstub_link_lost(ks, own))
+			return 0;
 		c = getc_until(ks, 0);
 		if (c == KSTUB_EAGAIN) {
 			if (!running)
@@ -198,14 +232,16 @@ int kstub_stream_poll(struct kstub *ks, bool running)
 				return KSTUB_ENOTCONN;
 			continue;
 		}
+		if (kstub_link_lost(ks, own))
+			return 0;	/* the byte was the session's */
 		switch (kstub_rx_byte(ks, (uint8_t)c)) {
 		case KSTUB_RX_PACKET:
 			ks->unconfirmed = 0;
-			if (accept_packet(ks) == KSTUB_ENOTCONN)
+			if (accept_packet(ks, own) == KSTUB_ENOTCONN)
 				return KSTUB_ENOTCONN;
 			return KSTUB_RX_PACKET;
 		case KSTUB_RX_BADSUM:
-			reject_packet(ks);
+			reject_packet(ks, own);
 			break;
 		case KSTUB_RX_INTR:
 			/* ^C while stopped means nothing. */
@@ -236,13 +272,25 @@ int kstub_stream_poll(struct kstub *ks, bool running)
 
 int kstub_stream_send(struct kstub *ks)
 {
-	const uint8_t *p = ks->cfg.tx_buf;
-	size_t n = ks->tx.end;
+	return kstub_stream_send_buf(ks, ks->cfg.tx_buf, ks->tx.end, 0);
+}
+
+/*
+ * The same for a packet framed elsewhere (a console write's, on its own
+ * stack) by a holder of the link with token own, which gives up with
+ * KSTUB_EBUSY as soon as a session has taken the link: every send and
+ * every read is checked against that first.
+ */
+int kstub_stream_send_buf(struct kstub *ks, const uint8_t *p, size_t n,
+			  uint32_t own)
+{
 	uint32_t silent = 1, naks = 0;
 	uint64_t deadline;
 	int c, err;
 
-	err = send_raw(ks, p, n);
+	if (kstub_link_lost(ks, own))
+		return KSTUB_EBUSY;
+	err = send_owned(ks, p, n, own);
 	if (err)
 		return err;
 	if (ks->noack)
@@ -250,7 +298,11 @@ int kstub_stream_send(struct kstub *ks)
 	deadline = kstub_stream_answer_from(ks) +
 		   ks->cfg.ack_timeout_ms * 1000ull;
 	for (;;) {
+		if (kstub_link_lost(ks, own))
+			return KSTUB_EBUSY;
 		c = getc_until(ks, deadline);
+		if (kstub_link_lost(ks, own))
+			return KSTUB_EBUSY;	/* the byte was the session's */
 		if (c == '+' || c == '$') {
 			if (silent + naks == 1)
 				line_clean(ks, n);
@@ -262,7 +314,9 @@ int kstub_stream_send(struct kstub *ks)
 			return KSTUB_ENOTCONN;
 		if (c != '-' && c != KSTUB_EAGAIN) {
 			line_fault(ks);
-			ks->unconfirmed = 1;
+			/* A later nak resends tx_buf: only if this was it. */
+			if (!own)
+				ks->unconfirmed = 1;
 			kstub_rx_byte(ks, (uint8_t)c);
 			return 0;
 		}
@@ -274,10 +328,13 @@ int kstub_stream_send(struct kstub *ks)
 		if (silent > ks->cfg.ack_retries ||
 		    naks >= ks->cfg.ack_retries * KSTUB_NAK_FACTOR) {
 			/* Still the reply gdb waits for: a later nak gets it. */
-			ks->unconfirmed = 1;
+			if (!own)
+				ks->unconfirmed = 1;
 			return KSTUB_ETIMEDOUT;
 		}
-		err = send_raw(ks, p, n);
+		if (kstub_link_lost(ks, own))
+			return KSTUB_EBUSY;
+		err = send_owned(ks, p, n, own);
 		if (err)
 			return err;
 		deadline = kstub_stream_answer_from(ks) +

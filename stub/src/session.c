@@ -82,6 +82,8 @@ void kstub_session_run(struct kstub *ks, uint32_t cpu, bool hangup_only)
 	 * holder is parked, or is this CPU, interrupted (entry.c).
 	 */
 	kstub_store(&ks->poll_lock, 1);
+	/* A parked sender's mark must not make the next master wait. */
+	kstub_store(&ks->link_sending, 0);
 	if (link->enter)
 		link->enter(ks->cfg.link_ctx);
 	if (hangup_only) {
