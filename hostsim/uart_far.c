@@ -362,11 +362,22 @@ int hs_far_pollfds(struct hs_uart *u, struct pollfd *p, int64_t *max_ns)
  * I/O thread has read that EOF; a peer that hung up must not make the
  * next one look like a second debugger.
  */
-static bool peer_gone(int fd)
+/*
+ * Has the peer on fd closed? wait_ms bounds how long to wait for its
+ * close to show. A debugger that closes and connects again at once can
+ * be accepted before its close is visible here (fresh_session_tcp, 1
+ * run in 30 on a loaded host: the newcomer was refused). So
+ * before a newcomer is refused, the peer it would be refused for gets
+ * a moment to turn out gone (only POLLRDHUP is asked for: bytes the old
+ * peer sent end no wait early).
+ */
+#define HS_REPLACE_WAIT_MS 250
+
+static bool peer_gone(int fd, int wait_ms)
 {
 	struct pollfd p = { .fd = fd, .events = POLLRDHUP };
 
-	return poll(&p, 1, 0) > 0 &&
+	return poll(&p, 1, wait_ms) > 0 &&
 	       (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
 }
 
@@ -380,7 +391,7 @@ static void tcp_accept(struct hs_uart *u)
 
 		if (fd < 0)
 			return;
-		if (u->connected && peer_gone(u->peer_fd))
+		if (u->connected && peer_gone(u->peer_fd, HS_REPLACE_WAIT_MS))
 			hs_far_hangup(u);	/* it left; we had not looked yet */
 		if (u->connected) {
 			/* Counted first, so its reply implies the count. */
