@@ -6,21 +6,11 @@
  * ("X3,aabbccX2,ddee"), so a list is one or more X items.
  */
 #include "agent.h"
+#include "kstub_int.h"
 
 struct tail_cur {
 	const char *p, *end;
 };
-
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* A hex number of at least one digit; saturates so that a huge length
  * still reads as "too big" rather than wrapping to a small one. */
@@ -30,7 +20,7 @@ static int take_hex(struct tail_cur *c, uint64_t *v)
 	int d;
 
 	*v = 0;
-	while (c->p < c->end && (d = hex_digit(*c->p)) >= 0) {
+	while (c->p < c->end && (d = kstub_hexval((uint8_t)*c->p)) >= 0) {
 		*v = *v > 0xffffffffu ? *v : *v << 4 | (uint64_t)d;
 		c->p++;
 	}
@@ -65,8 +55,8 @@ static int take_expr(struct tail_cur *c, struct kstub_agent_expr *e,
 	if ((size_t)(c->end - c->p) < 2 * len)
 		return KSTUB_EBADMSG;
 	for (i = 0; i < len; i++) {
-		hi = hex_digit(c->p[2 * i]);
-		lo = hex_digit(c->p[2 * i + 1]);
+		hi = kstub_hexval((uint8_t)c->p[2 * i]);
+		lo = kstub_hexval((uint8_t)c->p[2 * i + 1]);
 		if (hi < 0 || lo < 0)
 			return KSTUB_EBADMSG;
 		e->code[i] = (uint8_t)(hi << 4 | lo);

@@ -329,46 +329,27 @@ class RspClient:
         resume again."""
         pkt = frame(payload)
         end = time.monotonic() + deadline
-        probed = False
         pc0 = self.read_register(self.PC)
         self.stats.sent += 1
         self._write(pkt)
         while time.monotonic() < end:
             ev = self._await_ack(self.resume_timeout)
             kind = self._kind(ev)
-            if kind is None:
-                # Lost on the way (the stub ignores a packet whose '$' is
-                # gone), or running with its ack lost?
-                self.stats.probes += 1
-                probed = True
-                self._write(b"\x03")
-                ev = self._await_ack(self.resume_timeout)
-                kind = self._kind(ev)
-            if kind in ("-", None):
+            if kind == "-":
                 self.stats.resent += 1
                 self._write(pkt)
                 continue
-            stop = self._await_stop(None if kind == "+" else ev, end, acked=kind == "+")
+            stop = None
+            if kind is not None:
+                stop = self._await_stop(None if kind == "+" else ev, end, acked=kind == "+")
             if stop is None:
-                # No ack, bad copies of something, then a silent stub: the
-                # copies were of the previous reply, resent for a nak, and
-                # 'c' may never have arrived. Probe as above.
-                self.stats.probes += 1
-                probed = True
-                self._write(b"\x03")
-                ev = self._await_ack(self.resume_timeout)
-                kind = self._kind(ev)
-                if kind in ("-", None):
-                    self.stats.resent += 1
-                    self._write(pkt)
+                # Silence: lost on the way (the stub ignores a packet
+                # whose '$' is gone), or running with its ack lost? Or no
+                # ack, bad copies of something, then a silent stub: the
+                # copies were of the previous reply, resent for a nak.
+                stop = self._probe(pkt, end)
+                if stop is None:
                     continue
-                stop = self._await_stop(None if kind == "+" else ev, end, acked=True)
-            if probed and stop.startswith("T02"):
-                # Our ^C stopped it short of where it was going: go on.
-                probed = False
-                self.stats.resent += 1
-                self._write(pkt)
-                continue
             self.last_reply = stop
             confirmed = self.request("?", valid=is_stop, agree=True, seen=[stop])
             if confirmed != stop:
@@ -376,11 +357,26 @@ class RspClient:
             if confirmed.startswith("T02") or self.read_register(self.PC) == pc0:
                 self.stats.lost_resumes += 1
                 self.stats.resent += 1
-                probed = False
                 self._write(pkt)
                 continue
             return confirmed
         raise RspError(f"no stop reply after {payload!r}")
+
+    def _probe(self, pkt, end):
+        """A ^C to learn whether the resume pkt arrived: a stopped stub
+        ignores it (silence or a nak of noise: pkt is sent again, None
+        returned); a running kernel stops and says so."""
+        self.stats.probes += 1
+        self._write(b"\x03")
+        ev = self._await_ack(self.resume_timeout)
+        kind = self._kind(ev)
+        stop = None
+        if kind not in ("-", None):
+            stop = self._await_stop(None if kind == "+" else ev, end, acked=True)
+        if stop is None:
+            self.stats.resent += 1
+            self._write(pkt)
+        return stop
 
     def _await_stop(self, first, end, acked):
         """The stop reply, however long the kernel runs; bad copies nakked.
