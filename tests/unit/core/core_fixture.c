@@ -31,3 +31,13 @@ char *fx_g_image(void)
 	fx_free(fx);
 	return g;
 }
+
+void *fx_cpu_park_once(void *arg)
+{
+	struct fx_cpu *c = arg;
+
+	while ((c->ret = kstub_cpu_park(&c->fx->ks, 1, &c->frame)) ==
+	       KSTUB_EPASS)
+		;
+	return NULL;
+}

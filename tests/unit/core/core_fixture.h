@@ -20,4 +20,17 @@ char *fx_g_image(void);
 #define FX_G_CS (1 + 17 * 16 + 8)	/* 17 regs of 16 digits, eflags */
 #define FX_G_DS (FX_G_CS + 16)
 
+/*
+ * A second CPU as a thread: pthread_create(&t, NULL, fx_cpu_park_once,
+ * &cpu) stands for CPU 1 taking the roundup's "NMI" once. Until a
+ * roundup asks for it, the NMI is not the stub's (KSTUB_EPASS) and it
+ * asks again; ret is what kstub_cpu_park() returned when it was let go.
+ */
+struct fx_cpu {
+	struct fx *fx;
+	struct kstub_frame frame;
+	int ret;
+};
+void *fx_cpu_park_once(void *cpu);
+
 #endif

@@ -309,22 +309,6 @@ END_TEST
 
 /* ---- a roundup during CPU 1's quiet step ---- */
 
-struct cpu1 {
-	struct fx *fx;
-	struct kstub_frame frame;
-	int ret;
-};
-
-static void *cpu1_park(void *arg)
-{
-	struct cpu1 *c = arg;
-
-	while ((c->ret = kstub_cpu_park(&c->fx->ks, 1, &c->frame)) ==
-	       KSTUB_EPASS)
-		;
-	return NULL;
-}
-
 /*
  * CPU 1 steps over the lifted int3 when CPU 0 enters the debugger: the
  * NMI comes before the step's trap, so the step is undone, the int3 goes
@@ -336,12 +320,12 @@ START_TEST(roundup_mid_step_rearms)
 	struct fx_opts o = { .ncpus = 2, .roundup_ms = 600000 };
 	struct fx *fx = fx_new(&o);
 	struct kstub_trap bp = { .vector = KSTUB_TRAP_BP };
-	struct cpu1 c = { .fx = fx };
+	struct fx_cpu c = { .fx = fx };
 	pthread_t t;
 
 	fx_cmd(fx, "Z0," BP ",1" RDI_IS_5);
 	fx_pkt(fx, "c");
-	pthread_create(&t, NULL, cpu1_park, &c);
+	pthread_create(&t, NULL, fx_cpu_park_once, &c);
 	ck_assert_int_eq(fx_trap(fx, KSTUB_TRAP_BREAKIN), 0);
 	pthread_join(t, NULL);
 
@@ -355,7 +339,7 @@ START_TEST(roundup_mid_step_rearms)
 
 	fx_raw(fx, "+", 1);
 	fx_pkt(fx, "c");
-	pthread_create(&t, NULL, cpu1_park, &c);
+	pthread_create(&t, NULL, fx_cpu_park_once, &c);
 	ck_assert_int_eq(fx_trap(fx, KSTUB_TRAP_BREAKIN), 0);
 	pthread_join(t, NULL);
 	ck_assert_int_eq(c.ret, 0);

@@ -400,33 +400,16 @@ END_TEST
 
 /* ---- two CPUs: the second parks from the roundup IPI ---- */
 
-struct cpu1 {
-	struct fx *fx;
-	struct kstub_frame frame;
-	int ret;
-};
-
-static void *cpu1_main(void *arg)
-{
-	struct cpu1 *c = arg;
-
-	/* Until the roundup asks, the "IPI" is not ours. */
-	while ((c->ret = kstub_cpu_park(&c->fx->ks, 1, &c->frame)) ==
-	       KSTUB_EPASS)
-		;
-	return NULL;
-}
-
 START_TEST(second_cpu_parks_and_is_a_thread)
 {
 	struct fx_opts o = { .ncpus = 2, .roundup_ms = 600000 };
 	struct fx *fx = fx_new(&o);
-	struct cpu1 c = { .fx = fx };
+	struct fx_cpu c = { .fx = fx };
 	pthread_t t;
 
 	c.frame.rip = FX_TEXT + 0x300;
 	c.frame.valid[0] = KSTUB_VALID_GPRS;
-	pthread_create(&t, NULL, cpu1_main, &c);
+	pthread_create(&t, NULL, fx_cpu_park_once, &c);
 	fx_cmd(fx, "qfThreadInfo");
 	fx_cmd(fx, "Hg2");
 	fx_cmd(fx, "p10");
