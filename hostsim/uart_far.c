@@ -405,26 +405,33 @@ static void tcp_accept(struct hs_uart *u)
 	}
 }
 
-/* Did the slave's watch see a close since we last looked? */
-static bool pty_closed(struct hs_uart *u)
+/* What the slave's watch saw since we last looked. */
+#define PTY_SAW_CLOSE 1u
+#define PTY_SAW_OPEN 2u	/* an open after the last close (or any open) */
+
+static unsigned pty_watch(struct hs_uart *u)
 {
 	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
-	bool closed = false;
+	unsigned saw = 0;
 	ssize_t n;
 
 	if (u->ino_fd < 0)
-		return false;
+		return 0;
 	while ((n = read(u->ino_fd, buf, sizeof(buf))) > 0) {
 		for (char *p = buf; p < buf + n;) {
 			const struct inotify_event *ev = (const void *)p;
 
 			if (ev->mask & IN_CLOSE)
-				closed = true;
+				saw = (saw | PTY_SAW_CLOSE) & ~PTY_SAW_OPEN;
+			if (ev->mask & IN_OPEN)
+				saw |= PTY_SAW_OPEN;
 			p += sizeof(*ev) + ev->len;
 		}
 	}
-	return closed;
+	return saw;
 }
+
+static void hs_far_hangup_seen(struct hs_uart *u, bool reopened);
 
 static void pty_recheck(struct hs_uart *u)
 {
@@ -448,8 +455,10 @@ int hs_far_events(struct hs_uart *u, const struct pollfd *p, int n)
 			tcp_accept(u);
 		else if (p[i].fd == u->ino_fd) {
 			/* A peer that closed is gone, even if one reopened. */
-			if (pty_closed(u) && u->connected)
-				hs_far_hangup(u);
+			unsigned saw = pty_watch(u);
+
+			if ((saw & PTY_SAW_CLOSE) && u->connected)
+				hs_far_hangup_seen(u, saw & PTY_SAW_OPEN);
 			pty_recheck(u);
 		}
 		else if (p[i].fd == u->peer_fd) {
@@ -466,7 +475,16 @@ int hs_far_events(struct hs_uart *u, const struct pollfd *p, int n)
 
 long hs_far_read(struct hs_uart *u, uint8_t *buf, size_t len)
 {
-	ssize_t n = read(u->peer_fd, buf, len);
+	ssize_t n;
+
+	if (u->held_len) {
+		n = (ssize_t)(len < u->held_len ? len : u->held_len);
+		memcpy(buf, u->held + u->held_off, (size_t)n);
+		u->held_off += (size_t)n;
+		u->held_len -= (size_t)n;
+		return n;
+	}
+	n = read(u->peer_fd, buf, len);
 
 	if (n > 0)
 		return n;
@@ -490,23 +508,54 @@ long hs_far_write(struct hs_uart *u, const uint8_t *buf, size_t len)
 	return -1;
 }
 
-void hs_far_hangup(struct hs_uart *u)
+/*
+ * Throw away what the old peer wrote and we have not read, without
+ * losing a byte of a new peer that opens the slave meanwhile: one pty
+ * queue carries both, so a flush could take the newcomer's first
+ * packet. Each chunk read is the old peer's if no open was seen after
+ * reading it; the chunk read when an open shows up may hold the new
+ * peer's bytes and is kept for it (old bytes in front of a packet are
+ * line noise to the stub's framer; a lost packet would go unanswered).
+ */
+static void pty_drop_old_input(struct hs_uart *u)
+{
+	for (;;) {
+		ssize_t n = read(u->far_fd, u->held, sizeof(u->held));
+
+		if (n <= 0)
+			return;	/* empty (EAGAIN), or no slave open (EIO) */
+		if ((pty_watch(u) & PTY_SAW_OPEN) ||
+		    (u->ino_fd < 0 && pty_has_peer(u))) {
+			u->held_off = 0;
+			u->held_len = (size_t)n;
+			return;
+		}
+	}
+}
+
+static void hs_far_hangup_seen(struct hs_uart *u, bool reopened)
 {
 	if (!u->connected)
 		return;
+	/* Bytes held for the peer that is leaving were its own. */
+	u->held_len = 0;
 	if (u->kind == HS_FAR_TCP) {
 		close(u->peer_fd);
 	} else {
-		/*
-		 * What the last debugger left unread must not greet the
-		 * next one. What it wrote and we have not read goes too,
-		 * unless the next one has the slave open already: then its
-		 * first packet may be in there, behind the old bytes.
-		 */
-		tcflush(u->far_fd, pty_has_peer(u) ? TCOFLUSH : TCIOFLUSH);
+		/* What the last debugger left unread must not greet the next. */
+		tcflush(u->far_fd, TCOFLUSH);
+		if (!reopened && !(u->ino_fd < 0 && pty_has_peer(u)))
+			pty_drop_old_input(u);
 	}
 	u->peer_fd = -1;
 	hs_uart_set_carrier(u, false);
 	if (u->kind == HS_FAR_PTY)
 		pty_recheck(u); /* reopened before we looked */
+}
+
+void hs_far_hangup(struct hs_uart *u)
+{
+	unsigned saw = u->kind == HS_FAR_PTY ? pty_watch(u) : 0;
+
+	hs_far_hangup_seen(u, (saw & PTY_SAW_OPEN) != 0);
 }

@@ -46,6 +46,7 @@ enum hs_far_kind { HS_FAR_PTY, HS_FAR_TCP };
 
 /* Second debuggers still being told that one is attached (tcp). */
 #define HS_REFUSED_MAX 2
+#define HS_HELD_MAX 4096	/* one far-end read chunk */
 
 struct hs_uart {
 	/* ---- shared with CPU threads: atomics only ---- */
@@ -122,6 +123,13 @@ struct hs_uart {
 	bool rx_stalled;	/* lossless: the ring was full */
 	uint32_t rx_told;	/* how far irq() has been raised */
 	uint8_t telnet;		/* 1: last byte read was IAC (0xff) */
+	/*
+	 * pty: bytes read at a hangup that may be the next peer's (it
+	 * opened the slave while we drained the old one's): theirs,
+	 * delivered before anything else is read.
+	 */
+	uint8_t held[HS_HELD_MAX];
+	size_t held_off, held_len;
 	struct hs_linkfault rxf, txf;
 };
 
