@@ -21,7 +21,10 @@ scenarios by exposing a list SCENARIOS of them, the one line being
 
 and by its name, which the suite finds without a hand-kept list:
 tests/e2e/sim_*.py for hostsim, tests/e2e/qemu/*_scenarios.py for QEMU.
-It may also name its slow scenarios in SLOW_FIRST (a tuple of names).
+It may also name its slow scenarios in SLOW_FIRST (a tuple of names), and
+in HEAVY those that take most of the machine (thousands of threads): no
+two HEAVY scenarios run at once, also not two runs of one with --repeat,
+so their deadlines bound a hang, not the load the runner made itself.
 Scenario names must be unique within a suite.
 KSTUB_E2E_RECORD=DIR keeps the packets gdb and lldb sent (fuzz seeds)."""
 import argparse
@@ -31,6 +34,7 @@ import glob
 import importlib
 import os
 import sys
+import threading
 import time
 import traceback
 
@@ -62,6 +66,8 @@ class Suite:
         self.own = scenarios
         self.pattern = pattern
         self.slow_first = list(slow_first)
+        self.heavy = set()
+        self.heavy_lock = threading.Lock()
         self.jobs = jobs
         self.report = report or (lambda: None)
 
@@ -80,6 +86,7 @@ class Suite:
             found += getattr(module, "SCENARIOS", [])
             self.slow_first += [n for n in getattr(module, "SLOW_FIRST", ())
                                 if n not in self.slow_first]
+            self.heavy.update(getattr(module, "HEAVY", ()))
         unique = list({id(fn): fn for fn in found}.values())
         names = collections.Counter(fn.__name__ for fn in unique)
         twice = [n for n, count in names.items() if count > 1]
@@ -92,9 +99,16 @@ class Suite:
         return self.slow_first.index(name) if name in self.slow_first else len(self.slow_first)
 
 
-def run_one(fn):
+def run_one(suite, fn):
     """(name, seconds, None) if it passed; else its third item is (the
     exception's first line, the traceback and machine logs)."""
+    if fn.__name__ in suite.heavy:
+        with suite.heavy_lock:
+            return run_one_now(fn)
+    return run_one_now(fn)
+
+
+def run_one_now(fn):
     machines = []
     t = time.monotonic()
     try:
@@ -146,7 +160,7 @@ def main(suite, argv=None):
     failures = collections.defaultdict(list)	# name -> [first line of each failure]
     t0 = time.monotonic()
     with concurrent.futures.ThreadPoolExecutor(args.j) as pool:
-        pending = [pool.submit(run_one, fn) for fn in runs]
+        pending = [pool.submit(run_one, suite, fn) for fn in runs]
         for done in concurrent.futures.as_completed(pending):
             name, secs, failure = done.result()
             print(f"{'FAIL' if failure else 'PASS'} {name} ({secs:.1f} s)", flush=True)

@@ -3,6 +3,7 @@ counts, what it prints last (CI reads that line) and its exit status."""
 import contextlib
 import io
 import itertools
+import threading
 import unittest
 
 from runner import Scenarios, Suite, main
@@ -74,6 +75,25 @@ class Runner(unittest.TestCase):
             pass
         out = run(suite_of(passes, slow, slow_first=("slow",)), "--list")[1]
         self.assertEqual(out.split(), ["slow", "passes"])
+
+    def test_heavy_scenarios_never_overlap(self):
+        # Two heavy runs that overlapped would meet at the barrier; apart,
+        # each one's wait breaks it (the wait is bounded, not a sleep).
+        met = []
+        barrier = threading.Barrier(2, timeout=0.3)
+
+        def heavy(log):
+            try:
+                barrier.wait()
+                met.append(True)
+            except threading.BrokenBarrierError:
+                barrier.reset()
+        suite = suite_of(heavy, passes)
+        suite.heavy.add("heavy")
+        status, out = run(suite, "-j", "4", "--repeat", "3")
+        self.assertEqual(status, 0)
+        self.assertEqual(met, [])
+        self.assertIn("heavy: 3/3 passed", out)
 
     def test_choosing_nothing_is_an_error_not_a_green_run(self):
         for argv in (["no_such_scenario"], ["-k", "zzz"]):
