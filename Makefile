@@ -46,7 +46,8 @@ include ports/linux/linux.mk
 FREE_CFLAGS := -std=c11 -Os -ffreestanding -fno-asynchronous-unwind-tables -nostdlib -fno-builtin \
 	-mno-red-zone -mgeneral-regs-only -mcmodel=kernel -fno-pic \
 	-fno-stack-protector -fno-tree-loop-distribute-patterns \
-	-fstack-usage -fcallgraph-info=su $(WARN) -Wframe-larger-than=512
+	-fstack-usage -fcallgraph-info=su $(WARN) -Wframe-larger-than=512 \
+	-Wimplicit-fallthrough=5
 FREE_STUB_OBJS := $(patsubst %.c,$(FBUILD)/%.o,$(KSTUB_SRCS))
 FREE_SERIAL_OBJS := $(patsubst %.c,$(FBUILD)/%.o,$(KSTUB_SERIAL_SRCS))
 FREE_UDP_OBJS := $(patsubst %.c,$(FBUILD)/%.o,$(KSTUB_UDP_SRCS))

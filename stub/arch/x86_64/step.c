@@ -101,29 +101,22 @@ void kstub_arch_step_begin(struct kstub_step *st, struct kstub_frame *f,
 bool kstub_arch_step_end(struct kstub_step *st, struct kstub_frame *f,
 			 uint64_t *fix_addr, bool completed)
 {
-	bool pushed = false;
+	enum kstub_insn_class klass = completed ? st->klass : KSTUB_INSN_OTHER;
+	bool pushed = klass == KSTUB_INSN_PUSHF;
 
 	if (!st->active)
 		return false;
 	f->rflags &= ~KSTUB_RFLAGS_TF;
-	switch (completed ? st->klass : KSTUB_INSN_OTHER) {
-	case KSTUB_INSN_POPF:
-	case KSTUB_INSN_IRET:
-	case KSTUB_INSN_CLI:
-	case KSTUB_INSN_STI:
-		/* The instruction decided IF; keep its result. */
-		break;
-	case KSTUB_INSN_PUSHF:
-		/* It pushed our TF and IF; the image is the new stack top. */
+	/* pushf pushed our TF and IF; the image is the new stack top. */
+	if (pushed)
 		*fix_addr = f->gpr[KSTUB_REG_RSP];
-		pushed = true;
-		/* fall through */
-	default:
+	/* popf, iret, cli and sti decided IF; keep their result. */
+	if (klass != KSTUB_INSN_POPF && klass != KSTUB_INSN_IRET &&
+	    klass != KSTUB_INSN_CLI && klass != KSTUB_INSN_STI) {
 		if (st->saved_if)
 			f->rflags |= KSTUB_RFLAGS_IF;
 		else
 			f->rflags &= ~KSTUB_RFLAGS_IF;
-		break;
 	}
 	st->active = 0;
 	return pushed;
