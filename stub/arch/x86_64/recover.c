@@ -9,6 +9,21 @@
 #define RFLAGS_DF (1ull << 10)
 
 /*
+ * A kernel built with return-thunk mitigations (Linux RETHUNK) wants
+ * every return to go through its thunk, and its build checks that no
+ * bare ret is left: its port names the thunk, as
+ * -DKSTUB_ARCH_RETURN_THUNK=__x86_return_thunk. The int3 after the
+ * return stops straight-line speculation past it.
+ */
+#define RECOVER_STR2(x) #x
+#define RECOVER_STR(x) RECOVER_STR2(x)
+#ifdef KSTUB_ARCH_RETURN_THUNK
+#define RECOVER_RET "	jmp " RECOVER_STR(KSTUB_ARCH_RETURN_THUNK) "\n	int3\n"
+#else
+#define RECOVER_RET "	ret\n	int3\n"
+#endif
+
+/*
  * int kstub_arch_recover_arm(struct kstub_arch_jmp *j), j in rdi. At
  * entry (%rsp) is the return address; rsp + 8 is the caller's rsp once
  * the call has returned. No stack is used beyond one pushfq.
@@ -31,7 +46,7 @@ __asm__(".text\n"
 	"	pushfq\n"
 	"	popq 64(%rdi)\n"
 	"	xorl %eax, %eax\n"
-	"	ret\n"
+	RECOVER_RET
 	".size kstub_arch_recover_arm, .-kstub_arch_recover_arm\n");
 
 _Static_assert(__builtin_offsetof(struct kstub_arch_jmp, rsp) == 48,
