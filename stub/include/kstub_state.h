@@ -83,9 +83,10 @@ struct kstub_swbp {
 /* The conditions and commands of one breakpoint address (agent_hit.c). */
 struct kstub_agent_slot {
 	uint64_t addr;
-	uint8_t type;		/* 0: Z0 (int3), 1: Z1 (exec debug register) */
+	uint8_t type;		/* 0: Z0, 1: Z1 (the packet that set it) */
 	uint8_t in_use;
-	uint8_t pad[6];
+	uint8_t on_dr;		/* a Z0 held in an exec debug register */
+	uint8_t pad[5];
 	struct kstub_agent_bp bp;
 };
 
@@ -187,6 +188,7 @@ struct kstub {
 	 * anything, so a rejected one leaves the old conditions alone. */
 	struct kstub_agent_slot agent[KSTUB_AGENT_BP_MAX];
 	struct kstub_agent_bp agent_new;
+	uint8_t agent_new_dr;		/* the Z0 being set went into a DR */
 	struct kstub_agent_vm agent_vm;
 	char agent_out[KSTUB_AGENT_OUT_MAX];
 };

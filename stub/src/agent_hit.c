@@ -58,6 +58,25 @@ static struct kstub_agent_slot *slot_find(struct kstub *ks, unsigned type,
 	return NULL;
 }
 
+/* A Z1, or a Z0 held in a debug register: the hit is a #DB, not an int3. */
+static bool on_dr(const struct kstub_agent_slot *s)
+{
+	return s->type == 1 || s->on_dr;
+}
+
+/* The slot a hit at addr belongs to, by how the breakpoint is held. */
+static struct kstub_agent_slot *slot_at(struct kstub *ks, bool dr,
+					uint64_t addr)
+{
+	unsigned i;
+
+	for (i = 0; i < KSTUB_AGENT_BP_MAX; i++)
+		if (ks->agent[i].in_use && ks->agent[i].addr == addr &&
+		    on_dr(&ks->agent[i]) == dr)
+			return &ks->agent[i];
+	return NULL;
+}
+
 static struct kstub_agent_slot *slot_free(struct kstub *ks)
 {
 	unsigned i;
@@ -102,13 +121,16 @@ void kstub_agent_commit(struct kstub *ks, unsigned type, uint64_t addr)
 {
 	struct kstub_agent_slot *s = slot_find(ks, type, addr);
 
-	if (bp_empty(&ks->agent_new)) {
+	/* A Z0 in a DR keeps its slot: the slot says where it is held. */
+	if (bp_empty(&ks->agent_new) && !(s && s->on_dr)) {
 		if (s)
 			s->in_use = 0;
 		return;
 	}
-	if (!s)
+	if (!s) {
 		s = slot_free(ks);	/* kstub_agent_stage saw one */
+		s->on_dr = ks->agent_new_dr;
+	}
 	s->addr = addr;
 	s->type = (uint8_t)type;
 	__builtin_memcpy(&s->bp, &ks->agent_new, sizeof(s->bp));
@@ -121,6 +143,78 @@ void kstub_agent_clear(struct kstub *ks, unsigned type, uint64_t addr)
 
 	if (s)
 		s->in_use = 0;
+}
+
+/*
+ * Where a Z0 goes. A conditional one goes into a free exec debug
+ * register when there is one: a false hit then costs neither text
+ * writes nor a single step (RF lets the CPU past), where an int3 must be
+ * lifted, stepped over and put back, two cross-modifying writes per hit
+ * (each makes QEMU retranslate, and a real CPU flush its pipeline). An
+ * address that holds an int3 or a Z1 already stays as it is, and a Z1-Z4
+ * that needs the register later takes it back (kstub_agent_dr_yield).
+ */
+int kstub_agent_z0_insert(struct kstub *ks, uint64_t addr)
+{
+	struct kstub_agent_slot *s = slot_find(ks, 0, addr);
+	unsigned slot;
+
+	ks->agent_new_dr = 0;
+	if (s && s->on_dr)
+		return 0;
+	if (!s && !bp_empty(&ks->agent_new) && kstub_have_dr(ks) &&
+	    !kstub_swbp_find(ks, addr) && !kstub_dr_exec_at(ks, addr) &&
+	    kstub_arch_dr_insert(&ks->dr, KSTUB_HW_EXEC, addr, 1, &slot) == 0) {
+		ks->agent_new_dr = 1;
+		return 0;
+	}
+	return kstub_swbp_insert(ks, addr);
+}
+
+int kstub_agent_z0_remove(struct kstub *ks, uint64_t addr)
+{
+	struct kstub_agent_slot *s = slot_find(ks, 0, addr);
+	bool dr = s && s->on_dr;
+
+	if (s)
+		s->in_use = 0;
+	return dr ? kstub_arch_dr_remove(&ks->dr, KSTUB_HW_EXEC, addr, 1)
+		  : kstub_swbp_remove(ks, addr);
+}
+
+/*
+ * gdb's hbreak or watch needs a debug register that a conditional Z0
+ * holds (the one at addr, or any when none is free): the Z0 moves to an
+ * int3, which gdb never notices. Returns 0 once one has moved;
+ * KSTUB_ENOENT if no Z0 fits; the text write's error if the int3 could
+ * not be written (the Z0 then stays where it was).
+ */
+int kstub_agent_dr_yield(struct kstub *ks, uint64_t addr, bool any)
+{
+	unsigned i;
+	int err;
+
+	for (i = 0; i < KSTUB_AGENT_BP_MAX; i++) {
+		struct kstub_agent_slot *s = &ks->agent[i];
+
+		if (!s->in_use || !s->on_dr || (!any && s->addr != addr))
+			continue;
+		err = kstub_swbp_insert(ks, s->addr);
+		if (err)
+			return err;
+		kstub_arch_dr_remove(&ks->dr, KSTUB_HW_EXEC, s->addr, 1);
+		s->on_dr = 0;
+		return 0;
+	}
+	return KSTUB_ENOENT;
+}
+
+/* Is the exec DR at addr a Z0's (gdb is told "swbreak", as it set)? */
+bool kstub_agent_z0_on_dr(struct kstub *ks, uint64_t addr)
+{
+	struct kstub_agent_slot *s = slot_find(ks, 0, addr);
+
+	return s && s->on_dr;
 }
 
 /*
@@ -138,9 +232,9 @@ void kstub_agent_forget(struct kstub *ks)
 }
 
 /* After kstub_agent_forget: does this breakpoint stay in the kernel? */
-bool kstub_agent_keep(struct kstub *ks, unsigned type, uint64_t addr)
+bool kstub_agent_keep(struct kstub *ks, bool dr, uint64_t addr)
 {
-	return slot_find(ks, type, addr) != NULL;
+	return slot_at(ks, dr, addr) != NULL;
 }
 
 /* ---- text for the console and for gdb ---- */
@@ -315,9 +409,9 @@ void kstub_agent_step_end(struct kstub *ks, struct kstub_cpu_slot *cs)
  * dprintf that printed. An expression error stops, after saying why.
  */
 int kstub_agent_hit(struct kstub *ks, uint32_t cpu, struct kstub_frame *f,
-		    unsigned type)
+		    bool dr)
 {
-	struct kstub_agent_slot *s = slot_find(ks, type, f->rip);
+	struct kstub_agent_slot *s = slot_at(ks, dr, f->rip);
 	struct hit_ctx c = { ks, f };
 	int r;
 
@@ -333,7 +427,7 @@ int kstub_agent_hit(struct kstub *ks, uint32_t cpu, struct kstub_frame *f,
 	if (r == 1)
 		run_cmds(ks, &c, s);
 	/* An exec debug register is passed with RF (kstub_trap does it). */
-	return type == 0 ? step_over(ks, cpu, f) : 0;
+	return dr ? 0 : step_over(ks, cpu, f);
 }
 
 /* ---- monitor agent [clear] ---- */
@@ -359,9 +453,9 @@ static void list_one(struct kstub *ks, const struct kstub_agent_slot *s)
 
 static int remove_bp(struct kstub *ks, struct kstub_agent_slot *s)
 {
-	int err = s->type ? kstub_arch_dr_remove(&ks->dr, KSTUB_HW_EXEC,
-						 s->addr, 1)
-			  : kstub_swbp_remove(ks, s->addr);
+	int err = on_dr(s) ? kstub_arch_dr_remove(&ks->dr, KSTUB_HW_EXEC,
+						  s->addr, 1)
+			   : kstub_swbp_remove(ks, s->addr);
 
 	if (err == 0 || err == KSTUB_ENOENT)
 		s->in_use = 0;

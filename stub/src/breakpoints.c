@@ -122,12 +122,12 @@ void kstub_bp_remove_all(struct kstub *ks)
 	kstub_agent_forget(ks);
 	for (i = 0; i < KSTUB_SWBP_MAX; i++)
 		if (ks->swbp[i].in_use &&
-		    !kstub_agent_keep(ks, 0, ks->swbp[i].addr))
+		    !kstub_agent_keep(ks, false, ks->swbp[i].addr))
 			swbp_restore(ks, &ks->swbp[i]);
 	for (i = 0; i < KSTUB_DR_SLOTS; i++) {
 		hw = &ks->dr.slot[i];
 		if (!(hw->in_use && hw->kind == KSTUB_HW_EXEC &&
-		      kstub_agent_keep(ks, 1, hw->addr)))
+		      kstub_agent_keep(ks, true, hw->addr)))
 			hw->in_use = 0;
 	}
 }

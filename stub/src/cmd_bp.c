@@ -76,6 +76,13 @@ static bool in_debugger(struct kstub *ks, uint64_t type, uint64_t addr,
 	       port->debugger_text(ks->cfg.port_ctx, addr, (size_t)kind);
 }
 
+static int dr_insert(struct kstub *ks, uint64_t type, uint64_t addr,
+		     uint64_t kind, unsigned *slot)
+{
+	return kstub_arch_dr_insert(&ks->dr, (enum kstub_hw_kind)(type - 1),
+				    addr, (unsigned)kind, slot);
+}
+
 int kstub_cmd_Z(struct kstub *ks, struct kstub_cur *a)
 {
 	uint64_t type, addr, kind;
@@ -93,10 +100,14 @@ int kstub_cmd_Z(struct kstub *ks, struct kstub_cur *a)
 			return err;
 	}
 	if (type == 0) {
-		err = kstub_swbp_insert(ks, addr);
+		err = kstub_agent_z0_insert(ks, addr);
 	} else {
-		err = kstub_arch_dr_insert(&ks->dr, (enum kstub_hw_kind)(type - 1),
-					   addr, (unsigned)kind, &slot);
+		/* A Z0 held in a DR at this address would merge with a Z1. */
+		if (type == 1)
+			kstub_agent_dr_yield(ks, addr, false);
+		err = dr_insert(ks, type, addr, kind, &slot);
+		if (err == KSTUB_ENOSPC && !kstub_agent_dr_yield(ks, 0, true))
+			err = dr_insert(ks, type, addr, kind, &slot);
 		if (err == 0 && type == 3)
 			kstub_dr_refresh_shadows(ks);
 	}
@@ -117,10 +128,10 @@ int kstub_cmd_z(struct kstub *ks, struct kstub_cur *a)
 		return err;
 	if (!kstub_cur_eof(a))
 		return KSTUB_EBADMSG;
-	if (type <= 1)
-		kstub_agent_clear(ks, (unsigned)type, addr);
+	if (type == 1)
+		kstub_agent_clear(ks, 1, addr);
 	if (type == 0)
-		err = kstub_swbp_remove(ks, addr);
+		err = kstub_agent_z0_remove(ks, addr);
 	else
 		err = kstub_arch_dr_remove(&ks->dr, (enum kstub_hw_kind)(type - 1),
 					   addr, (unsigned)kind);

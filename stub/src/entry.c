@@ -40,7 +40,7 @@ static int classify_bp(struct kstub *ks, uint32_t cpu, struct kstub_frame *f,
 	if (kstub_swbp_find(ks, addr)) {
 		f->rip = addr;
 		ks->stop.reason = KSTUB_STOP_SWBREAK;
-		return stepped ? 1 : kstub_agent_hit(ks, cpu, f, 0);
+		return stepped ? 1 : kstub_agent_hit(ks, cpu, f, false);
 	}
 	if (ks->cfg.port->mem_read(ks->cfg.port_ctx, addr, &byte, 1) == 1 &&
 	    byte != KSTUB_ARCH_BP_INSN) {
@@ -91,7 +91,8 @@ static int classify_db(struct kstub *ks, uint32_t cpu, struct kstub_frame *f,
 		st->addr = slot->addr;
 		switch (slot->kind) {
 		case KSTUB_HW_EXEC:
-			st->reason = KSTUB_STOP_HWBREAK;
+			st->reason = kstub_agent_z0_on_dr(ks, slot->addr) ?
+				     KSTUB_STOP_SWBREAK : KSTUB_STOP_HWBREAK;
 			break;
 		case KSTUB_HW_WRITE:
 			st->reason = KSTUB_STOP_WATCH;
@@ -106,9 +107,10 @@ static int classify_db(struct kstub *ks, uint32_t cpu, struct kstub_frame *f,
 		}
 	}
 	/* An exec hit is a fault before the insn: rip is the address. */
-	if (found && st->reason == KSTUB_STOP_HWBREAK && !stepped &&
+	if (found && (st->reason == KSTUB_STOP_HWBREAK ||
+		      st->reason == KSTUB_STOP_SWBREAK) && !stepped &&
 	    !hits.step && f->rip == st->addr)
-		return kstub_agent_hit(ks, cpu, f, 1);
+		return kstub_agent_hit(ks, cpu, f, true);
 	if (found || stepped || hits.step)
 		return 1;
 	/* Only writes under a read watchpoint: nothing to tell gdb. */

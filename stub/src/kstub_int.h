@@ -194,10 +194,15 @@ int kstub_agent_stage(struct kstub *ks, unsigned type, uint64_t addr,
 		      const uint8_t *tail, size_t len);
 void kstub_agent_commit(struct kstub *ks, unsigned type, uint64_t addr);
 void kstub_agent_clear(struct kstub *ks, unsigned type, uint64_t addr);
+int kstub_agent_z0_insert(struct kstub *ks, uint64_t addr);
+int kstub_agent_z0_remove(struct kstub *ks, uint64_t addr);
+int kstub_agent_dr_yield(struct kstub *ks, uint64_t addr, bool any);
+bool kstub_agent_z0_on_dr(struct kstub *ks, uint64_t addr);
 void kstub_agent_forget(struct kstub *ks);
-bool kstub_agent_keep(struct kstub *ks, unsigned type, uint64_t addr);
+/* dr: true for a breakpoint in a debug register, false for an int3. */
+bool kstub_agent_keep(struct kstub *ks, bool dr, uint64_t addr);
 int kstub_agent_hit(struct kstub *ks, uint32_t cpu, struct kstub_frame *f,
-		    unsigned type);
+		    bool dr);
 void kstub_agent_step_end(struct kstub *ks, struct kstub_cpu_slot *cs);
 int kstub_agent_monitor(struct kstub *ks, const char *args, size_t len);
 

@@ -2,8 +2,10 @@
 /*
  * Target-side conditions and dprintf on the fake machine: Z0/Z1 with a
  * tail, what is refused, and a hit whose verdict is "go on": no byte on
- * the link, no roundup, a step over the original instruction with the
- * int3 lifted, and the int3 back after it. The test plays the CPU.
+ * the link, no roundup, and either a step over the original instruction
+ * with the int3 lifted and put back after it (a machine without debug
+ * registers, or none free), or RF past a Z0 held in a free debug
+ * register. The test plays the CPU.
  */
 #include <check.h>
 #include <pthread.h>
@@ -46,10 +48,13 @@ static void console_write(void *c, const char *s, size_t len)
 	console_len += len;
 }
 
-/* Two CPUs, so a roundup would call cpus_stop; gdb has continued. */
-static struct fx *running(const char *z)
+/*
+ * Two CPUs, so a roundup would call cpus_stop; gdb has continued. A
+ * conditional Z0 is an int3 on a port without debug registers (no_dr).
+ */
+static struct fx *running_on(const char *z, bool no_dr)
 {
-	static const struct fx_opts two = { .ncpus = 2 };
+	const struct fx_opts two = { .ncpus = 2, .no_dr = no_dr };
 	struct fx *fx = fx_new(&two);
 
 	stops = 0;
@@ -60,6 +65,16 @@ static struct fx *running(const char *z)
 	fx_pkt(fx, "c");
 	ck_assert_int_eq(fx_trap(fx, KSTUB_TRAP_BREAKIN), 0);
 	return fx;
+}
+
+static struct fx *running(const char *z)
+{
+	return running_on(z, false);
+}
+
+static struct fx *running_int3(const char *z)
+{
+	return running_on(z, true);
 }
 
 /* The CPU executes the int3 at BP_ADDR with rdi = rdi. */
@@ -73,7 +88,7 @@ static int hit(struct fx *fx, uint64_t rdi, uint32_t vector)
 
 START_TEST(false_condition_steps_over_quietly)
 {
-	struct fx *fx = running("Z0," BP ",1" RDI_IS_5);
+	struct fx *fx = running_int3("Z0," BP ",1" RDI_IS_5);
 	const uint8_t orig = 0x90 + 0x20 % 5;	/* fake_port's text */
 	size_t sent = fx->out_len;
 	unsigned before = stops;
@@ -109,7 +124,7 @@ END_TEST
 
 START_TEST(true_condition_stops)
 {
-	struct fx *fx = running("Z0," BP ",1" RDI_IS_5);
+	struct fx *fx = running_int3("Z0," BP ",1" RDI_IS_5);
 	unsigned n;
 
 	fx_raw(fx, "+", 1);
@@ -141,7 +156,7 @@ static void o_text(const char *reply, char *out, size_t cap)
 
 START_TEST(faulting_condition_stops_and_says_why)
 {
-	struct fx *fx = running("Z0," BP ",1" READS_NULL);
+	struct fx *fx = running_int3("Z0," BP ",1" READS_NULL);
 	char text[128];
 	unsigned n;
 
@@ -159,7 +174,7 @@ END_TEST
 
 START_TEST(dprintf_prints_and_never_stops)
 {
-	struct fx *fx = running("Z0," BP ",1" DPRINTF_HIT);
+	struct fx *fx = running_int3("Z0," BP ",1" DPRINTF_HIT);
 	char text[64];
 	unsigned n, before = stops;
 
@@ -228,7 +243,7 @@ END_TEST
 /* A re-sent Z without a tail makes the address unconditional. */
 START_TEST(resent_z_replaces_conditions)
 {
-	struct fx *fx = running("Z0," BP ",1" RDI_IS_5);
+	struct fx *fx = running_int3("Z0," BP ",1" RDI_IS_5);
 	unsigned n;
 
 	fx_raw(fx, "+", 1);
@@ -270,7 +285,8 @@ END_TEST
 /* A persistent dprintf outlives detach; monitor agent lists and clears. */
 START_TEST(persistent_dprintf_outlives_detach)
 {
-	struct fx *fx = fx_new(NULL);
+	const struct fx_opts int3 = { .no_dr = true };
+	struct fx *fx = fx_new(&int3);
 	uint8_t orig = fx->text[0x20];
 	char text[128];
 
@@ -317,7 +333,7 @@ END_TEST
  */
 START_TEST(roundup_mid_step_rearms)
 {
-	struct fx_opts o = { .ncpus = 2, .roundup_ms = 600000 };
+	struct fx_opts o = { .ncpus = 2, .roundup_ms = 600000, .no_dr = true };
 	struct fx *fx = fx_new(&o);
 	struct kstub_trap bp = { .vector = KSTUB_TRAP_BP };
 	struct fx_cpu c = { .fx = fx };
@@ -350,6 +366,111 @@ START_TEST(roundup_mid_step_rearms)
 }
 END_TEST
 
+/* ---- a conditional Z0 held in a free debug register ---- */
+
+/* The text is never written: a false hit leaves with RF, not a step. */
+START_TEST(dr_z0_false_condition_writes_no_text)
+{
+	struct fx *fx = running("Z0," BP ",1" RDI_IS_5);
+	const uint8_t orig = 0x90 + 0x20 % 5;
+	size_t sent = fx->out_len;
+	unsigned n;
+
+	ck_assert_int_eq(fx->text[0x20], orig);
+	ck_assert_uint_eq(fx->dr[0], BP_ADDR);
+	fx->frame.rflags = 0x202;
+	ck_assert_int_eq(hit(fx, 4, KSTUB_TRAP_DB), 0);
+	ck_assert_uint_eq(fx->out_len, sent);
+	ck_assert_uint_eq(stops, 1);
+	ck_assert_uint_eq(fx->frame.rflags & (RF | TF), RF);
+	ck_assert_int_eq(fx->text[0x20], orig);
+	/* A true one stops where gdb put its breakpoint. */
+	fx_raw(fx, "+", 1);
+	fx_pkt(fx, "c");
+	ck_assert_int_eq(hit(fx, 5, KSTUB_TRAP_DB), 0);
+	n = fx_parse(fx);
+	ck_assert(strstr(fx_reply(fx, n - 1), "T05"));
+	ck_assert(strstr(fx_reply(fx, n - 1), "10:20000081ffffffff;"));
+	ck_assert(!strstr(fx_reply(fx, n - 1), "hwbreak"));
+	/* z0 frees the register. */
+	fx_raw(fx, "+", 1);
+	fx_cmd(fx, "z0," BP ",1");
+	fx_pkt(fx, "c");
+	ck_assert_int_eq(fx_trap(fx, KSTUB_TRAP_BREAKIN), 0);
+	ck_assert_uint_eq(fx->dr[7] & 0xff, 0);
+	ck_assert_int_eq(fx->text[0x20], orig);
+	fx_free(fx);
+}
+END_TEST
+
+/* hbreak at the same address: the Z0 moves to an int3, both stay. */
+START_TEST(dr_z0_yields_to_a_z1_at_its_address)
+{
+	struct fx *fx = running("Z0," BP ",1" RDI_IS_5);
+	unsigned n;
+
+	fx_raw(fx, "+", 1);
+	fx_cmd(fx, "Z1," BP ",1");
+	fx_cmd(fx, "z1," BP ",1");
+	fx_pkt(fx, "c");
+	ck_assert_int_eq(fx_trap(fx, KSTUB_TRAP_BREAKIN), 0);
+	n = fx_parse(fx);	/* the break-in's stop comes before them */
+	ck_assert_str_eq(fx_reply(fx, n - 2), "OK");
+	ck_assert_str_eq(fx_reply(fx, n - 1), "OK");
+	ck_assert_int_eq(fx->text[0x20], 0xcc);
+	ck_assert_uint_eq(fx->dr[7] & 0xff, 0);
+	/* The condition went with it: a false hit steps over quietly. */
+	fx->frame.rflags = 0x202;
+	n = (unsigned)fx->out_len;
+	ck_assert_int_eq(hit(fx, 4, KSTUB_TRAP_BP), 0);
+	ck_assert_uint_eq(fx->out_len, n);
+	ck_assert_uint_eq(fx->frame.rflags & TF, TF);
+	fx_free(fx);
+}
+END_TEST
+
+/* A watchpoint that finds every register taken gets the Z0's. */
+START_TEST(dr_z0_yields_to_a_watchpoint)
+{
+	struct fx *fx = running("Z0," BP ",1" RDI_IS_5);
+	unsigned n;
+
+	fx_raw(fx, "+", 1);
+	fx_cmd(fx, "Z2,10008,8");
+	fx_cmd(fx, "Z2,10010,8");
+	fx_cmd(fx, "Z2,10018,8");
+	ck_assert_int_eq(fx->text[0x20], 0x90 + 0x20 % 5);
+	fx_cmd(fx, "Z2,10020,8");
+	fx_pkt(fx, "c");
+	ck_assert_int_eq(fx_trap(fx, KSTUB_TRAP_BREAKIN), 0);
+	n = fx_parse(fx);
+	ck_assert_str_eq(fx_reply(fx, n - 1), "OK");
+	ck_assert_int_eq(fx->text[0x20], 0xcc);
+	ck_assert_uint_eq(fx->dr[0], 0x10020);
+	fx_free(fx);
+}
+END_TEST
+
+/* A persistent dprintf in a register stays armed after detach. */
+START_TEST(dr_z0_persistent_dprintf_outlives_detach)
+{
+	struct fx *fx = fx_new(NULL);
+
+	console_len = 0;
+	fx->port_ops.console_write = console_write;
+	fx_cmd(fx, "Z0," BP ",1" DPRINTF_HIT);
+	fx_cmd(fx, "D");
+	fx_trap(fx, KSTUB_TRAP_BREAKIN);
+	ck_assert_uint_eq(fx->dr[0], BP_ADDR);
+	ck_assert_uint_ne(fx->dr[7] & 3, 0);
+	fx->frame.rflags = 0x202;
+	ck_assert_int_eq(hit(fx, 0, KSTUB_TRAP_DB), 0);
+	ck_assert_uint_eq(console_len, 4);
+	ck_assert_uint_eq(fx->frame.rflags & (RF | TF), RF);
+	fx_free(fx);
+}
+END_TEST
+
 Suite *core_agent_suite(void);
 Suite *core_agent_suite(void)
 {
@@ -367,6 +488,10 @@ Suite *core_agent_suite(void)
 	tcase_add_test(tc, hw_false_condition_resumes_with_rf);
 	tcase_add_test(tc, persistent_dprintf_outlives_detach);
 	tcase_add_test(tc, roundup_mid_step_rearms);
+	tcase_add_test(tc, dr_z0_false_condition_writes_no_text);
+	tcase_add_test(tc, dr_z0_yields_to_a_z1_at_its_address);
+	tcase_add_test(tc, dr_z0_yields_to_a_watchpoint);
+	tcase_add_test(tc, dr_z0_persistent_dprintf_outlives_detach);
 	suite_add_tcase(s, tc);
 	return s;
 }
