@@ -86,6 +86,15 @@ static int hit(struct fx *fx, uint64_t rdi, uint32_t vector)
 	return fx_trap(fx, vector);
 }
 
+/* gdb acks the last reply, removes the Z0 and the kernel runs again. */
+static void remove_bp_and_run(struct fx *fx)
+{
+	fx_raw(fx, "+", 1);
+	fx_cmd(fx, "z0," BP ",1");
+	fx_pkt(fx, "c");
+	ck_assert_int_eq(fx_trap(fx, KSTUB_TRAP_BREAKIN), 0);
+}
+
 START_TEST(false_condition_steps_over_quietly)
 {
 	struct fx *fx = running_int3("Z0," BP ",1" RDI_IS_5);
@@ -113,10 +122,7 @@ START_TEST(false_condition_steps_over_quietly)
 	ck_assert_int_eq(fx->text[0x20], 0xcc);
 
 	/* gdb stops the kernel later and removes it: nothing left patched. */
-	fx_raw(fx, "+", 1);
-	fx_cmd(fx, "z0," BP ",1");
-	fx_pkt(fx, "c");
-	ck_assert_int_eq(fx_trap(fx, KSTUB_TRAP_BREAKIN), 0);
+	remove_bp_and_run(fx);
 	ck_assert_int_eq(fx->text[0x20], orig);
 	fx_free(fx);
 }
@@ -393,10 +399,7 @@ START_TEST(dr_z0_false_condition_writes_no_text)
 	ck_assert(strstr(fx_reply(fx, n - 1), "10:20000081ffffffff;"));
 	ck_assert(!strstr(fx_reply(fx, n - 1), "hwbreak"));
 	/* z0 frees the register. */
-	fx_raw(fx, "+", 1);
-	fx_cmd(fx, "z0," BP ",1");
-	fx_pkt(fx, "c");
-	ck_assert_int_eq(fx_trap(fx, KSTUB_TRAP_BREAKIN), 0);
+	remove_bp_and_run(fx);
 	ck_assert_uint_eq(fx->dr[7] & 0xff, 0);
 	ck_assert_int_eq(fx->text[0x20], orig);
 	fx_free(fx);
