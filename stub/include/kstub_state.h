@@ -128,7 +128,9 @@ struct kstub_cpu_slot {
 	uint8_t pass;			/* return KSTUB_EPASS from the trap */
 	/* Stepping over agent_addr's int3 after a false condition. */
 	uint8_t agent_step;
-	uint8_t pad[4];
+	/* A roundup undid that step: the next hit there is the same one. */
+	uint8_t agent_redo;
+	uint8_t pad[3];
 	uint64_t agent_addr;
 };
 

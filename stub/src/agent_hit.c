@@ -409,7 +409,7 @@ void kstub_agent_step_end(struct kstub *ks, struct kstub_cpu_slot *cs)
  * dprintf that printed. An expression error stops, after saying why.
  */
 int kstub_agent_hit(struct kstub *ks, uint32_t cpu, struct kstub_frame *f,
-		    bool dr)
+		    bool dr, bool redo)
 {
 	struct kstub_agent_slot *s = slot_at(ks, dr, f->rip);
 	struct hit_ctx c = { ks, f };
@@ -417,6 +417,9 @@ int kstub_agent_hit(struct kstub *ks, uint32_t cpu, struct kstub_frame *f,
 
 	if (!s)
 		return 1;
+	/* Its dprintf printed already: once per execution, not per try. */
+	if (redo)
+		return step_over(ks, cpu, f);
 	r = kstub_agent_cond_eval(&ks->agent_vm, &hit_ops, &c, &s->bp);
 	if (r < 0) {
 		tell_error(ks, "condition", s->addr, r);

@@ -272,6 +272,7 @@ int kstub_cpu_park(struct kstub *ks, uint32_t cpu, struct kstub_frame *f)
 			uint64_t fix;
 
 			kstub_arch_step_end(&s->step, f, &fix, false);
+			s->agent_redo = s->agent_step;
 		}
 		kstub_park_wait(ks, cpu, f, true);
 		return 0;

@@ -32,7 +32,7 @@ static void fix_pushed_flags(struct kstub *ks, struct kstub_cpu_slot *s,
 }
 
 static int classify_bp(struct kstub *ks, uint32_t cpu, struct kstub_frame *f,
-		       bool stepped)
+		       bool stepped, bool redo)
 {
 	uint64_t addr = f->rip - KSTUB_ARCH_BP_LEN;
 	uint8_t byte;
@@ -40,7 +40,7 @@ static int classify_bp(struct kstub *ks, uint32_t cpu, struct kstub_frame *f,
 	if (kstub_swbp_find(ks, addr)) {
 		f->rip = addr;
 		ks->stop.reason = KSTUB_STOP_SWBREAK;
-		return stepped ? 1 : kstub_agent_hit(ks, cpu, f, false);
+		return stepped ? 1 : kstub_agent_hit(ks, cpu, f, false, redo);
 	}
 	if (ks->cfg.port->mem_read(ks->cfg.port_ctx, addr, &byte, 1) == 1 &&
 	    byte != KSTUB_ARCH_BP_INSN) {
@@ -110,7 +110,7 @@ static int classify_db(struct kstub *ks, uint32_t cpu, struct kstub_frame *f,
 	if (found && (st->reason == KSTUB_STOP_HWBREAK ||
 		      st->reason == KSTUB_STOP_SWBREAK) && !stepped &&
 	    !hits.step && f->rip == st->addr)
-		return kstub_agent_hit(ks, cpu, f, true);
+		return kstub_agent_hit(ks, cpu, f, true, false);
 	if (found || stepped || hits.step)
 		return 1;
 	/* Only writes under a read watchpoint: nothing to tell gdb. */
@@ -144,8 +144,10 @@ static int classify(struct kstub *ks, uint32_t cpu, struct kstub_frame *f,
 	struct kstub_cpu_slot *s = &ks->cpu[cpu];
 	struct kstub_stop *st = &ks->stop;
 	bool stepped = false, done = false;
+	bool redo = s->agent_redo && f->rip - KSTUB_ARCH_BP_LEN == s->agent_addr;
 	uint64_t fix;
 
+	s->agent_redo = 0;
 	st->cpu = cpu;
 	st->tid = kstub_cpu_tid(ks, cpu);
 	st->addr = 0;
@@ -171,7 +173,7 @@ static int classify(struct kstub *ks, uint32_t cpu, struct kstub_frame *f,
 		s->dr6 &= ~KSTUB_DR6_BS;
 	}
 	if (why->vector == KSTUB_TRAP_BP)
-		return classify_bp(ks, cpu, f, stepped);
+		return classify_bp(ks, cpu, f, stepped, redo);
 	if (why->vector == KSTUB_TRAP_DB)
 		return classify_db(ks, cpu, f, stepped);
 	return 1;

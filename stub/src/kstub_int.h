@@ -201,8 +201,9 @@ bool kstub_agent_z0_on_dr(struct kstub *ks, uint64_t addr);
 void kstub_agent_forget(struct kstub *ks);
 /* dr: true for a breakpoint in a debug register, false for an int3. */
 bool kstub_agent_keep(struct kstub *ks, bool dr, uint64_t addr);
+/* redo: the hit a roundup interrupted, again: its verdict stands. */
 int kstub_agent_hit(struct kstub *ks, uint32_t cpu, struct kstub_frame *f,
-		    bool dr);
+		    bool dr, bool redo);
 void kstub_agent_step_end(struct kstub *ks, struct kstub_cpu_slot *cs);
 int kstub_agent_monitor(struct kstub *ks, const char *args, size_t len);
 

@@ -331,6 +331,46 @@ END_TEST
 
 /* ---- a roundup during CPU 1's quiet step ---- */
 
+/* CPU 0 enters the debugger (CPU 1 parks) and gdb says resume. */
+static void roundup(struct fx *fx, struct fx_cpu *c, const char *resume)
+{
+	pthread_t t;
+
+	fx_pkt(fx, resume);
+	pthread_create(&t, NULL, fx_cpu_park_once, c);
+	ck_assert_int_eq(fx_trap(fx, KSTUB_TRAP_BREAKIN), 0);
+	pthread_join(t, NULL);
+	ck_assert_int_eq(c->ret, 0);
+}
+
+/*
+ * Two CPUs, no debug registers, the Z0 set and the kernel running; CPU
+ * 1 (c) runs into the int3 and steps over it quietly (rdi: a false
+ * condition).
+ */
+static struct fx *cpu1_steps_over(const char *z, const char *resume,
+				  struct fx_cpu *c)
+{
+	const struct fx_opts o = { .ncpus = 2, .roundup_ms = 600000,
+				   .no_dr = true };
+	struct kstub_trap bp = { .vector = KSTUB_TRAP_BP };
+	struct fx *fx = fx_new(&o);
+
+	console_len = 0;
+	fx->port_ops.console_write = console_write;
+	c->fx = fx;
+	fx_cmd(fx, z);
+	roundup(fx, c, resume);
+	c->frame = fx->frame;
+	c->frame.rip = BP_ADDR + 1;
+	c->frame.rflags = 0x202;
+	c->frame.gpr[KSTUB_REG_RDI] = 4;
+	ck_assert_int_eq(kstub_trap(&fx->ks, 1, &c->frame, &bp), 0);
+	ck_assert_uint_eq(c->frame.rflags & TF, TF);
+	ck_assert_int_eq(fx->text[0x20], 0x90 + 0x20 % 5);
+	return fx;
+}
+
 /*
  * CPU 1 steps over the lifted int3 when CPU 0 enters the debugger: the
  * NMI comes before the step's trap, so the step is undone, the int3 goes
@@ -339,35 +379,41 @@ END_TEST
  */
 START_TEST(roundup_mid_step_rearms)
 {
-	struct fx_opts o = { .ncpus = 2, .roundup_ms = 600000, .no_dr = true };
-	struct fx *fx = fx_new(&o);
-	struct kstub_trap bp = { .vector = KSTUB_TRAP_BP };
-	struct fx_cpu c = { .fx = fx };
-	pthread_t t;
-
-	fx_cmd(fx, "Z0," BP ",1" RDI_IS_5);
-	fx_pkt(fx, "c");
-	pthread_create(&t, NULL, fx_cpu_park_once, &c);
-	ck_assert_int_eq(fx_trap(fx, KSTUB_TRAP_BREAKIN), 0);
-	pthread_join(t, NULL);
-
-	c.frame = fx->frame;
-	c.frame.rip = BP_ADDR + 1;
-	c.frame.rflags = 0x202;
-	c.frame.gpr[KSTUB_REG_RDI] = 4;
-	ck_assert_int_eq(kstub_trap(&fx->ks, 1, &c.frame, &bp), 0);
-	ck_assert_uint_eq(c.frame.rflags & TF, TF);
-	ck_assert_int_eq(fx->text[0x20], 0x90 + 0x20 % 5);
+	struct fx_cpu c = { 0 };
+	struct fx *fx = cpu1_steps_over("Z0," BP ",1" RDI_IS_5, "c", &c);
 
 	fx_raw(fx, "+", 1);
-	fx_pkt(fx, "c");
-	pthread_create(&t, NULL, fx_cpu_park_once, &c);
-	ck_assert_int_eq(fx_trap(fx, KSTUB_TRAP_BREAKIN), 0);
-	pthread_join(t, NULL);
-	ck_assert_int_eq(c.ret, 0);
+	roundup(fx, &c, "c");
 	ck_assert_int_eq(fx->text[0x20], 0xcc);
 	ck_assert_uint_eq(c.frame.rip, BP_ADDR);
 	ck_assert_uint_eq(c.frame.rflags & (TF | 0x200), 0x200);
+	fx_free(fx);
+}
+END_TEST
+
+/* The same for a dprintf: the hit after the undone step prints nothing. */
+START_TEST(roundup_mid_step_prints_once)
+{
+	struct kstub_trap bp = { .vector = KSTUB_TRAP_BP };
+	struct kstub_trap db = { .vector = KSTUB_TRAP_DB };
+	struct fx_cpu c = { 0 };
+	struct fx *fx = cpu1_steps_over("Z0," BP ",1" DPRINTF_HIT, "D", &c);
+
+	ck_assert_uint_eq(console_len, 4);
+	roundup(fx, &c, "D");
+	ck_assert_uint_eq(c.frame.rip, BP_ADDR);
+	/* CPU 1 runs the int3 again: stepped over, not printed again. */
+	c.frame.rip = BP_ADDR + 1;
+	ck_assert_int_eq(kstub_trap(&fx->ks, 1, &c.frame, &bp), 0);
+	ck_assert_uint_eq(c.frame.rflags & TF, TF);
+	ck_assert_uint_eq(console_len, 4);
+	/* Its next execution is a new hit and prints. */
+	c.frame.rip = BP_ADDR + 1;
+	fx->dr[6] = KSTUB_DR6_CLEAN | KSTUB_DR6_BS;
+	ck_assert_int_eq(kstub_trap(&fx->ks, 1, &c.frame, &db), 0);
+	c.frame.rip = BP_ADDR + 1;
+	ck_assert_int_eq(kstub_trap(&fx->ks, 1, &c.frame, &bp), 0);
+	ck_assert_uint_eq(console_len, 8);
 	fx_free(fx);
 }
 END_TEST
@@ -491,6 +537,7 @@ Suite *core_agent_suite(void)
 	tcase_add_test(tc, hw_false_condition_resumes_with_rf);
 	tcase_add_test(tc, persistent_dprintf_outlives_detach);
 	tcase_add_test(tc, roundup_mid_step_rearms);
+	tcase_add_test(tc, roundup_mid_step_prints_once);
 	tcase_add_test(tc, dr_z0_false_condition_writes_no_text);
 	tcase_add_test(tc, dr_z0_yields_to_a_z1_at_its_address);
 	tcase_add_test(tc, dr_z0_yields_to_a_watchpoint);
