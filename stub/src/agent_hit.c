@@ -450,6 +450,8 @@ static void list_one(struct kstub *ks, const struct kstub_agent_slot *s)
 	num[0] = (char)('0' + s->bp.ncmds);
 	put_str(&l, ", dprintf ");
 	put_str(&l, num);
+	if (s->on_dr)
+		put_str(&l, ", on a debug register");
 	put_str(&l, s->bp.persist && s->bp.ncmds ? ", persistent\n" : "\n");
 	kstub_monitor_write(ks, l.p, l.len);
 }

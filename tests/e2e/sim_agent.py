@@ -124,7 +124,8 @@ def agent_dprintf_persists_after_detach(sim_log):
             raise AssertionError(f"detached dprintf should print:\n{sim.out.text()}")
         out = gdb_batch(sim, ["monitor agent", "monitor agent clear", "monitor agent",
                               "detach"], name="persist2")
-        expect(out, r"^  break 0x[0-9a-f]+: conditions 0, dprintf 1, persistent$")
+        expect(out, r"^  break 0x[0-9a-f]+: conditions 0, dprintf 1, on a debug register, "
+                    r"persistent$")
         expect(out, r"^cleared$")
         expect(out, r"^no breakpoint has conditions or dprintf$")
         sim.console("calls 2")
