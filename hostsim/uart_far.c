@@ -405,30 +405,42 @@ static void tcp_accept(struct hs_uart *u)
 	}
 }
 
-/* What the slave's watch saw since we last looked. */
-#define PTY_SAW_CLOSE 1u
-#define PTY_SAW_OPEN 2u	/* an open after the last close (or any open) */
-
-static unsigned pty_watch(struct hs_uart *u)
+/*
+ * Read the slave's watch: did anyone close it since we last looked?
+ * pty_opens counts the opens not yet closed. Counting, not ordering,
+ * says whether anyone still has it: a close can be reported after the
+ * next debugger's open, when a process that forked meanwhile held a
+ * copy of the old descriptor until its exec (the e2e runner starts
+ * machines from other threads all the time).
+ */
+static bool pty_watch(struct hs_uart *u)
 {
 	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
-	unsigned saw = 0;
+	bool closed = false;
 	ssize_t n;
 
 	if (u->ino_fd < 0)
-		return 0;
+		return false;
 	while ((n = read(u->ino_fd, buf, sizeof(buf))) > 0) {
 		for (char *p = buf; p < buf + n;) {
 			const struct inotify_event *ev = (const void *)p;
 
-			if (ev->mask & IN_CLOSE)
-				saw = (saw | PTY_SAW_CLOSE) & ~PTY_SAW_OPEN;
+			if ((ev->mask & IN_CLOSE) && u->pty_opens > 0) {
+				u->pty_opens--;
+				closed = true;
+			}
 			if (ev->mask & IN_OPEN)
-				saw |= PTY_SAW_OPEN;
+				u->pty_opens++;
 			p += sizeof(*ev) + ev->len;
 		}
 	}
-	return saw;
+	return closed;
+}
+
+/* Does anyone have the slave open now (a new peer, after a hangup)? */
+static bool pty_held(struct hs_uart *u)
+{
+	return u->ino_fd < 0 ? pty_has_peer(u) : u->pty_opens > 0;
 }
 
 static void hs_far_hangup_seen(struct hs_uart *u, bool reopened);
@@ -455,10 +467,8 @@ int hs_far_events(struct hs_uart *u, const struct pollfd *p, int n)
 			tcp_accept(u);
 		else if (p[i].fd == u->ino_fd) {
 			/* A peer that closed is gone, even if one reopened. */
-			unsigned saw = pty_watch(u);
-
-			if ((saw & PTY_SAW_CLOSE) && u->connected)
-				hs_far_hangup_seen(u, saw & PTY_SAW_OPEN);
+			if (pty_watch(u) && u->connected)
+				hs_far_hangup_seen(u, pty_held(u));
 			pty_recheck(u);
 		}
 		else if (p[i].fd == u->peer_fd) {
@@ -512,9 +522,9 @@ long hs_far_write(struct hs_uart *u, const uint8_t *buf, size_t len)
  * Throw away what the old peer wrote and we have not read, without
  * losing a byte of a new peer that opens the slave meanwhile: one pty
  * queue carries both, so a flush could take the newcomer's first
- * packet. Each chunk read is the old peer's if no open was seen after
- * reading it; the chunk read when an open shows up may hold the new
- * peer's bytes and is kept for it (old bytes in front of a packet are
+ * packet. Each chunk read is the old peer's if nobody had the slave
+ * open after reading it; the chunk read when someone has may hold the
+ * new peer's bytes and is kept for it (old bytes in front of a packet are
  * line noise to the stub's framer; a lost packet would go unanswered).
  */
 static void pty_drop_old_input(struct hs_uart *u)
@@ -524,8 +534,8 @@ static void pty_drop_old_input(struct hs_uart *u)
 
 		if (n <= 0)
 			return;	/* empty (EAGAIN), or no slave open (EIO) */
-		if ((pty_watch(u) & PTY_SAW_OPEN) ||
-		    (u->ino_fd < 0 && pty_has_peer(u))) {
+		pty_watch(u);
+		if (pty_held(u)) {
 			u->held_off = 0;
 			u->held_len = (size_t)n;
 			return;
@@ -544,7 +554,7 @@ static void hs_far_hangup_seen(struct hs_uart *u, bool reopened)
 	} else {
 		/* What the last debugger left unread must not greet the next. */
 		tcflush(u->far_fd, TCOFLUSH);
-		if (!reopened && !(u->ino_fd < 0 && pty_has_peer(u)))
+		if (!reopened)
 			pty_drop_old_input(u);
 	}
 	u->peer_fd = -1;
@@ -555,7 +565,7 @@ static void hs_far_hangup_seen(struct hs_uart *u, bool reopened)
 
 void hs_far_hangup(struct hs_uart *u)
 {
-	unsigned saw = u->kind == HS_FAR_PTY ? pty_watch(u) : 0;
-
-	hs_far_hangup_seen(u, (saw & PTY_SAW_OPEN) != 0);
+	if (u->kind == HS_FAR_PTY)
+		pty_watch(u);
+	hs_far_hangup_seen(u, u->kind == HS_FAR_PTY && pty_held(u));
 }

@@ -108,6 +108,7 @@ struct hs_uart {
 	int far_fd;		/* pty master, or the tcp listener */
 	int peer_fd;		/* connected peer (pty: = far_fd), else -1 */
 	int ino_fd;		/* pty: inotify watch on the slave, or -1 */
+	unsigned pty_opens;	/* pty: opens of the slave the watch saw, less closes */
 	/* tcp: debuggers turned away, told why, read until they close. */
 	int refused_fd[HS_REFUSED_MAX];
 	bool refused_asked[HS_REFUSED_MAX];	/* it sent a whole packet */
