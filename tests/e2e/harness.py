@@ -23,6 +23,30 @@ RECORD_DIR = os.environ.get("KSTUB_E2E_RECORD")
 _record_seq = itertools.count(1)
 
 
+# Scenarios run in threads of one process, and each starts processes. A
+# child holds a copy of every descriptor from fork until its exec, so a
+# pty a scenario closes in that window stays open, and hostsim sees the
+# old debugger leave only after the next one came (a close that is not a
+# close). Process starts and such closes therefore take turns: Popen
+# returns only once its child has exec'd (it waits for the exec result).
+_fork_lock = threading.Lock()
+_execute_child = subprocess.Popen._execute_child
+
+
+def _execute_child_alone(self, *args, **kw):
+    with _fork_lock:
+        return _execute_child(self, *args, **kw)
+
+
+subprocess.Popen._execute_child = _execute_child_alone
+
+
+def close_for_good(fd):
+    """os.close(fd), with no child between fork and exec holding a copy."""
+    with _fork_lock:
+        os.close(fd)
+
+
 def record_path(name):
     """A packet log of its own per session: scenarios run in parallel."""
     os.makedirs(RECORD_DIR, exist_ok=True)

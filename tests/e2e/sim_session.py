@@ -10,7 +10,7 @@ import socket
 import time
 
 from checks import expect, refute
-from harness import Gdb, Sim, gdb_batch, lldb_batch
+from harness import Gdb, Sim, close_for_good, gdb_batch, lldb_batch
 from runner import Scenarios
 from wire import frame
 
@@ -96,7 +96,7 @@ class _Raw:
 
     def close(self):
         if self.pty:
-            os.close(self.fd)
+            close_for_good(self.fd)
         else:
             self.sock.close()
 
@@ -113,7 +113,10 @@ def _fresh_after_unacked(sim_log, pty):
         for i in range(4):
             conn = _Raw(sim, pty)
             conn.send(frame("?"))
-            got = conn.read_until(rb"\$[^#]*#..", 10)
+            try:
+                got = conn.read_until(rb"\$[^#]*#..", 10)
+            except AssertionError as e:
+                raise AssertionError(f"connection {i}: {e}") from None
             if not re.match(rb"^\+\$T[0-9a-f]{2}[^#]*#..$", got):
                 raise AssertionError(f"connection {i}: the first bytes must be the ack and "
                                      f"the stop reply, nothing of the old session: {got!r}")
