@@ -21,18 +21,23 @@ def info_threads(gdb):
     out = gdb.cmd("python s = gdb.execute('info threads', to_string=True); "
                   "print('lines=%d' % len(re.findall(r'(?m)^[ *] +\\d+ +Thread ', s))); "
                   "print('idle=' + ' '.join(re.findall(r'\"(idle/\\d+)\"', s)))",
-                  timeout=180)
+                  timeout=SLOW_CMD)
     return (int(re.search(r"^lines=(\d+)$", out, re.M).group(1)),
             set(re.search(r"^idle=(.*)$", out, re.M).group(1).split()))
+
+
+# A deadline here bounds a hang: with 10,000 threads gdb walks long lists
+# for each command, and a loaded host can starve it for a minute.
+SLOW_CMD = 180
 
 
 def bt_of(gdb, name):
     """Switch to the thread called name, by its gdb number, and unwind it."""
     num = re.search(r"^num=(\d+)$", gdb.cmd(
         f"python print('num=%d' % [t for t in gdb.selected_inferior().threads() "
-        f"if t.name == {name!r}][0].num)"), re.M).group(1)
-    expect(gdb.cmd(f"thread {num}"), rf"Switching to thread {num} ")
-    return gdb.cmd("bt")
+        f"if t.name == {name!r}][0].num)", timeout=SLOW_CMD), re.M).group(1)
+    expect(gdb.cmd(f"thread {num}", timeout=SLOW_CMD), rf"Switching to thread {num} ")
+    return gdb.cmd("bt", timeout=SLOW_CMD)
 
 
 def step_run_detach(sim, gdb, stop_num):
