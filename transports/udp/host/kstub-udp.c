@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "kstub_int.h"	/* kstub_hexval: the stub's own hex digit */
 #include "kstub_udp_auth_proto.h"
 
 #define HDR KSTUB_UDP_AUTH_HDR_LEN
@@ -99,17 +100,6 @@ static uint64_t now_ms(void)
 
 /* --- the key file: 32 raw bytes or 64 hex digits, mode 0600 --- */
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static void load_key(const char *path)
 {
 	uint8_t raw[160], key[KSTUB_UDP_AUTH_KEY_LEN];
@@ -136,7 +126,8 @@ static void load_key(const char *path)
 		if (n != 2 * KSTUB_UDP_AUTH_KEY_LEN)
 			goto bad;
 		for (int i = 0; i < KSTUB_UDP_AUTH_KEY_LEN; i++) {
-			int hi = hexval(raw[2 * i]), lo = hexval(raw[2 * i + 1]);
+			int hi = kstub_hexval(raw[2 * i]),
+			    lo = kstub_hexval(raw[2 * i + 1]);
 
 			if (hi < 0 || lo < 0)
 				goto bad;
@@ -463,7 +454,8 @@ static void debugger_input(const uint8_t *p, size_t n)
 			b.pst = 3;
 			break;
 		default: {
-			int hi = hexval(b.pck[0]), lo = hexval(c);
+			int hi = kstub_hexval((uint8_t)b.pck[0]),
+			    lo = kstub_hexval(c);
 
 			b.pst = 0;
 			if (hi < 0 || lo < 0 || (hi << 4 | lo) != b.psum) {
