@@ -203,6 +203,38 @@ class BridgeTest(unittest.TestCase):
         self.assertEqual(b.cmd("D"), b"OK")
         self.assertEqual(b.finish()[0], 0)
 
+    def test_gdb_through_the_bridge(self):
+        cmd = f"target remote | {BRIDGE} --key {self.key} 127.0.0.1:{self.target.port}"
+        # gdb -batch prints monitor output on stderr: read both.
+        out = subprocess.run(
+            ["gdb", "-nx", "-batch", "-ex", cmd, "-ex", "x/4xb 0x10000",
+             "-ex", "monitor stats", "-ex", "detach"], stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, text=True, timeout=DEADLINE * 3).stdout
+        self.assertIn("0x10000:\t0x00\t0x07\t0x0e\t0x15", out)
+        self.assertIn("auth sessions 1\n", out)
+        self.assertIn("auth rx_bad_tag 0\n", out)
+        self.assertIn("detached", out)
+
+    def test_lldb_through_the_bridge(self):
+        bridge = subprocess.Popen(
+            [BRIDGE, "--key", self.key, "--listen", "127.0.0.1:0",
+             f"127.0.0.1:{self.target.port}"], stderr=subprocess.PIPE, text=True)
+        try:
+            ready, _, _ = select.select([bridge.stderr], [], [], DEADLINE)
+            line = bridge.stderr.readline() if ready else ""
+            self.assertIn("kstub-udp: listening on 127.0.0.1:", line)
+            port = int(line.split("listening on 127.0.0.1:")[1].split()[0])
+            out = subprocess.run(
+                ["lldb", "-b", "-o", f"gdb-remote 127.0.0.1:{port}",
+                 "-o", "memory read -c 4 0x10000", "-o", "process detach"],
+                capture_output=True, text=True, timeout=DEADLINE * 3).stdout
+            self.assertIn("0x00010000: 00 07 0e 15", out)
+            self.assertIn("detached", out)
+        finally:
+            bridge.terminate()
+            bridge.wait()
+            bridge.stderr.close()
+
     def test_wrong_key(self):
         other = write_key(os.path.join(self.dir.name, "other"), os.urandom(32))
         rc, err = run_bridge(other, self.target.port)
