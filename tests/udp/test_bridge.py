@@ -12,12 +12,14 @@ file others may read, a malformed one, a session held by another bridge.
 Only loopback is used. Every wait has a deadline that fails the test; none
 is used to let something happen."""
 import os
+import random
 import select
 import socket
 import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -126,6 +128,72 @@ class Bridge:
         return rc, err
 
 
+class LossyRelay(threading.Thread):
+    """A loopback UDP relay between bridge and stub that drops, doubles
+    and reorders datagrams (each direction on its own), from a seed."""
+
+    def __init__(self, target_port, seed, drop=0.10, dup=0.05, swap=0.05):
+        super().__init__(daemon=True)
+        self.near = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.near.bind(("127.0.0.1", 0))
+        self.port = self.near.getsockname()[1]
+        self.far = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.far.connect(("127.0.0.1", target_port))
+        self.rng = random.Random(seed)
+        self.p = (drop, dup, swap)
+        self.bridge = None
+        self.held = {}
+        self.counts = {"dropped": 0, "doubled": 0, "swapped": 0}
+        self.stop_r, self.stop_w = os.pipe()
+
+    def send(self, sock, d):
+        if sock is self.far:
+            self.far.send(d)
+        else:
+            self.near.sendto(d, self.bridge)
+
+    def forward(self, sock, d):
+        drop, dup, swap = self.p
+        x = self.rng.random()
+        if x < drop:
+            self.counts["dropped"] += 1
+            return
+        if x < drop + swap and sock not in self.held:
+            self.counts["swapped"] += 1
+            self.held[sock] = d  # goes after the next one
+            return
+        self.send(sock, d)
+        if x < drop + swap + dup:
+            self.counts["doubled"] += 1
+            self.send(sock, d)
+        if sock in self.held:
+            self.send(sock, self.held.pop(sock))
+
+    def run(self):
+        while True:
+            ready, _, _ = select.select([self.near, self.far, self.stop_r], [], [])
+            if self.stop_r in ready:
+                return
+            if self.near in ready:
+                d, self.bridge = self.near.recvfrom(4096)
+                self.forward(self.far, d)
+            if self.far in ready:
+                try:
+                    d = self.far.recv(4096)
+                except ConnectionRefusedError:
+                    continue
+                if self.bridge:
+                    self.forward(self.near, d)
+
+    def close(self):
+        os.write(self.stop_w, b"x")
+        self.join()
+        for f in (self.stop_r, self.stop_w):
+            os.close(f)
+        self.near.close()
+        self.far.close()
+
+
 def run_bridge(key, port, *extra):
     """A bridge that should fail at once: (exit status, stderr)."""
     p = subprocess.run([BRIDGE, "--key", key, *extra, f"127.0.0.1:{port}"],
@@ -178,7 +246,7 @@ class BridgeTest(unittest.TestCase):
         text = b""
         while (p := b.packet()) != b"OK":
             self.assertEqual(p[:1], b"O")
-            text += bytes.fromhex(p[1:].decode())
+            text += bytes.fromhex(wire.decode(p[1:]).decode())
         self.assertIn(b"auth sessions 1\n", text)
         self.assertIn(b"auth hs_busy 1\n", text)
         # Continue, then a break-in: the stop reply comes back.
@@ -202,6 +270,45 @@ class BridgeTest(unittest.TestCase):
         self.assertEqual(b.cmd("m10000,2"), b"abcd")
         self.assertEqual(b.cmd("D"), b"OK")
         self.assertEqual(b.finish()[0], 0)
+
+    def exchange(self, port, *extra):
+        """A fixed session through a bridge: what each command returned,
+        and the stub's counters at the end."""
+        b = Bridge(self.key, port, *extra)
+        cmds = ["qSupported:swbreak+", "QStartNoAckMode", "m10000,10",
+                "M10000,4:01020304", "m10000,8", "m10200,2000", "M10010,1:ff",
+                "m10010,2", "g", "qfThreadInfo", "m10000,10"]
+        got = []
+        for c in cmds:
+            got.append(b.cmd(c))
+            b.noack = b.noack or c == "QStartNoAckMode"
+        b.send(wire.frame("qRcmd," + b"stats".hex()))
+        text = b""
+        while (p := b.packet()) != b"OK":
+            self.assertEqual(p[:1], b"O", (p, got))
+            text += bytes.fromhex(wire.decode(p[1:]).decode())
+        self.assertEqual(b.cmd("D"), b"OK")
+        self.assertEqual(b.finish(), (0, ""))
+        stats = dict(line.split(" ", 2)[1:] for line in text.decode().splitlines()
+                     if line.startswith("auth "))
+        return got, {k: int(v) for k, v in stats.items()}, len(cmds) + 1
+
+    def test_lossy_link_same_results_no_command_twice(self):
+        clean, _, _ = self.exchange(self.target.port)
+        self.target.close()
+        self.target = Target(self.key)
+        relay = LossyRelay(self.target.port, seed=int(os.environ.get("KSTUB_UDP_LOSS_SEED", "14")))
+        relay.start()
+        try:
+            lossy, stats, sent = self.exchange(relay.port, "--tries", "20")
+        finally:
+            relay.close()
+        self.assertEqual(lossy, clean)
+        self.assertGreater(relay.counts["dropped"], 0)
+        # Every request reached the stub core exactly once, however many
+        # copies the network delivered.
+        self.assertEqual(stats["rx_delivered"], sent)
+        self.assertEqual(stats["rx_bad_tag"], 0)
 
     def test_gdb_through_the_bridge(self):
         cmd = f"target remote | {BRIDGE} --key {self.key} 127.0.0.1:{self.target.port}"

@@ -108,6 +108,9 @@ struct kstub_udp_auth {
 	uint8_t rx_ready;		/* rx_msg holds a whole, undelivered one */
 	uint8_t tx_unacked;		/* tx_msg is out and not yet acked */
 	uint32_t sid, pending_sid;
+	/* The pending handshake's nonces: a resent HELLO gets the same. */
+	uint8_t pending_nb[KSTUB_UDP_AUTH_NONCE_LEN];
+	uint8_t pending_ns[KSTUB_UDP_AUTH_NONCE_LEN];
 	struct kstub_udp_auth_keys keys, pending_keys;
 	struct kstub_udp_addr peer;	/* the live session's bridge */
 	uint32_t rx_seq;		/* the last message received whole */

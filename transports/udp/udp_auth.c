@@ -196,6 +196,19 @@ static void hello(struct kstub_udp_auth *a, const struct kstub_udp_auth_hdr *h,
 						 NONCE, a->dgram));
 		return;
 	}
+	/*
+	 * The same HELLO again (its challenge was lost or is late): the
+	 * same challenge, or a late first one and the resent one's answer
+	 * would name two sessions and the bridge could pick the wrong one.
+	 */
+	if (ok && a->pending &&
+	    !__builtin_memcmp(a->pending_nb, pl + NONCE, NONCE)) {
+		__builtin_memcpy(pl, a->pending_ns, NONCE);
+		r.sid = a->pending_sid;
+		k = &a->pending_keys;
+		a->stats.hs_hello++;
+		goto answer;
+	}
 	if (a->cfg.get_nonce(a->cfg.ctx, pl, NONCE) < 0 ||
 	    a->cfg.get_nonce(a->cfg.ctx, sidb, 4) < 0) {
 		a->stats.hs_no_nonce++;
@@ -208,8 +221,11 @@ static void hello(struct kstub_udp_auth *a, const struct kstub_udp_auth_hdr *h,
 	if (ok) {
 		a->pending = 1;
 		a->pending_sid = r.sid;
+		__builtin_memcpy(a->pending_nb, pl + NONCE, NONCE);
+		__builtin_memcpy(a->pending_ns, pl, NONCE);
 		a->stats.hs_hello++;
 	}
+answer:
 	r.type = KSTUB_UDP_AUTH_CHALLENGE;
 	put(a, from, kstub_udp_auth_seal(&k->s2b, &r, pl, sizeof(pl),
 					 a->dgram));

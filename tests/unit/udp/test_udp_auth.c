@@ -94,6 +94,40 @@ START_TEST(handshake_then_request_and_reply)
 }
 END_TEST
 
+/* A late challenge and the resent HELLO's must name one session. */
+START_TEST(resent_hello_gets_the_same_challenge)
+{
+	struct aw_peer late;
+
+	setup_link();
+	aw_hello(&bridge);
+	aw_hello(&bridge);
+	ck_assert_int_eq(recv1(), KSTUB_EAGAIN);
+	ck_assert_uint_eq(aw.nout, 2);
+	late = bridge;
+	ck_assert_int_eq(aw_answer(&late), 1);		/* the first */
+	bridge.cursor = 1;
+	ck_assert_int_eq(aw_answer(&bridge), 1);	/* the second */
+	ck_assert_uint_eq(bridge.sid, late.sid);
+	ck_assert(!memcmp(aw.out[0].b, aw.out[1].b, aw.out[0].n));
+	/* The first one's keys open the session. */
+	aw_ctl(&late, KSTUB_UDP_AUTH_ACK);
+	aw_data(&late, "g", 1);
+	expect_packet("g");
+	/* A HELLO with a new nonce replaces an unconfirmed handshake. */
+	aw_peer_init(&other, aw_key, 3, 40001);
+	ops->session_end(&auth);
+	aw_hello(&other);
+	aw_hello(&bridge);
+	ck_assert_int_eq(recv1(), KSTUB_EAGAIN);
+	ck_assert_int_eq(aw_answer(&other), 1);
+	aw_ctl(&other, KSTUB_UDP_AUTH_ACK);
+	ck_assert_int_eq(recv1(), KSTUB_EAGAIN);
+	ck_assert_uint_eq(auth.stats.rx_wrong_session, 1);
+	ck_assert(!auth.live);
+}
+END_TEST
+
 START_TEST(wrong_key_is_told_and_gets_nothing)
 {
 	static const uint8_t bad[32] = { 1 };
@@ -493,6 +527,7 @@ Suite *udp_auth_suite(void)
 	tcase_add_test(tc, config_is_checked);
 	tcase_add_test(tc, no_key_refuses_everything);
 	tcase_add_test(tc, handshake_then_request_and_reply);
+	tcase_add_test(tc, resent_hello_gets_the_same_challenge);
 	tcase_add_test(tc, wrong_key_is_told_and_gets_nothing);
 	tcase_add_test(tc, old_session_replays_are_refused);
 	tcase_add_test(tc, wrong_session_and_forged_tags);

@@ -22,6 +22,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -616,15 +617,32 @@ int main(int argc, char **argv)
 	getsockname(lfd, (struct sockaddr *)&lsa, &len);
 	fprintf(stderr, "kstub-udp: listening on %s:%u for %s\n",
 		inet_ntoa(lsa.sin_addr), ntohs(lsa.sin_port), target_name);
+	/*
+	 * One debugger at a time, each served by a child: an error that
+	 * ends its session (busy, wrong key, the stub gone) ends the child
+	 * only, and the next debugger may connect.
+	 */
 	for (;;) {
 		int c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+		pid_t child;
 
 		if (c < 0) {
 			if (errno == EINTR)
 				continue;
 			die("accept: %s", strerror(errno));
 		}
-		serve(c, c);
+		child = fork();
+		if (child == 0) {
+			close(lfd);
+			serve(c, c);
+			if (b.dump)
+				pcap_dump_flush(b.dump);
+			_exit(0);
+		}
 		close(c);
+		if (child < 0)
+			die("fork: %s", strerror(errno));
+		while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
+			;
 	}
 }
