@@ -17,6 +17,16 @@
  * counted in struct kstub_udp_auth_stats ("monitor stats" prints them).
  * Work per recv_packet call is bounded (KSTUB_UDP_AUTH_POLL_DGRAMS
  * datagrams, one HMAC each), so a flood cannot hold the CPU that polls.
+ *
+ * Where it waits: one message is in flight at a time, so send_packet
+ * first waits for the ack of the one before (console output and monitor
+ * output send several in a row), and session_end waits for the ack of
+ * the session's last reply (D's OK). Each wait ends with the ack or when
+ * the resends run out (tx_tries, about 8.5 s with the defaults), after
+ * which the peer counts as gone. A kernel that prints to a debugger that
+ * vanished while the kernel ran therefore stalls in that print for that
+ * long, once. The stack below the link's hooks is at most about 0.9 KiB
+ * (a handshake's key derivation), on top of the stub's own.
  */
 #ifndef KSTUB_UDP_AUTH_H
 #define KSTUB_UDP_AUTH_H
