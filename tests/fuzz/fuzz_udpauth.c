@@ -19,20 +19,20 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len);
 
-static const uint8_t key[KSTUB_UDP_AUTH_KEY_LEN] = { 0x42, 0x17 };
+static const uint8_t key[KSTUB_UDP_AUTH_KEY_LEN] = {0x42, 0x17};
 static struct kstub_udp_auth a;
 static struct kstub_hmac psk;
-static struct kstub_udp_auth_keys k;	/* the session's, once known */
+static struct kstub_udp_auth_keys k; /* the session's, once known */
 static uint8_t nb[KSTUB_UDP_AUTH_NONCE_LEN];
 static uint32_t sid;
 static uint64_t clock_us;
 static uint32_t step_us;
 static uint8_t nonce_ctr;
-static uint8_t in[2048];	/* a raw record: up to 2047 bytes */
+static uint8_t in[2048]; /* a raw record: up to 2047 bytes */
 static size_t in_n;
 static int in_ready;
 static unsigned sealed_msgs, delivered;
-static uint8_t out[2048 * 8];	/* what the stub sends: up to past the max */
+static uint8_t out[2048 * 8]; /* what the stub sends: up to past the max */
 
 static uint64_t now(void *ctx)
 {
@@ -64,8 +64,8 @@ static long recv_from(void *ctx, uint8_t *buf, size_t cap,
 	return (long)in_n;
 }
 
-static int send_to(void *ctx, const struct kstub_udp_addr *to,
-		   const uint8_t *p, size_t n)
+static int send_to(void *ctx, const struct kstub_udp_addr *to, const uint8_t *p,
+		   size_t n)
 {
 	struct kstub_udp_auth_hdr h;
 	struct kstub_udp_auth_keys ch;
@@ -102,8 +102,8 @@ static int send_to(void *ctx, const struct kstub_udp_addr *to,
 }
 
 static const struct kstub_udp_dgram_ops ops = {
-	.recv_from = recv_from,
-	.send_to = send_to,
+    .recv_from = recv_from,
+    .send_to = send_to,
 };
 
 static void pump(void)
@@ -117,7 +117,7 @@ static void pump(void)
 	if (r >= 0 || r == KSTUB_E2BIG)
 		delivered++;
 	if (delivered > sealed_msgs)
-		abort();	/* a packet nobody with the key sent */
+		abort(); /* a packet nobody with the key sent */
 }
 
 static void feed(const uint8_t *d, size_t n)
@@ -138,9 +138,9 @@ static void sealed(const struct kstub_hmac *m, struct kstub_udp_auth_hdr *h,
 
 static void hello(void)
 {
-	struct kstub_udp_auth_hdr h = { .type = KSTUB_UDP_AUTH_HELLO,
-					.nfrags = 1 };
-	uint8_t pl[KSTUB_UDP_AUTH_HELLO_LEN] = { 0 };
+	struct kstub_udp_auth_hdr h = {.type = KSTUB_UDP_AUTH_HELLO,
+				       .nfrags = 1};
+	uint8_t pl[KSTUB_UDP_AUTH_HELLO_LEN] = {0};
 
 	nb[0]++;
 	memcpy(pl, nb, sizeof(nb));
@@ -149,8 +149,7 @@ static void hello(void)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
-	struct kstub_udp_auth_config cfg = { .now_us = now,
-					     .get_nonce = nonce };
+	struct kstub_udp_auth_config cfg = {.now_us = now, .get_nonce = nonce};
 	struct kstub_udp_auth_hdr h;
 	size_t n;
 
@@ -167,8 +166,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	kstub_udp_auth_init(&a, &ops, NULL, &cfg);
 	kstub_udp_auth_set_key(&a, key, sizeof(key));
 	hello();
-	h = (struct kstub_udp_auth_hdr){ .type = KSTUB_UDP_AUTH_ACK,
-					 .nfrags = 1, .sid = sid };
+	h = (struct kstub_udp_auth_hdr){
+	    .type = KSTUB_UDP_AUTH_ACK, .nfrags = 1, .sid = sid};
 	sealed(&k.b2s, &h, NULL, 0);
 	while (len >= 4) {
 		uint8_t op = data[0];
@@ -178,13 +177,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		len -= 4;
 		if (n > len)
 			n = len;
-		step_us = 1000u << (op >> 5);	/* 1 .. 128 ms per read */
+		step_us = 1000u << (op >> 5); /* 1 .. 128 ms per read */
 		switch (op & 7) {
-		case 0:		/* raw bytes */
+		case 0: /* raw bytes */
 			feed(data, n);
 			break;
-		case 1:		/* a sealed DATA fragment, fields from input */
-		case 2:		/* the same, sealed with a wrong key */
+		case 1: /* a sealed DATA fragment, fields from input */
+		case 2: /* the same, sealed with a wrong key */
 			memset(&h, 0, sizeof(h));
 			h.type = KSTUB_UDP_AUTH_DATA;
 			h.sid = sid;
@@ -195,19 +194,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 			if (n > KSTUB_UDP_AUTH_FRAG_MAX)
 				n = KSTUB_UDP_AUTH_FRAG_MAX;
 			if ((op & 7) == 1)
-				sealed_msgs++;	/* at most one whole each */
+				sealed_msgs++; /* at most one whole each */
 			sealed((op & 7) == 1 ? &k.b2s : &psk, &h, data, n);
 			break;
-		case 3:		/* ACK, CLOSE or another type, sealed */
-			h = (struct kstub_udp_auth_hdr){
-				.type = data[-3], .nfrags = 1, .sid = sid,
-				.ack = a.tx_seq };
+		case 3: /* ACK, CLOSE or another type, sealed */
+			h = (struct kstub_udp_auth_hdr){.type = data[-3],
+							.nfrags = 1,
+							.sid = sid,
+							.ack = a.tx_seq};
 			sealed(&k.b2s, &h, NULL, 0);
 			break;
-		case 4:		/* the stub sends a packet */
+		case 4: /* the stub sends a packet */
 			kstub_udp_auth_ops.send_packet(&a, out, n * 8);
 			break;
-		case 5:		/* the stub's session events */
+		case 5: /* the stub's session events */
 			if (data[-3] & 1)
 				kstub_udp_auth_ops.session_start(&a);
 			if (data[-3] & 2)
@@ -215,14 +215,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 			if (data[-3] & 4)
 				kstub_udp_auth_ops.session_end(&a);
 			break;
-		case 6:		/* a new handshake (busy while one lives) */
+		case 6: /* a new handshake (busy while one lives) */
 			hello();
-			h = (struct kstub_udp_auth_hdr){
-				.type = KSTUB_UDP_AUTH_ACK, .nfrags = 1,
-				.sid = sid };
+			h = (struct kstub_udp_auth_hdr){.type =
+							    KSTUB_UDP_AUTH_ACK,
+							.nfrags = 1,
+							.sid = sid};
 			sealed(&k.b2s, &h, NULL, 0);
 			break;
-		default:	/* poll only */
+		default: /* poll only */
 			pump();
 			break;
 		}

@@ -52,7 +52,7 @@ static long recv_from(void *ctx, uint8_t *buf, size_t cap,
 {
 	struct sockaddr_in sa;
 	socklen_t len = sizeof(sa);
-	struct pollfd p = { .fd = sock, .events = POLLIN };
+	struct pollfd p = {.fd = sock, .events = POLLIN};
 	ssize_t n;
 
 	(void)ctx;
@@ -68,29 +68,31 @@ static long recv_from(void *ctx, uint8_t *buf, size_t cap,
 	return n;
 }
 
-static int send_to(void *ctx, const struct kstub_udp_addr *to,
-		   const uint8_t *p, size_t n)
+static int send_to(void *ctx, const struct kstub_udp_addr *to, const uint8_t *p,
+		   size_t n)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET,
-				  .sin_port = htons(to->port) };
+	struct sockaddr_in sa = {.sin_family = AF_INET,
+				 .sin_port = htons(to->port)};
 
 	(void)ctx;
 	memcpy(&sa.sin_addr, to->ip, 4);
 	return sendto(sock, p, n, 0, (struct sockaddr *)&sa, sizeof(sa)) ==
-			       (ssize_t)n ? 0 : KSTUB_EIO;
+		       (ssize_t)n
+		   ? 0
+		   : KSTUB_EIO;
 }
 
 static const struct kstub_udp_dgram_ops socket_ops = {
-	.recv_from = recv_from,
-	.send_to = send_to,
+    .recv_from = recv_from,
+    .send_to = send_to,
 };
 
 int main(int argc, char **argv)
 {
-	struct kstub_udp_auth_config ac = { .now_us = now_us,
-					    .get_nonce = nonce };
-	struct fx_opts o = { .buf_len = KSTUB_BUF_LEN_DEFAULT };
-	struct sockaddr_in sa = { .sin_family = AF_INET };
+	struct kstub_udp_auth_config ac = {.now_us = now_us,
+					   .get_nonce = nonce};
+	struct fx_opts o = {.buf_len = KSTUB_BUF_LEN_DEFAULT};
+	struct sockaddr_in sa = {.sin_family = AF_INET};
 	socklen_t len = sizeof(sa);
 	uint8_t key[KSTUB_UDP_AUTH_KEY_LEN];
 	struct kstub_config cfg;
@@ -124,6 +126,6 @@ int main(int argc, char **argv)
 	for (;;) {
 		fx_trap(fx, KSTUB_TRAP_BREAKIN);
 		while (!kstub_poll_break(&fx->ks))
-			;	/* recv_from naps while the line is quiet */
+			; /* recv_from naps while the line is quiet */
 	}
 }

@@ -63,10 +63,10 @@ struct kstub_udp_auth_config {
 	 * Returns: 0, or a negative KSTUB_E* (the handshake is refused).
 	 */
 	int (*get_nonce)(void *ctx, uint8_t *buf, size_t len);
-	void *ctx;			/* both hooks' first argument */
-	uint32_t rto_min_us;		/* 0: 50000, first retransmit timeout */
-	uint32_t rto_max_us;		/* 0: 1000000, backoff doubles up to it */
-	uint32_t tx_tries;		/* 0: 12 sends, then the peer is gone */
+	void *ctx;	     /* both hooks' first argument */
+	uint32_t rto_min_us; /* 0: 50000, first retransmit timeout */
+	uint32_t rto_max_us; /* 0: 1000000, backoff doubles up to it */
+	uint32_t tx_tries;   /* 0: 12 sends, then the peer is gone */
 	/*
 	 * Silence from a live session's peer after which it is gone and a
 	 * new handshake may start one (the bridge sends a keepalive each
@@ -85,11 +85,11 @@ struct kstub_udp_auth_stats {
 	uint32_t rx_bad_type;	/* unknown type, flags, or a stub's type */
 	uint32_t rx_bad_frag;	/* fragment fields inconsistent */
 	uint32_t rx_no_key;	/* no key set yet: everything refused */
-	uint32_t rx_no_session;	/* session datagram, no session or handshake */
-	uint32_t rx_wrong_session;	/* another session's id */
-	uint32_t rx_bad_tag;	/* tag fails under the session's key */
-	uint32_t rx_dup;	/* authentic, already delivered: replayed/resent */
-	uint32_t rx_ahead;	/* authentic, beyond the next message */
+	uint32_t rx_no_session; /* session datagram, no session or handshake */
+	uint32_t rx_wrong_session; /* another session's id */
+	uint32_t rx_bad_tag;	   /* tag fails under the session's key */
+	uint32_t rx_dup;   /* authentic, already delivered: replayed/resent */
+	uint32_t rx_ahead; /* authentic, beyond the next message */
 	uint32_t rx_dup_frag;	/* a fragment received twice */
 	uint32_t rx_delivered;	/* RSP packets handed to the stub */
 	uint32_t hs_hello;	/* HELLOs answered with a challenge */
@@ -97,7 +97,7 @@ struct kstub_udp_auth_stats {
 	uint32_t hs_busy;	/* HELLOs refused: a session is live */
 	uint32_t hs_no_nonce;	/* get_nonce failed: HELLO refused */
 	uint32_t sessions;	/* handshakes completed */
-	uint32_t sessions_lost;	/* peer silent, closed or never acked */
+	uint32_t sessions_lost; /* peer silent, closed or never acked */
 	uint32_t tx_msgs;	/* RSP packets sent */
 	uint32_t tx_resends;	/* messages sent again (timeout, dup) */
 	uint32_t tx_errors;	/* the layer below refused a datagram */
@@ -108,29 +108,29 @@ struct kstub_udp_auth {
 	const struct kstub_udp_dgram_ops *dg;
 	void *dg_ctx;
 	struct kstub_udp_auth_config cfg;
-	struct kstub_hmac psk;		/* the PSK's padded states, not the key */
+	struct kstub_hmac psk; /* the PSK's padded states, not the key */
 	uint8_t have_key;
-	uint8_t live;			/* a session is established */
-	uint8_t pending;		/* a CHALLENGE is out, unconfirmed */
-	uint8_t gone;			/* the live session's peer is gone */
-	uint8_t core_session;		/* between session_start and _end */
-	uint8_t ack_held;		/* a delivered message, not yet acked */
-	uint8_t rx_ready;		/* rx_msg holds a whole, undelivered one */
-	uint8_t tx_unacked;		/* tx_msg is out and not yet acked */
+	uint8_t live;	      /* a session is established */
+	uint8_t pending;      /* a CHALLENGE is out, unconfirmed */
+	uint8_t gone;	      /* the live session's peer is gone */
+	uint8_t core_session; /* between session_start and _end */
+	uint8_t ack_held;     /* a delivered message, not yet acked */
+	uint8_t rx_ready;     /* rx_msg holds a whole, undelivered one */
+	uint8_t tx_unacked;   /* tx_msg is out and not yet acked */
 	uint32_t sid, pending_sid;
 	/* The pending handshake's nonces: a resent HELLO gets the same. */
 	uint8_t pending_nb[KSTUB_UDP_AUTH_NONCE_LEN];
 	uint8_t pending_ns[KSTUB_UDP_AUTH_NONCE_LEN];
 	struct kstub_udp_auth_keys keys, pending_keys;
-	struct kstub_udp_addr peer;	/* the live session's bridge */
-	uint32_t rx_seq;		/* the last message received whole */
+	struct kstub_udp_addr peer; /* the live session's bridge */
+	uint32_t rx_seq;	    /* the last message received whole */
 	struct kstub_udp_auth_asm rx_asm;
-	uint32_t tx_seq;		/* the last message sent */
+	uint32_t tx_seq; /* the last message sent */
 	uint32_t tx_len;
-	uint32_t tx_sends;		/* sends of tx_msg so far */
+	uint32_t tx_sends; /* sends of tx_msg so far */
 	uint32_t rto_us;
-	uint64_t tx_due_us;		/* when to send tx_msg again */
-	uint64_t last_rx_us;		/* the peer's last authentic datagram */
+	uint64_t tx_due_us;  /* when to send tx_msg again */
+	uint64_t last_rx_us; /* the peer's last authentic datagram */
 	struct kstub_udp_auth_stats stats;
 	/* The net layer's counters, for "monitor stats" (may be NULL). */
 	const struct kstub_udp_net_stats *net_stats;

@@ -20,7 +20,7 @@
 #define KSTUB_UDP_AUTH_HDR_LEN 20
 #define KSTUB_UDP_AUTH_OVERHEAD (KSTUB_UDP_AUTH_HDR_LEN + KSTUB_UDP_TAG_LEN)
 /* Payload of one fragment: header, fragment and tag fill one datagram. */
-#define KSTUB_UDP_AUTH_FRAG_MAX \
+#define KSTUB_UDP_AUTH_FRAG_MAX                                                \
 	(KSTUB_UDP_NET_MAX_PAYLOAD - KSTUB_UDP_AUTH_OVERHEAD)
 /*
  * Fragments of one RSP packet, at most: 8 * 1436 = 11488 bytes, so an
@@ -28,9 +28,9 @@
  * reassembly buffer stays bounded (one message of this size).
  */
 #define KSTUB_UDP_AUTH_FRAGS_MAX 8
-#define KSTUB_UDP_AUTH_MSG_MAX \
+#define KSTUB_UDP_AUTH_MSG_MAX                                                 \
 	(KSTUB_UDP_AUTH_FRAGS_MAX * KSTUB_UDP_AUTH_FRAG_MAX)
-#define KSTUB_UDP_AUTH_KEY_LEN 32	/* the pre-shared key, bytes */
+#define KSTUB_UDP_AUTH_KEY_LEN 32 /* the pre-shared key, bytes */
 #define KSTUB_UDP_AUTH_NONCE_LEN 16
 /*
  * HELLO's payload: the bridge's nonce, then zeros up to this length, so
@@ -38,48 +38,48 @@
  * (the stub is no amplifier for spoofed sources).
  */
 #define KSTUB_UDP_AUTH_HELLO_LEN 64
-#define KSTUB_UDP_AUTH_DGRAM_MAX \
+#define KSTUB_UDP_AUTH_DGRAM_MAX                                               \
 	(KSTUB_UDP_AUTH_OVERHEAD + KSTUB_UDP_AUTH_FRAG_MAX)
 
 /* Datagram types (header byte 1). */
-#define KSTUB_UDP_AUTH_HELLO 1		/* bridge -> stub, tag under the PSK */
-#define KSTUB_UDP_AUTH_CHALLENGE 2	/* stub -> bridge, session key s2b */
-#define KSTUB_UDP_AUTH_BUSY 3		/* stub -> bridge, tag under the PSK */
-#define KSTUB_UDP_AUTH_DATA 4		/* both, session keys: a fragment */
-#define KSTUB_UDP_AUTH_ACK 5		/* both, session keys: ack only */
-#define KSTUB_UDP_AUTH_CLOSE 6		/* bridge -> stub: session over */
+#define KSTUB_UDP_AUTH_HELLO 1	   /* bridge -> stub, tag under the PSK */
+#define KSTUB_UDP_AUTH_CHALLENGE 2 /* stub -> bridge, session key s2b */
+#define KSTUB_UDP_AUTH_BUSY 3	   /* stub -> bridge, tag under the PSK */
+#define KSTUB_UDP_AUTH_DATA 4	   /* both, session keys: a fragment */
+#define KSTUB_UDP_AUTH_ACK 5	   /* both, session keys: ack only */
+#define KSTUB_UDP_AUTH_CLOSE 6	   /* bridge -> stub: session over */
 
 struct kstub_udp_auth_hdr {
-	uint8_t version;	/* KSTUB_UDP_AUTH_VERSION */
-	uint8_t type;		/* KSTUB_UDP_AUTH_* */
-	uint8_t frag;		/* this fragment's index, < nfrags */
-	uint8_t nfrags;		/* DATA: 1..FRAGS_MAX; other types: 1 */
-	uint32_t sid;		/* session id (0 in HELLO and BUSY) */
-	uint32_t seq;		/* DATA: the sender's message number, from 1 */
-	uint32_t ack;		/* the last message received whole */
-	uint16_t len;		/* payload bytes in this datagram */
-	uint16_t flags;		/* 0; a receiver drops anything else */
+	uint8_t version; /* KSTUB_UDP_AUTH_VERSION */
+	uint8_t type;	 /* KSTUB_UDP_AUTH_* */
+	uint8_t frag;	 /* this fragment's index, < nfrags */
+	uint8_t nfrags;	 /* DATA: 1..FRAGS_MAX; other types: 1 */
+	uint32_t sid;	 /* session id (0 in HELLO and BUSY) */
+	uint32_t seq;	 /* DATA: the sender's message number, from 1 */
+	uint32_t ack;	 /* the last message received whole */
+	uint16_t len;	 /* payload bytes in this datagram */
+	uint16_t flags;	 /* 0; a receiver drops anything else */
 };
 
 /* Why a datagram was refused by kstub_udp_auth_parse(). */
-#define KSTUB_UDP_AUTH_R_SHORT (-1)	/* shorter than header and tag */
-#define KSTUB_UDP_AUTH_R_VERSION (-2)	/* unknown version */
-#define KSTUB_UDP_AUTH_R_LEN (-3)	/* len field against the size */
-#define KSTUB_UDP_AUTH_R_TYPE (-4)	/* unknown type, or flags set */
-#define KSTUB_UDP_AUTH_R_FRAG (-5)	/* fragment fields inconsistent */
+#define KSTUB_UDP_AUTH_R_SHORT (-1)   /* shorter than header and tag */
+#define KSTUB_UDP_AUTH_R_VERSION (-2) /* unknown version */
+#define KSTUB_UDP_AUTH_R_LEN (-3)     /* len field against the size */
+#define KSTUB_UDP_AUTH_R_TYPE (-4)    /* unknown type, or flags set */
+#define KSTUB_UDP_AUTH_R_FRAG (-5)    /* fragment fields inconsistent */
 
 /* The two session keys, as ready HMAC states (the raw keys are gone). */
 struct kstub_udp_auth_keys {
-	struct kstub_hmac b2s;	/* bridge to stub */
-	struct kstub_hmac s2b;	/* stub to bridge */
+	struct kstub_hmac b2s; /* bridge to stub */
+	struct kstub_hmac s2b; /* stub to bridge */
 };
 
 /* A message being reassembled from its fragments. */
 struct kstub_udp_auth_asm {
-	uint32_t seq;		/* 0: none under way */
-	uint32_t len;		/* known once the last fragment came */
+	uint32_t seq; /* 0: none under way */
+	uint32_t len; /* known once the last fragment came */
 	uint8_t nfrags;
-	uint8_t have;		/* bit i: fragment i is in the buffer */
+	uint8_t have; /* bit i: fragment i is in the buffer */
 	uint8_t pad[2];
 };
 

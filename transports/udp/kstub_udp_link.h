@@ -15,8 +15,8 @@
 #define KSTUB_UDP_LINK_H
 
 #include "kstub_udp_auth.h"
-#include "kstub_udp_plain.h"
 #include "kstub_udp_net.h"
+#include "kstub_udp_plain.h"
 
 /* The port owns it (static storage). One mode at a time. */
 struct kstub_udp_link {

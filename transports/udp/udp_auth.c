@@ -5,8 +5,8 @@
  * backoff, fragments, and the reply cache that keeps a resent request
  * from running twice. The wire format is PROTOCOL.md's.
  */
-#include "kstub_udp_auth.h"
 #include "kstub_errno.h"
+#include "kstub_udp_auth.h"
 
 #define RTO_MIN_US 50000u
 #define RTO_MAX_US 1000000u
@@ -93,22 +93,24 @@ static void put(struct kstub_udp_auth *a, const struct kstub_udp_addr *to,
 
 static void send_ack(struct kstub_udp_auth *a)
 {
-	struct kstub_udp_auth_hdr h = { .type = KSTUB_UDP_AUTH_ACK,
-					.nfrags = 1, .sid = a->sid,
-					.ack = a->rx_seq };
+	struct kstub_udp_auth_hdr h = {.type = KSTUB_UDP_AUTH_ACK,
+				       .nfrags = 1,
+				       .sid = a->sid,
+				       .ack = a->rx_seq};
 
 	a->ack_held = 0;
-	put(a, &a->peer,
-	    kstub_udp_auth_seal(&a->keys.s2b, &h, 0, 0, a->dgram));
+	put(a, &a->peer, kstub_udp_auth_seal(&a->keys.s2b, &h, 0, 0, a->dgram));
 }
 
 /* tx_msg, every fragment, each carrying the ack of what we received. */
 static void send_msg(struct kstub_udp_auth *a)
 {
 	unsigned nf = kstub_udp_auth_nfrags(a->tx_len), i;
-	struct kstub_udp_auth_hdr h = { .type = KSTUB_UDP_AUTH_DATA,
-					.nfrags = (uint8_t)nf, .sid = a->sid,
-					.seq = a->tx_seq, .ack = a->rx_seq };
+	struct kstub_udp_auth_hdr h = {.type = KSTUB_UDP_AUTH_DATA,
+				       .nfrags = (uint8_t)nf,
+				       .sid = a->sid,
+				       .seq = a->tx_seq,
+				       .ack = a->rx_seq};
 	size_t off, len;
 
 	for (i = 0; i < nf; i++) {
@@ -117,9 +119,9 @@ static void send_msg(struct kstub_udp_auth *a)
 		if (len > KSTUB_UDP_AUTH_FRAG_MAX)
 			len = KSTUB_UDP_AUTH_FRAG_MAX;
 		h.frag = (uint8_t)i;
-		put(a, &a->peer, kstub_udp_auth_seal(&a->keys.s2b, &h,
-						     a->tx_msg + off, len,
-						     a->dgram));
+		put(a, &a->peer,
+		    kstub_udp_auth_seal(&a->keys.s2b, &h, a->tx_msg + off, len,
+					a->dgram));
 	}
 	a->ack_held = 0;
 	a->tx_sends++;
@@ -175,7 +177,7 @@ static uint32_t get32(const uint8_t *p)
 static void hello(struct kstub_udp_auth *a, const struct kstub_udp_auth_hdr *h,
 		  size_t n, const struct kstub_udp_addr *from)
 {
-	struct kstub_udp_auth_hdr r = { .nfrags = 1 };
+	struct kstub_udp_auth_hdr r = {.nfrags = 1};
 	uint8_t pl[2 * NONCE], sidb[4];
 	struct kstub_udp_auth_keys *k;
 	bool ok;
@@ -192,8 +194,9 @@ static void hello(struct kstub_udp_auth *a, const struct kstub_udp_auth_hdr *h,
 		if (ok)
 			a->stats.hs_busy++;
 		r.type = KSTUB_UDP_AUTH_BUSY;
-		put(a, from, kstub_udp_auth_seal(&a->psk, &r, pl + NONCE,
-						 NONCE, a->dgram));
+		put(a, from,
+		    kstub_udp_auth_seal(&a->psk, &r, pl + NONCE, NONCE,
+					a->dgram));
 		return;
 	}
 	/*
@@ -214,7 +217,7 @@ static void hello(struct kstub_udp_auth *a, const struct kstub_udp_auth_hdr *h,
 		a->stats.hs_no_nonce++;
 		return;
 	}
-	r.sid = get32(sidb) ? get32(sidb) : 1;	/* 0 is "no session" */
+	r.sid = get32(sidb) ? get32(sidb) : 1; /* 0 is "no session" */
 	/* No session is live, so its key slot is free to scribble on. */
 	k = ok ? &a->pending_keys : &a->keys;
 	kstub_udp_auth_derive(&a->psk, pl + NONCE, pl, r.sid, k);
@@ -227,8 +230,8 @@ static void hello(struct kstub_udp_auth *a, const struct kstub_udp_auth_hdr *h,
 	}
 answer:
 	r.type = KSTUB_UDP_AUTH_CHALLENGE;
-	put(a, from, kstub_udp_auth_seal(&k->s2b, &r, pl, sizeof(pl),
-					 a->dgram));
+	put(a, from,
+	    kstub_udp_auth_seal(&k->s2b, &r, pl, sizeof(pl), a->dgram));
 	if (!ok)
 		__builtin_memset(&a->keys, 0, sizeof(a->keys));
 }
@@ -324,7 +327,7 @@ static void input(struct kstub_udp_auth *a, size_t n,
 	}
 	if (h.type == KSTUB_UDP_AUTH_CHALLENGE ||
 	    h.type == KSTUB_UDP_AUTH_BUSY) {
-		a->stats.rx_bad_type++;	/* ours, reflected back */
+		a->stats.rx_bad_type++; /* ours, reflected back */
 		return;
 	}
 	if (a->live && !a->gone && h.sid == a->sid) {
@@ -352,8 +355,7 @@ static void input(struct kstub_udp_auth *a, size_t n,
 static int take(struct kstub_udp_auth *a)
 {
 	struct kstub_udp_addr from;
-	long n = a->dg->recv_from(a->dg_ctx, a->dgram, sizeof(a->dgram),
-				  &from);
+	long n = a->dg->recv_from(a->dg_ctx, a->dgram, sizeof(a->dgram), &from);
 
 	if (n == KSTUB_EAGAIN)
 		return 0;
@@ -462,12 +464,12 @@ static void session_end(void *ctx)
 }
 
 const struct kstub_transport_ops kstub_udp_auth_ops = {
-	.name = "udp-auth",
-	.flags = KSTUB_LINK_RELIABLE | KSTUB_LINK_AUTHENTICATED,
-	.recv_packet = recv_packet,
-	.send_packet = send_packet,
-	.max_packet = KSTUB_UDP_AUTH_MAX_PACKET,
-	.session_start = session_start,
-	.session_end = session_end,
-	.leave = leave,
+    .name = "udp-auth",
+    .flags = KSTUB_LINK_RELIABLE | KSTUB_LINK_AUTHENTICATED,
+    .recv_packet = recv_packet,
+    .send_packet = send_packet,
+    .max_packet = KSTUB_UDP_AUTH_MAX_PACKET,
+    .session_start = session_start,
+    .session_end = session_end,
+    .leave = leave,
 };

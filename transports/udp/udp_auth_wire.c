@@ -57,8 +57,8 @@ int kstub_udp_auth_parse(struct kstub_udp_auth_hdr *h, const uint8_t *d,
 	    h->flags)
 		return KSTUB_UDP_AUTH_R_TYPE;
 	if (h->type != KSTUB_UDP_AUTH_DATA)
-		return h->frag == 0 && h->nfrags == 1 ? 0 :
-						 KSTUB_UDP_AUTH_R_FRAG;
+		return h->frag == 0 && h->nfrags == 1 ? 0
+						      : KSTUB_UDP_AUTH_R_FRAG;
 	/* Every fragment but the last is full: offsets follow from index. */
 	if (h->nfrags < 1 || h->nfrags > KSTUB_UDP_AUTH_FRAGS_MAX ||
 	    h->frag >= h->nfrags || h->seq == 0 ||
@@ -130,7 +130,7 @@ static void derive_one(const struct kstub_hmac *psk, const char *dir,
 	kstub_hmac_final(&m, k);
 	kstub_hmac_init(out, k, sizeof(k));
 	__builtin_memset(k, 0, sizeof(k));
-	__asm__ volatile("" : : "r"(k) : "memory");	/* keep the wipe */
+	__asm__ volatile("" : : "r"(k) : "memory"); /* keep the wipe */
 }
 
 void kstub_udp_auth_derive(const struct kstub_hmac *psk,

@@ -3,8 +3,8 @@
  * The UDP transport's modes over the network layer (kstub_udp_link.h):
  * the datagram hooks each mode needs, served by kstub_udp_net.
  */
-#include "kstub_udp_link.h"
 #include "kstub_errno.h"
+#include "kstub_udp_link.h"
 
 static int dg_send(void *ctx, const uint8_t *p, size_t n)
 {
@@ -34,11 +34,11 @@ static int dg_send_to(void *ctx, const struct kstub_udp_addr *to,
 }
 
 static const struct kstub_udp_dgram_ops net_dgram_ops = {
-	.send = dg_send,
-	.recv = dg_recv,
-	.forget = dg_forget,
-	.recv_from = dg_recv_from,
-	.send_to = dg_send_to,
+    .send = dg_send,
+    .recv = dg_recv,
+    .forget = dg_forget,
+    .recv_from = dg_recv_from,
+    .send_to = dg_send_to,
 };
 
 int kstub_udp_link_init(struct kstub_udp_link *l,

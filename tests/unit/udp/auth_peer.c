@@ -9,9 +9,9 @@
 struct aw_wire aw;
 
 const uint8_t aw_key[KSTUB_UDP_AUTH_KEY_LEN] = {
-	0x6b, 0x73, 0x74, 0x75, 0x62, 0x2d, 0x74, 0x65, 0x73, 0x74, 0x2d,
-	0x6b, 0x65, 0x79, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08,
-	0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x10, 0x11, 0x12,
+    0x6b, 0x73, 0x74, 0x75, 0x62, 0x2d, 0x74, 0x65, 0x73, 0x74, 0x2d,
+    0x6b, 0x65, 0x79, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08,
+    0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x10, 0x11, 0x12,
 };
 
 static uint64_t clock_now(void *ctx)
@@ -87,8 +87,8 @@ static int dg_send_to(void *ctx, const struct kstub_udp_addr *to,
 }
 
 const struct kstub_udp_dgram_ops aw_dgram_ops = {
-	.recv_from = dg_recv_from,
-	.send_to = dg_send_to,
+    .recv_from = dg_recv_from,
+    .send_to = dg_send_to,
 };
 
 void aw_reset(struct kstub_udp_auth_config *cfg)
@@ -135,9 +135,9 @@ static void sealed(struct aw_peer *p, const struct kstub_hmac *key,
 
 void aw_hello(struct aw_peer *p)
 {
-	struct kstub_udp_auth_hdr h = { .type = KSTUB_UDP_AUTH_HELLO,
-					.nfrags = 1 };
-	uint8_t pl[KSTUB_UDP_AUTH_HELLO_LEN] = { 0 };
+	struct kstub_udp_auth_hdr h = {.type = KSTUB_UDP_AUTH_HELLO,
+				       .nfrags = 1};
+	uint8_t pl[KSTUB_UDP_AUTH_HELLO_LEN] = {0};
 
 	memcpy(pl, p->nb, sizeof(p->nb));
 	sealed(p, &p->psk, &h, pl, sizeof(pl));
@@ -161,9 +161,11 @@ int aw_answer(struct aw_peer *p)
 		p->cursor++;
 		if (h.type == KSTUB_UDP_AUTH_BUSY)
 			return kstub_udp_auth_verify(&p->psk, d->b, d->n) &&
-			       h.len == sizeof(p->nb) &&
-			       !memcmp(d->b + KSTUB_UDP_AUTH_HDR_LEN, p->nb,
-				       sizeof(p->nb)) ? 2 : -1;
+				       h.len == sizeof(p->nb) &&
+				       !memcmp(d->b + KSTUB_UDP_AUTH_HDR_LEN,
+					       p->nb, sizeof(p->nb))
+				   ? 2
+				   : -1;
 		if (h.type != KSTUB_UDP_AUTH_CHALLENGE || h.len != 32)
 			return -1;
 		kstub_udp_auth_derive(&p->psk, p->nb,
@@ -192,14 +194,15 @@ bool aw_handshake(struct aw_peer *p, struct kstub_udp_auth *a)
 	return true;
 }
 
-void aw_frag(struct aw_peer *p, uint32_t seq, unsigned frag,
-	     unsigned nfrags, const uint8_t *pl, size_t len)
+void aw_frag(struct aw_peer *p, uint32_t seq, unsigned frag, unsigned nfrags,
+	     const uint8_t *pl, size_t len)
 {
-	struct kstub_udp_auth_hdr h = { .type = KSTUB_UDP_AUTH_DATA,
-					.frag = (uint8_t)frag,
-					.nfrags = (uint8_t)nfrags,
-					.sid = p->sid, .seq = seq,
-					.ack = p->ack };
+	struct kstub_udp_auth_hdr h = {.type = KSTUB_UDP_AUTH_DATA,
+				       .frag = (uint8_t)frag,
+				       .nfrags = (uint8_t)nfrags,
+				       .sid = p->sid,
+				       .seq = seq,
+				       .ack = p->ack};
 
 	sealed(p, &p->k.b2s, &h, pl, len);
 }
@@ -212,8 +215,9 @@ void aw_data(struct aw_peer *p, const void *body, size_t len)
 	p->seq++;
 	for (unsigned i = 0; i < nf; i++) {
 		size_t off = (size_t)i * KSTUB_UDP_AUTH_FRAG_MAX;
-		size_t n = len - off < KSTUB_UDP_AUTH_FRAG_MAX ?
-				   len - off : KSTUB_UDP_AUTH_FRAG_MAX;
+		size_t n = len - off < KSTUB_UDP_AUTH_FRAG_MAX
+			       ? len - off
+			       : KSTUB_UDP_AUTH_FRAG_MAX;
 
 		aw_frag(p, p->seq, i, nf, b + off, n);
 	}
@@ -221,8 +225,8 @@ void aw_data(struct aw_peer *p, const void *body, size_t len)
 
 void aw_ctl(struct aw_peer *p, uint8_t type)
 {
-	struct kstub_udp_auth_hdr h = { .type = type, .nfrags = 1,
-					.sid = p->sid, .ack = p->ack };
+	struct kstub_udp_auth_hdr h = {
+	    .type = type, .nfrags = 1, .sid = p->sid, .ack = p->ack};
 
 	sealed(p, &p->k.b2s, &h, NULL, 0);
 }
@@ -242,7 +246,8 @@ long aw_next(struct aw_peer *p)
 		if (h.type != KSTUB_UDP_AUTH_DATA || h.seq != p->ack + 1)
 			continue;
 		if (kstub_udp_auth_asm_add(&p->as, p->msg, &h,
-					   d->b + KSTUB_UDP_AUTH_HDR_LEN) == 1) {
+					   d->b + KSTUB_UDP_AUTH_HDR_LEN) ==
+		    1) {
 			p->cursor++;
 			p->ack = h.seq;
 			p->as.seq = 0;

@@ -17,8 +17,8 @@
 struct aw_dgram {
 	uint8_t b[KSTUB_UDP_NET_MAX_PAYLOAD + 8];
 	size_t n;
-	struct kstub_udp_addr addr;	/* from (in) or to (out) */
-	uint64_t at_us;			/* the clock when it was sent (out) */
+	struct kstub_udp_addr addr; /* from (in) or to (out) */
+	uint64_t at_us;		    /* the clock when it was sent (out) */
 };
 
 struct aw_peer {
@@ -29,16 +29,16 @@ struct aw_peer {
 	struct kstub_udp_addr addr;
 	struct kstub_udp_auth_asm as;
 	uint8_t msg[KSTUB_UDP_AUTH_MSG_MAX + 1];
-	unsigned cursor;		/* next out[] datagram to read */
+	unsigned cursor; /* next out[] datagram to read */
 };
 
 struct aw_wire {
 	struct aw_dgram in[AW_NQ], out[AW_NQ];
 	unsigned nin, pos, nout;
 	uint64_t clock_us;
-	uint32_t clock_step_us;		/* per clock read */
+	uint32_t clock_step_us; /* per clock read */
 	uint8_t nonce_ctr;
-	struct aw_peer *autopilot;	/* when in runs dry: acks, then D */
+	struct aw_peer *autopilot; /* when in runs dry: acks, then D */
 	bool d_sent;
 };
 
@@ -61,8 +61,8 @@ int aw_answer(struct aw_peer *p);
 bool aw_handshake(struct aw_peer *p, struct kstub_udp_auth *a);
 /* A message (seq p->seq + 1) in as many fragments as it needs. */
 void aw_data(struct aw_peer *p, const void *body, size_t len);
-void aw_frag(struct aw_peer *p, uint32_t seq, unsigned frag,
-	     unsigned nfrags, const uint8_t *pl, size_t len);
+void aw_frag(struct aw_peer *p, uint32_t seq, unsigned frag, unsigned nfrags,
+	     const uint8_t *pl, size_t len);
 void aw_ctl(struct aw_peer *p, uint8_t type);
 /* The next whole message from the stub to p (NUL-terminated), its
  * length, or -1 when out[] has none. Verifies every tag it reads. */

@@ -49,7 +49,7 @@ static void expect_packet(const char *body)
 START_TEST(config_is_checked)
 {
 	struct kstub_udp_auth_config cfg;
-	struct kstub_udp_dgram_ops no_from = { 0 };
+	struct kstub_udp_dgram_ops no_from = {0};
 
 	aw_reset(&cfg);
 	ck_assert_int_eq(kstub_udp_auth_init(&auth, &no_from, NULL, &cfg),
@@ -105,9 +105,9 @@ START_TEST(resent_hello_gets_the_same_challenge)
 	ck_assert_int_eq(recv1(), KSTUB_EAGAIN);
 	ck_assert_uint_eq(aw.nout, 2);
 	late = bridge;
-	ck_assert_int_eq(aw_answer(&late), 1);		/* the first */
+	ck_assert_int_eq(aw_answer(&late), 1); /* the first */
 	bridge.cursor = 1;
-	ck_assert_int_eq(aw_answer(&bridge), 1);	/* the second */
+	ck_assert_int_eq(aw_answer(&bridge), 1); /* the second */
 	ck_assert_uint_eq(bridge.sid, late.sid);
 	ck_assert(!memcmp(aw.out[0].b, aw.out[1].b, aw.out[0].n));
 	/* The first one's keys open the session. */
@@ -130,7 +130,7 @@ END_TEST
 
 START_TEST(wrong_key_is_told_and_gets_nothing)
 {
-	static const uint8_t bad[32] = { 1 };
+	static const uint8_t bad[32] = {1};
 
 	setup_link();
 	aw_peer_init(&other, bad, 3, 40001);
@@ -195,7 +195,7 @@ START_TEST(wrong_session_and_forged_tags)
 	liar.sid ^= 1;
 	aw_data(&liar, "k", 1);
 	liar = bridge;
-	liar.k.b2s.inner.h[0] ^= 1;	/* a key it does not have */
+	liar.k.b2s.inner.h[0] ^= 1; /* a key it does not have */
 	aw_data(&liar, "k", 1);
 	ck_assert_int_eq(recv1(), KSTUB_EAGAIN);
 	ck_assert_uint_eq(auth.stats.rx_wrong_session, 1);
@@ -222,8 +222,7 @@ START_TEST(truncated_datagrams_are_refused)
 	for (unsigned i = 0; i < d.n / KSTUB_UDP_AUTH_POLL_DGRAMS + 1; i++)
 		ck_assert_int_eq(recv1(), KSTUB_EAGAIN);
 	ck_assert_uint_eq(auth.stats.rx_short, KSTUB_UDP_AUTH_OVERHEAD);
-	ck_assert_uint_eq(auth.stats.rx_bad_len,
-			  d.n - KSTUB_UDP_AUTH_OVERHEAD);
+	ck_assert_uint_eq(auth.stats.rx_bad_len, d.n - KSTUB_UDP_AUTH_OVERHEAD);
 	aw_raw(&bridge, d.b, d.n);
 	expect_packet("m10000,10");
 }
@@ -245,7 +244,7 @@ START_TEST(duplicate_gets_the_cached_reply)
 	ck_assert_int_eq(recv1(), KSTUB_EAGAIN);
 	ck_assert_uint_eq(auth.stats.rx_dup, 1);
 	ck_assert_uint_eq(auth.stats.rx_delivered, 1);
-	bridge.ack = 0;		/* read the resent reply as new */
+	bridge.ack = 0; /* read the resent reply as new */
 	ck_assert_int_eq(aw_next(&bridge), 4);
 	ck_assert_str_eq((char *)bridge.msg, "abcd");
 	/* Acked now: a late copy gets a bare ack, no reply, no run. */
@@ -270,9 +269,9 @@ START_TEST(fragments_in_any_order)
 	seq = ++bridge.seq;
 	aw_frag(&bridge, seq, 2, 3, big + 2 * F, sizeof(big) - 2 * F);
 	aw_frag(&bridge, seq, 0, 3, big, F);
-	aw_frag(&bridge, seq, 0, 3, big, F);		/* doubled */
-	ck_assert_int_eq(recv1(), KSTUB_EAGAIN);	/* 1 is missing */
-	aw_frag(&bridge, seq, 1, 4, big + F, F);	/* lies about count */
+	aw_frag(&bridge, seq, 0, 3, big, F);	 /* doubled */
+	ck_assert_int_eq(recv1(), KSTUB_EAGAIN); /* 1 is missing */
+	aw_frag(&bridge, seq, 1, 4, big + F, F); /* lies about count */
 	ck_assert_int_eq(recv1(), KSTUB_EAGAIN);
 	aw_frag(&bridge, seq, 1, 3, big + F, F);
 	ck_assert_int_eq(recv1(), (long)sizeof(big));
@@ -287,9 +286,9 @@ START_TEST(fragments_in_any_order)
 	ck_assert_int_eq(ops->send_packet(&auth, big, sizeof(big)), 0);
 	ck_assert_int_eq(aw_next(&bridge), (long)sizeof(big));
 	ck_assert(!memcmp(bridge.msg, big, sizeof(big)));
-	ck_assert_int_eq(ops->send_packet(&auth, big,
-					  KSTUB_UDP_AUTH_MAX_PACKET + 1),
-			 KSTUB_E2BIG);
+	ck_assert_int_eq(
+	    ops->send_packet(&auth, big, KSTUB_UDP_AUTH_MAX_PACKET + 1),
+	    KSTUB_E2BIG);
 }
 END_TEST
 
@@ -313,13 +312,13 @@ START_TEST(resends_back_off_then_give_up)
 	ck_assert_int_eq(r, KSTUB_ENOTCONN);
 	for (unsigned i = sent; i < aw.nout && n < 16; i++)
 		gaps[n++] = aw.out[i].at_us - aw.out[i - 1].at_us;
-	ck_assert_uint_eq(n, 11);	/* 12 sends in all */
+	ck_assert_uint_eq(n, 11); /* 12 sends in all */
 	ck_assert_uint_ge(gaps[0], 50000);
 	ck_assert_uint_lt(gaps[0], 52000);
 	ck_assert_uint_ge(gaps[1], 100000);
 	ck_assert_uint_lt(gaps[1], 102000);
 	ck_assert_uint_ge(gaps[3], 400000);
-	ck_assert_uint_ge(gaps[10], 1000000);	/* capped at rto_max */
+	ck_assert_uint_ge(gaps[10], 1000000); /* capped at rto_max */
 	ck_assert_uint_lt(gaps[10], 1002000);
 	ck_assert_uint_eq(auth.stats.tx_resends, 11);
 	ck_assert_uint_eq(auth.stats.sessions_lost, 1);
@@ -339,7 +338,7 @@ START_TEST(a_lost_reply_is_resent_on_time)
 	aw_data(&bridge, "g", 1);
 	expect_packet("g");
 	ops->send_packet(&auth, (const uint8_t *)"0011", 4);
-	aw.nout = bridge.cursor;	/* the network ate it */
+	aw.nout = bridge.cursor; /* the network ate it */
 	while (aw.nout == bridge.cursor)
 		ck_assert_int_eq(recv1(), KSTUB_EAGAIN);
 	ck_assert_int_eq(aw_next(&bridge), 4);
@@ -356,7 +355,7 @@ START_TEST(busy_while_a_session_lives)
 	aw_peer_init(&other, aw_key, 3, 40001);
 	aw_hello(&other);
 	ck_assert_int_eq(recv1(), KSTUB_EAGAIN);
-	ck_assert_int_eq(aw_answer(&other), 2);	/* authentic "busy" */
+	ck_assert_int_eq(aw_answer(&other), 2); /* authentic "busy" */
 	ck_assert_uint_eq(auth.stats.hs_busy, 1);
 	/* The live session goes on as before. */
 	aw_data(&bridge, "g", 1);
@@ -379,7 +378,7 @@ START_TEST(silent_peer_is_given_up)
 	aw.clock_step_us = 100000;
 	for (unsigned i = 0; i < 300 && auth.live; i++)
 		recv1();
-	ck_assert(!auth.live);	/* no stub session: forgotten at once */
+	ck_assert(!auth.live); /* no stub session: forgotten at once */
 	ck_assert_uint_eq(auth.stats.sessions_lost, 1);
 }
 END_TEST
@@ -389,7 +388,7 @@ END_TEST
 static struct fx *auth_fx(void)
 {
 	static const struct kstub_monitor_cmd *mon = &kstub_udp_auth_stats_cmd;
-	struct fx_opts o = { .buf_len = KSTUB_BUF_LEN_DEFAULT };
+	struct fx_opts o = {.buf_len = KSTUB_BUF_LEN_DEFAULT};
 	struct fx *fx = fx_new(&o);
 	struct kstub_config cfg = fx->ks.cfg;
 
@@ -423,7 +422,7 @@ START_TEST(stub_offers_big_packets_and_no_ack)
 		 (unsigned)KSTUB_UDP_AUTH_MAX_PACKET);
 	ck_assert_ptr_nonnull(strstr((char *)bridge.msg, ps));
 	ck_assert_ptr_nonnull(strstr((char *)bridge.msg, "QStartNoAckMode+"));
-	ck_assert_int_eq(aw_next(&bridge), 2);	/* D's OK */
+	ck_assert_int_eq(aw_next(&bridge), 2); /* D's OK */
 	ck_assert(!auth.live);
 	fx_free(fx);
 }
@@ -461,10 +460,10 @@ START_TEST(only_authentic_breaks_stop_the_kernel)
 	ck_assert(aw_handshake(&bridge, &auth));
 	liar = bridge;
 	liar.k.b2s.outer.h[3] ^= 4;
-	aw_data(&liar, "\x03", 1);		/* forged tag */
-	aw_raw(&bridge, junk, sizeof(junk));	/* junk */
+	aw_data(&liar, "\x03", 1);	     /* forged tag */
+	aw_raw(&bridge, junk, sizeof(junk)); /* junk */
 	aw_peer_init(&other, aw_key, 3, 40001);
-	aw_hello(&other);			/* a handshake: busy */
+	aw_hello(&other); /* a handshake: busy */
 	for (int i = 0; i < 8; i++)
 		ck_assert(!kstub_poll_break(&fx->ks));
 	ck_assert_uint_eq(auth.stats.rx_bad_tag, 1);
@@ -476,7 +475,7 @@ START_TEST(only_authentic_breaks_stop_the_kernel)
 	aw_data(&bridge, "?", 1);
 	trap(fx);
 	ck_assert_int_gt(aw_next(&bridge), 0);
-	ck_assert_int_eq(bridge.msg[0], 'T');	/* the stop reply */
+	ck_assert_int_eq(bridge.msg[0], 'T'); /* the stop reply */
 	/* After the session, the break replayed stops nothing. */
 	aw_raw(&bridge, brk.b, brk.n);
 	ck_assert(!kstub_poll_break(&fx->ks));
@@ -488,7 +487,7 @@ END_TEST
 START_TEST(monitor_stats_prints_reject_counters)
 {
 	struct fx *fx = auth_fx();
-	static const char cmd[] = "qRcmd,7374617473";	/* "stats" */
+	static const char cmd[] = "qRcmd,7374617473"; /* "stats" */
 	char text[4096] = "";
 	long n;
 

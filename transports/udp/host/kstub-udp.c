@@ -26,15 +26,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "kstub_int.h"	/* kstub_hexval: the stub's own hex digit */
+#include "kstub_int.h" /* kstub_hexval: the stub's own hex digit */
 #include "kstub_udp_auth_proto.h"
 
 #define HDR KSTUB_UDP_AUTH_HDR_LEN
 #define MSG_MAX KSTUB_UDP_AUTH_MSG_MAX
-#define QUEUE 8			/* debugger packets waiting for the link */
+#define QUEUE 8 /* debugger packets waiting for the link */
 #define RTO_MAX_MS 1000
-#define DATA_TRIES 12		/* sends of one message before giving up */
-#define KEEPALIVE_MS 1000	/* the stub drops a session silent for 10 s */
+#define DATA_TRIES 12	  /* sends of one message before giving up */
+#define KEEPALIVE_MS 1000 /* the stub drops a session silent for 10 s */
 
 struct msg {
 	size_t len;
@@ -44,7 +44,7 @@ struct msg {
 static struct {
 	const char *key_file, *pcap_file, *listen, *target;
 	unsigned tries, rto_ms;
-} opt = { .tries = 5, .rto_ms = 250 };
+} opt = {.tries = 5, .rto_ms = 250};
 
 static struct {
 	int udp;
@@ -66,9 +66,9 @@ static struct {
 	/* The debugger's side. */
 	int din, dout;
 	int noack, noack_asked;
-	uint8_t frame[MSG_MAX + 4];	/* the last reply, for a '-' */
+	uint8_t frame[MSG_MAX + 4]; /* the last reply, for a '-' */
 	size_t frame_len;
-	int pst;			/* parser: 0 idle, 1 data, 2-3 checksum */
+	int pst; /* parser: 0 idle, 1 data, 2-3 checksum */
 	uint8_t pbuf[MSG_MAX + 1];
 	size_t plen;
 	uint8_t psum;
@@ -173,7 +173,7 @@ static void capture(const uint8_t *p, size_t n, int outgoing)
 	pkt[0] = 0x45;
 	pkt[2] = (uint8_t)((28 + n) >> 8);
 	pkt[3] = (uint8_t)(28 + n);
-	pkt[6] = 0x40;			/* DF */
+	pkt[6] = 0x40; /* DF */
 	pkt[8] = 64;
 	pkt[9] = 17;
 	memcpy(pkt + 12, &src->sin_addr, 4);
@@ -203,8 +203,8 @@ static void put(size_t n)
 
 static void send_ctl(uint8_t type)
 {
-	struct kstub_udp_auth_hdr h = { .type = type, .nfrags = 1,
-					.sid = b.sid, .ack = b.rx_seq };
+	struct kstub_udp_auth_hdr h = {
+	    .type = type, .nfrags = 1, .sid = b.sid, .ack = b.rx_seq};
 
 	put(kstub_udp_auth_seal(&b.k.b2s, &h, NULL, 0, b.dgram));
 }
@@ -223,7 +223,7 @@ static long take(void)
 /* Wait up to ms for the socket to be readable. */
 static int wait_udp(int ms)
 {
-	struct pollfd p = { .fd = b.udp, .events = POLLIN };
+	struct pollfd p = {.fd = b.udp, .events = POLLIN};
 
 	return poll(&p, 1, ms < 0 ? 0 : ms) > 0;
 }
@@ -232,9 +232,10 @@ static int wait_udp(int ms)
 
 static void handshake(void)
 {
-	struct kstub_udp_auth_hdr hello = { .type = KSTUB_UDP_AUTH_HELLO,
-					    .nfrags = 1 }, h;
-	uint8_t pl[KSTUB_UDP_AUTH_HELLO_LEN] = { 0 };
+	struct kstub_udp_auth_hdr hello = {.type = KSTUB_UDP_AUTH_HELLO,
+					   .nfrags = 1},
+				  h;
+	uint8_t pl[KSTUB_UDP_AUTH_HELLO_LEN] = {0};
 	unsigned rto = opt.rto_ms;
 	int refused = 0;
 	long n;
@@ -264,8 +265,9 @@ static void handshake(void)
 					die("%s is busy: another bridge holds "
 					    "the stub's debug session (it ends "
 					    "when that debugger detaches or "
-					    "falls silent)", target_name);
-				continue;	/* an old HELLO's answer */
+					    "falls silent)",
+					    target_name);
+				continue; /* an old HELLO's answer */
 			}
 			if (h.type != KSTUB_UDP_AUTH_CHALLENGE || h.len != 32 ||
 			    memcmp(b.dgram + HDR + 16, b.nb, 16))
@@ -277,17 +279,18 @@ static void handshake(void)
 				break;
 			b.sid = h.sid;
 			b.tx_seq = b.rx_seq = 0;
-			send_ctl(KSTUB_UDP_AUTH_ACK);	/* confirms it */
+			send_ctl(KSTUB_UDP_AUTH_ACK); /* confirms it */
 			return;
 		}
-		if (now_ms() < end)	/* broke out: a reply that fails */
+		if (now_ms() < end) /* broke out: a reply that fails */
 			die("%s answered, but its reply does not verify under "
-			    "the key in %s (wrong key?)", target_name,
-			    opt.key_file);
+			    "the key in %s (wrong key?)",
+			    target_name, opt.key_file);
 	}
 	die("no answer from %s after %u tries%s (is the kernel's stub "
-	    "listening there, in authenticated mode?)", target_name,
-	    opt.tries, refused ? "; ICMP says the port is closed" : "");
+	    "listening there, in authenticated mode?)",
+	    target_name, opt.tries,
+	    refused ? "; ICMP says the port is closed" : "");
 }
 
 /* --- messages to the stub: one in flight, resent until acked --- */
@@ -296,9 +299,11 @@ static void transmit(void)
 {
 	const struct msg *m = &b.q[b.qhead];
 	unsigned nf = kstub_udp_auth_nfrags(m->len);
-	struct kstub_udp_auth_hdr h = { .type = KSTUB_UDP_AUTH_DATA,
-					.nfrags = (uint8_t)nf, .sid = b.sid,
-					.seq = b.tx_seq, .ack = b.rx_seq };
+	struct kstub_udp_auth_hdr h = {.type = KSTUB_UDP_AUTH_DATA,
+				       .nfrags = (uint8_t)nf,
+				       .sid = b.sid,
+				       .seq = b.tx_seq,
+				       .ack = b.rx_seq};
 
 	for (unsigned i = 0; i < nf; i++) {
 		size_t off = (size_t)i * KSTUB_UDP_AUTH_FRAG_MAX;
@@ -331,7 +336,8 @@ static void enqueue(const uint8_t *p, size_t n)
 
 	if (n > MSG_MAX)
 		die("the debugger sent a %zu-byte packet; the link carries "
-		    "%d (its PacketSize)", n, MSG_MAX);
+		    "%d (its PacketSize)",
+		    n, MSG_MAX);
 	if (b.qn == QUEUE)
 		die("the debugger sent %d packets without waiting", QUEUE);
 	m = &b.q[(b.qhead + b.qn++) % QUEUE];
@@ -347,9 +353,10 @@ static void timers(void)
 	if (b.in_flight && t >= b.due_ms) {
 		if (b.sends >= DATA_TRIES)
 			die("%s stopped answering (a packet went %u times "
-			    "unacknowledged)", target_name, b.sends);
-		b.rto_ms = b.rto_ms * 2 > RTO_MAX_MS ? RTO_MAX_MS :
-						       b.rto_ms * 2;
+			    "unacknowledged)",
+			    target_name, b.sends);
+		b.rto_ms =
+		    b.rto_ms * 2 > RTO_MAX_MS ? RTO_MAX_MS : b.rto_ms * 2;
 		transmit();
 	}
 	if (t - b.last_tx_ms >= KEEPALIVE_MS)
@@ -368,7 +375,7 @@ static void dbg_write(const void *p, size_t n)
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0)
-			exit(0);	/* the debugger went away */
+			exit(0); /* the debugger went away */
 		c += w;
 		n -= (size_t)w;
 	}
@@ -410,7 +417,7 @@ static void stub_input(size_t n)
 	if (h.type != KSTUB_UDP_AUTH_DATA)
 		return;
 	if (h.seq <= b.rx_seq) {
-		send_ctl(KSTUB_UDP_AUTH_ACK);	/* our ack was lost */
+		send_ctl(KSTUB_UDP_AUTH_ACK); /* our ack was lost */
 		return;
 	}
 	if (h.seq != b.rx_seq + 1)
@@ -441,7 +448,7 @@ static void debugger_input(const uint8_t *p, size_t n)
 			} else if (c == '-' && !b.noack && b.frame_len) {
 				dbg_write(b.frame, b.frame_len);
 			}
-			break;	/* '+' and noise need nothing */
+			break; /* '+' and noise need nothing */
 		case 1:
 			if (c == '#') {
 				b.pst = 2;
@@ -489,8 +496,8 @@ static void serve(int din, int dout)
 	memset(&b.as, 0, sizeof(b.as));
 	handshake();
 	for (;;) {
-		struct pollfd p[2] = { { .fd = din, .events = POLLIN },
-				       { .fd = b.udp, .events = POLLIN } };
+		struct pollfd p[2] = {{.fd = din, .events = POLLIN},
+				      {.fd = b.udp, .events = POLLIN}};
 		uint64_t t = now_ms(), next = b.last_tx_ms + KEEPALIVE_MS;
 		long n;
 
@@ -518,8 +525,8 @@ static void parse_addr(const char *s, const char *dflt_host,
 {
 	char host[128];
 	const char *colon = strrchr(s, ':');
-	struct addrinfo hints = { .ai_family = AF_INET,
-				  .ai_socktype = socktype }, *res;
+	struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = socktype},
+			*res;
 	int err;
 
 	if (colon) {
@@ -552,9 +559,10 @@ static void parse_args(int argc, char **argv)
 {
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
-		const char **val = !strcmp(a, "--key") ? &opt.key_file :
-				   !strcmp(a, "--pcap") ? &opt.pcap_file :
-				   !strcmp(a, "--listen") ? &opt.listen : NULL;
+		const char **val = !strcmp(a, "--key")	    ? &opt.key_file
+				   : !strcmp(a, "--pcap")   ? &opt.pcap_file
+				   : !strcmp(a, "--listen") ? &opt.listen
+							    : NULL;
 
 		if (val || !strcmp(a, "--tries") || !strcmp(a, "--rto-ms")) {
 			if (++i == argc)
@@ -608,8 +616,8 @@ int main(int argc, char **argv)
 	parse_addr(opt.listen, "127.0.0.1", &lsa, SOCK_STREAM);
 	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (lfd < 0 ||
-	    setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &(int){ 1 },
-		       sizeof(int)) < 0 ||
+	    setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &(int){1}, sizeof(int)) <
+		0 ||
 	    bind(lfd, (struct sockaddr *)&lsa, sizeof(lsa)) < 0 ||
 	    listen(lfd, 1) < 0)
 		die("--listen %s: %s", opt.listen, strerror(errno));
