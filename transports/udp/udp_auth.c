@@ -252,7 +252,8 @@ static void establish(struct kstub_udp_auth *a,
 
 /* An authentic datagram of the live session. */
 static void session_input(struct kstub_udp_auth *a,
-			  const struct kstub_udp_auth_hdr *h)
+			  const struct kstub_udp_auth_hdr *h,
+			  const struct kstub_udp_addr *from)
 {
 	int r;
 
@@ -289,6 +290,12 @@ static void session_input(struct kstub_udp_auth *a,
 		a->rx_seq = h->seq;
 		a->rx_ready = 1;
 		a->rx_asm.seq = 0;
+		/*
+		 * Replies follow the sender of each new message (a NAT that
+		 * moved the bridge's port). Only the first copy of its last
+		 * fragment completes a message, so a replay moves nothing.
+		 */
+		a->peer = *from;
 	}
 }
 
@@ -348,7 +355,7 @@ static void input(struct kstub_udp_auth *a, size_t n,
 			a->stats.rx_no_session++;
 		return;
 	}
-	session_input(a, &h);
+	session_input(a, &h, from);
 }
 
 /* Take one datagram from below: 1 taken, 0 none, or a KSTUB_E* error. */

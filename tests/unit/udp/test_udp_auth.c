@@ -185,6 +185,35 @@ START_TEST(old_session_replays_are_refused)
 }
 END_TEST
 
+/* Replies follow a new message's sender; a replay moves nothing. */
+START_TEST(peer_follows_new_messages_only)
+{
+	struct aw_dgram old;
+
+	setup_link();
+	ck_assert(aw_handshake(&bridge, &auth));
+	aw_data(&bridge, "g", 1);
+	old = aw.in[aw.nin - 1];
+	expect_packet("g");
+	ops->send_packet(&auth, (const uint8_t *)"00", 2);
+	ck_assert_int_eq(aw_next(&bridge), 2);
+	/* A NAT gives the bridge a new port. */
+	bridge.addr.port = 40099;
+	aw_data(&bridge, "m0,1", 4);
+	expect_packet("m0,1");
+	ops->send_packet(&auth, (const uint8_t *)"E14", 3);
+	ck_assert_uint_eq(aw.out[aw.nout - 1].addr.port, 40099);
+	ck_assert_int_eq(aw_next(&bridge), 3);
+	/* Someone else replays the bridge's earlier datagram. */
+	aw_peer_init(&other, aw_key, 9, 666);
+	aw_raw(&other, old.b, old.n);
+	ck_assert_int_eq(recv1(), KSTUB_EAGAIN);
+	ck_assert_uint_eq(auth.stats.rx_dup, 1);
+	ck_assert_uint_eq(aw.out[aw.nout - 1].addr.port, 40099);
+	ck_assert_uint_eq(auth.peer.port, 40099);
+}
+END_TEST
+
 START_TEST(wrong_session_and_forged_tags)
 {
 	struct aw_peer liar;
@@ -529,6 +558,7 @@ Suite *udp_auth_suite(void)
 	tcase_add_test(tc, resent_hello_gets_the_same_challenge);
 	tcase_add_test(tc, wrong_key_is_told_and_gets_nothing);
 	tcase_add_test(tc, old_session_replays_are_refused);
+	tcase_add_test(tc, peer_follows_new_messages_only);
 	tcase_add_test(tc, wrong_session_and_forged_tags);
 	tcase_add_test(tc, truncated_datagrams_are_refused);
 	tcase_add_test(tc, duplicate_gets_the_cached_reply);
