@@ -493,10 +493,19 @@ START_TEST(only_authentic_breaks_stop_the_kernel)
 	aw_raw(&bridge, junk, sizeof(junk)); /* junk */
 	aw_peer_init(&other, aw_key, 3, 40001);
 	aw_hello(&other); /* a handshake: busy */
-	for (int i = 0; i < 8; i++)
+	/* A flood: each poll takes a bounded number, then lets go. */
+	for (int i = 0; i < 3 * KSTUB_UDP_AUTH_POLL_DGRAMS; i++)
+		aw_raw(&bridge, junk, 40);
+	for (int i = 0; i < 8; i++) {
+		unsigned before = aw.pos;
+
 		ck_assert(!kstub_poll_break(&fx->ks));
+		ck_assert_uint_le(aw.pos - before, KSTUB_UDP_AUTH_POLL_DGRAMS);
+	}
+	ck_assert_uint_eq(aw.pos, aw.nin);
 	ck_assert_uint_eq(auth.stats.rx_bad_tag, 1);
-	ck_assert_uint_eq(auth.stats.rx_version, 1);
+	ck_assert_uint_eq(auth.stats.rx_version,
+			  1 + 3 * KSTUB_UDP_AUTH_POLL_DGRAMS);
 	ck_assert_uint_eq(auth.stats.hs_busy, 1);
 	aw_data(&bridge, "\x03", 1);
 	brk = aw.in[aw.nin - 1];
