@@ -522,6 +522,38 @@ START_TEST(only_authentic_breaks_stop_the_kernel)
 }
 END_TEST
 
+/* The bridge dies while the kernel runs: given up, the next gets in. */
+START_TEST(vanished_bridge_frees_the_stub)
+{
+	struct fx *fx = auth_fx();
+	bool brk = false;
+
+	ck_assert(aw_handshake(&bridge, &auth));
+	aw_data(&bridge, "qAttached", 9);
+	aw_data(&bridge, "c", 1);
+	aw.autopilot = &bridge;
+	aw.d_sent = true;	/* only acks: the c resumes the kernel */
+	ck_assert_int_eq(fx_trap(fx, KSTUB_TRAP_BREAKIN), 0);
+	aw.autopilot = NULL;
+	ck_assert(kstub_attached(&fx->ks));
+	aw_peer_init(&other, aw_key, 3, 40001);
+	aw_hello(&other);
+	ck_assert(!kstub_poll_break(&fx->ks));
+	ck_assert_int_eq(aw_answer(&other), 2);	/* busy, for now */
+	aw.clock_step_us = 100000;
+	for (int i = 0; i < 200 && !brk; i++)
+		brk = kstub_poll_break(&fx->ks);
+	ck_assert(brk);		/* the port enters to clean up */
+	ck_assert_uint_eq(auth.stats.sessions_lost, 1);
+	ck_assert(!auth.live);
+	ck_assert_int_eq(fx_trap(fx, KSTUB_TRAP_BREAKIN), 0);
+	ck_assert(!kstub_attached(&fx->ks));
+	aw.clock_step_us = 1000;
+	ck_assert(aw_handshake(&other, &auth));
+	fx_free(fx);
+}
+END_TEST
+
 START_TEST(monitor_stats_prints_reject_counters)
 {
 	struct fx *fx = auth_fx();
@@ -580,6 +612,7 @@ Suite *udp_auth_suite(void)
 	tcase_add_test(core, stub_offers_big_packets_and_no_ack);
 	tcase_add_test(core, stub_runs_a_resent_command_once);
 	tcase_add_test(core, only_authentic_breaks_stop_the_kernel);
+	tcase_add_test(core, vanished_bridge_frees_the_stub);
 	tcase_add_test(core, monitor_stats_prints_reject_counters);
 	suite_add_tcase(s, core);
 	return s;
