@@ -14,6 +14,7 @@ is used to let something happen."""
 import os
 import random
 import select
+import signal
 import socket
 import struct
 import subprocess
@@ -249,6 +250,10 @@ class BridgeTest(unittest.TestCase):
             text += bytes.fromhex(wire.decode(p[1:]).decode())
         self.assertIn(b"auth sessions 1\n", text)
         self.assertIn(b"auth hs_busy 1\n", text)
+        # ^C in gdb's terminal signals its process group, the bridge
+        # too: it must live on and pass gdb's 0x03 instead.
+        b.proc.send_signal(signal.SIGINT)
+        self.assertEqual(b.cmd("m10000,2"), b"abcd")
         # Continue, then a break-in: the stop reply comes back.
         b.send(wire.frame("c"))
         b.send(b"\x03")

@@ -374,8 +374,11 @@ static void dbg_write(const void *p, size_t n)
 
 		if (w < 0 && errno == EINTR)
 			continue;
-		if (w <= 0)
-			exit(0); /* the debugger went away */
+		if (w <= 0) {
+			/* The debugger went away: so does its session. */
+			send_ctl(KSTUB_UDP_AUTH_CLOSE);
+			exit(0);
+		}
 		c += w;
 		n -= (size_t)w;
 	}
@@ -591,6 +594,12 @@ int main(int argc, char **argv)
 
 	signal(SIGPIPE, SIG_IGN);
 	parse_args(argc, argv);
+	/*
+	 * gdb's ^C reaches us as 0x03 on the pipe, for the stub; the
+	 * terminal's SIGINT to gdb's process group must not end the bridge.
+	 */
+	if (!opt.listen)
+		signal(SIGINT, SIG_IGN);
 	load_key(opt.key_file);
 	parse_addr(opt.target, NULL, &b.peer, SOCK_DGRAM);
 	snprintf(target_name, sizeof(target_name), "%s:%u",
