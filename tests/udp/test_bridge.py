@@ -347,6 +347,44 @@ class BridgeTest(unittest.TestCase):
             bridge.wait()
             bridge.stderr.close()
 
+    def test_listener_outlives_a_busy_session(self):
+        holder = Bridge(self.key, self.target.port)
+        self.assertEqual(holder.cmd("m10000,1"), b"00")
+        bridge = subprocess.Popen(
+            [BRIDGE, "--key", self.key, "--listen", "127.0.0.1:0",
+             f"127.0.0.1:{self.target.port}"], stderr=subprocess.PIPE, text=True)
+        try:
+            ready, _, _ = select.select([bridge.stderr], [], [], DEADLINE)
+            line = bridge.stderr.readline() if ready else ""
+            port = int(line.split("listening on 127.0.0.1:")[1].split()[0])
+
+            def connect_and_ask():
+                with socket.create_connection(("127.0.0.1", port), DEADLINE) as c:
+                    c.sendall(wire.frame("m10000,1"))
+                    got = b""
+                    while not (b"#" in got and len(got) >= got.index(b"#") + 3):
+                        try:
+                            chunk = c.recv(4096)
+                        except ConnectionResetError:  # closed, our bytes unread
+                            chunk = b""
+                        if not chunk:
+                            break
+                        got += chunk
+                    return got
+
+            # The stub is busy: this debugger's child ends, with a word why.
+            self.assertEqual(connect_and_ask().strip(b"+"), b"")
+            ready, _, _ = select.select([bridge.stderr], [], [], DEADLINE)
+            self.assertIn("is busy", bridge.stderr.readline() if ready else "")
+            self.assertEqual(holder.cmd("D"), b"OK")
+            self.assertEqual(holder.finish()[0], 0)
+            # The listener is still there, and now gets the session.
+            self.assertEqual(connect_and_ask(), b"+$00#60")
+        finally:
+            bridge.terminate()
+            bridge.wait()
+            bridge.stderr.close()
+
     def test_wrong_key(self):
         other = write_key(os.path.join(self.dir.name, "other"), os.urandom(32))
         rc, err = run_bridge(other, self.target.port)
