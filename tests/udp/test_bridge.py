@@ -202,6 +202,20 @@ def run_bridge(key, port, *extra):
     return p.returncode, p.stderr.decode()
 
 
+def start_listener(key, port):
+    """kstub-udp --listen on a free loopback TCP port: (process, port)."""
+    bridge = subprocess.Popen(
+        [BRIDGE, "--key", key, "--listen", "127.0.0.1:0", f"127.0.0.1:{port}"],
+        stderr=subprocess.PIPE, text=True)
+    ready, _, _ = select.select([bridge.stderr], [], [], DEADLINE)
+    line = bridge.stderr.readline() if ready else ""
+    if "kstub-udp: listening on 127.0.0.1:" not in line:
+        bridge.kill()
+        bridge.wait()
+        raise AssertionError(f"no listener: {line!r}")
+    return bridge, int(line.split("listening on 127.0.0.1:")[1].split()[0])
+
+
 def pcap_records(path):
     with open(path, "rb") as f:
         data = f.read()
@@ -328,14 +342,8 @@ class BridgeTest(unittest.TestCase):
         self.assertIn("detached", out)
 
     def test_lldb_through_the_bridge(self):
-        bridge = subprocess.Popen(
-            [BRIDGE, "--key", self.key, "--listen", "127.0.0.1:0",
-             f"127.0.0.1:{self.target.port}"], stderr=subprocess.PIPE, text=True)
+        bridge, port = start_listener(self.key, self.target.port)
         try:
-            ready, _, _ = select.select([bridge.stderr], [], [], DEADLINE)
-            line = bridge.stderr.readline() if ready else ""
-            self.assertIn("kstub-udp: listening on 127.0.0.1:", line)
-            port = int(line.split("listening on 127.0.0.1:")[1].split()[0])
             out = subprocess.run(
                 ["lldb", "-b", "-o", f"gdb-remote 127.0.0.1:{port}",
                  "-o", "memory read -c 4 0x10000", "-o", "process detach"],
@@ -350,13 +358,8 @@ class BridgeTest(unittest.TestCase):
     def test_listener_outlives_a_busy_session(self):
         holder = Bridge(self.key, self.target.port)
         self.assertEqual(holder.cmd("m10000,1"), b"00")
-        bridge = subprocess.Popen(
-            [BRIDGE, "--key", self.key, "--listen", "127.0.0.1:0",
-             f"127.0.0.1:{self.target.port}"], stderr=subprocess.PIPE, text=True)
+        bridge, port = start_listener(self.key, self.target.port)
         try:
-            ready, _, _ = select.select([bridge.stderr], [], [], DEADLINE)
-            line = bridge.stderr.readline() if ready else ""
-            port = int(line.split("listening on 127.0.0.1:")[1].split()[0])
 
             def connect_and_ask():
                 with socket.create_connection(("127.0.0.1", port), DEADLINE) as c:
