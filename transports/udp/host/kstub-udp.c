@@ -8,24 +8,20 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
-#include <pcap/pcap.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "bridge_io.h"
 #include "kstub_int.h" /* kstub_hexval: the stub's own hex digit */
 #include "kstub_udp_auth_proto.h"
 
@@ -61,8 +57,6 @@ static struct {
 	struct kstub_udp_auth_asm as;
 	uint8_t rx_msg[MSG_MAX];
 	uint8_t dgram[KSTUB_UDP_NET_MAX_PAYLOAD + 1];
-	pcap_t *pcap;
-	pcap_dumper_t *dump;
 	/* The debugger's side. */
 	int din, dout;
 	int noack, noack_asked;
@@ -77,20 +71,6 @@ static struct {
 
 static char target_name[128];
 
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("kstub-udp: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	if (b.dump)
-		pcap_dump_close(b.dump);
-	exit(1);
-}
-
 static uint64_t now_ms(void)
 {
 	struct timespec t;
@@ -99,105 +79,14 @@ static uint64_t now_ms(void)
 	return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
 }
 
-/* --- the key file: 32 raw bytes or 64 hex digits, mode 0600 --- */
-
-static void load_key(const char *path)
-{
-	uint8_t raw[160], key[KSTUB_UDP_AUTH_KEY_LEN];
-	struct stat st;
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		die("cannot open key file %s: %s", path, strerror(errno));
-	if (fstat(fd, &st) < 0)
-		die("cannot stat key file %s: %s", path, strerror(errno));
-	if (st.st_mode & 077)
-		die("key file %s is accessible by group or others (mode %04o); "
-		    "refusing it: run chmod 600 %s",
-		    path, (unsigned)(st.st_mode & 07777), path);
-	n = read(fd, raw, sizeof(raw));
-	close(fd);
-	if (n == KSTUB_UDP_AUTH_KEY_LEN) {
-		memcpy(key, raw, sizeof(key));
-	} else {
-		while (n > 0 && (raw[n - 1] == '\n' || raw[n - 1] == '\r' ||
-				 raw[n - 1] == ' '))
-			n--;
-		if (n != 2 * KSTUB_UDP_AUTH_KEY_LEN)
-			goto bad;
-		for (int i = 0; i < KSTUB_UDP_AUTH_KEY_LEN; i++) {
-			int hi = kstub_hexval(raw[2 * i]),
-			    lo = kstub_hexval(raw[2 * i + 1]);
-
-			if (hi < 0 || lo < 0)
-				goto bad;
-			key[i] = (uint8_t)(hi << 4 | lo);
-		}
-	}
-	kstub_hmac_init(&b.psk, key, sizeof(key));
-	explicit_bzero(key, sizeof(key));
-	explicit_bzero(raw, sizeof(raw));
-	return;
-bad:
-	die("malformed key file %s: expected 32 raw bytes or 64 hex digits "
-	    "(make one: head -c 32 /dev/urandom > %s; chmod 600 %s)",
-	    path, path, path);
-}
-
-/* --- datagrams, and their copies in the capture file --- */
-
-static uint16_t ip_csum(const uint8_t *p, size_t n)
-{
-	uint32_t s = 0;
-
-	for (size_t i = 0; i + 1 < n; i += 2)
-		s += (uint32_t)(p[i] << 8 | p[i + 1]);
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)~s;
-}
-
-/* A datagram as Wireshark sees one: IPv4 and UDP headers, DLT_RAW. */
-static void capture(const uint8_t *p, size_t n, int outgoing)
-{
-	static uint8_t pkt[28 + sizeof(b.dgram)];
-	const struct sockaddr_in *src = outgoing ? &b.local : &b.peer;
-	const struct sockaddr_in *dst = outgoing ? &b.peer : &b.local;
-	struct pcap_pkthdr h;
-	uint16_t c;
-
-	if (!b.dump)
-		return;
-	memset(pkt, 0, 28);
-	pkt[0] = 0x45;
-	pkt[2] = (uint8_t)((28 + n) >> 8);
-	pkt[3] = (uint8_t)(28 + n);
-	pkt[6] = 0x40; /* DF */
-	pkt[8] = 64;
-	pkt[9] = 17;
-	memcpy(pkt + 12, &src->sin_addr, 4);
-	memcpy(pkt + 16, &dst->sin_addr, 4);
-	c = ip_csum(pkt, 20);
-	pkt[10] = (uint8_t)(c >> 8);
-	pkt[11] = (uint8_t)c;
-	memcpy(pkt + 20, &src->sin_port, 2);
-	memcpy(pkt + 22, &dst->sin_port, 2);
-	pkt[24] = (uint8_t)((8 + n) >> 8);
-	pkt[25] = (uint8_t)(8 + n);
-	memcpy(pkt + 28, p, n);
-	gettimeofday(&h.ts, NULL);
-	h.caplen = h.len = (bpf_u_int32)(28 + n);
-	pcap_dump((u_char *)b.dump, &h, pkt);
-	pcap_dump_flush(b.dump);
-}
+/* --- datagrams --- */
 
 static void put(size_t n)
 {
-	capture(b.dgram, n, 1);
+	bridge_capture(b.dgram, n, 1);
 	/* A refused send (ICMP unreachable) shows as silence: resent. */
 	if (send(b.udp, b.dgram, n, 0) < 0 && errno != ECONNREFUSED)
-		die("send to %s: %s", target_name, strerror(errno));
+		bridge_die("send to %s: %s", target_name, strerror(errno));
 	b.last_tx_ms = now_ms();
 }
 
@@ -216,7 +105,7 @@ static long take(void)
 
 	if (n < 0)
 		return -1;
-	capture(b.dgram, (size_t)n, 0);
+	bridge_capture(b.dgram, (size_t)n, 0);
 	return n;
 }
 
@@ -241,7 +130,7 @@ static void handshake(void)
 	long n;
 
 	if (getrandom(b.nb, sizeof(b.nb), 0) != (ssize_t)sizeof(b.nb))
-		die("getrandom: %s", strerror(errno));
+		bridge_die("getrandom: %s", strerror(errno));
 	memcpy(pl, b.nb, sizeof(b.nb));
 	for (unsigned t = 0; t < opt.tries; t++, rto *= 2) {
 		uint64_t end = now_ms() + rto;
@@ -262,7 +151,8 @@ static void handshake(void)
 					break;
 				if (h.len == sizeof(b.nb) &&
 				    !memcmp(b.dgram + HDR, b.nb, sizeof(b.nb)))
-					die("%s is busy: another bridge holds "
+					bridge_die(
+					    "%s is busy: another bridge holds "
 					    "the stub's debug session (it ends "
 					    "when that debugger detaches or "
 					    "falls silent)",
@@ -283,14 +173,15 @@ static void handshake(void)
 			return;
 		}
 		if (now_ms() < end) /* broke out: a reply that fails */
-			die("%s answered, but its reply does not verify under "
+			bridge_die(
+			    "%s answered, but its reply does not verify under "
 			    "the key in %s (wrong key?)",
 			    target_name, opt.key_file);
 	}
-	die("no answer from %s after %u tries%s (is the kernel's stub "
-	    "listening there, in authenticated mode?)",
-	    target_name, opt.tries,
-	    refused ? "; ICMP says the port is closed" : "");
+	bridge_die("no answer from %s after %u tries%s (is the kernel's stub "
+		   "listening there, in authenticated mode?)",
+		   target_name, opt.tries,
+		   refused ? "; ICMP says the port is closed" : "");
 }
 
 /* --- messages to the stub: one in flight, resent until acked --- */
@@ -335,11 +226,13 @@ static void enqueue(const uint8_t *p, size_t n)
 	struct msg *m;
 
 	if (n > MSG_MAX)
-		die("the debugger sent a %zu-byte packet; the link carries "
+		bridge_die(
+		    "the debugger sent a %zu-byte packet; the link carries "
 		    "%d (its PacketSize)",
 		    n, MSG_MAX);
 	if (b.qn == QUEUE)
-		die("the debugger sent %d packets without waiting", QUEUE);
+		bridge_die("the debugger sent %d packets without waiting",
+			   QUEUE);
 	m = &b.q[(b.qhead + b.qn++) % QUEUE];
 	memcpy(m->data, p, n);
 	m->len = n;
@@ -352,7 +245,8 @@ static void timers(void)
 
 	if (b.in_flight && t >= b.due_ms) {
 		if (b.sends >= DATA_TRIES)
-			die("%s stopped answering (a packet went %u times "
+			bridge_die(
+			    "%s stopped answering (a packet went %u times "
 			    "unacknowledged)",
 			    target_name, b.sends);
 		b.rto_ms =
@@ -538,11 +432,11 @@ static void parse_addr(const char *s, const char *dflt_host,
 	} else if (dflt_host) {
 		snprintf(host, sizeof(host), "%s", dflt_host);
 	} else {
-		die("%s: expected IP:PORT", s);
+		bridge_die("%s: expected IP:PORT", s);
 	}
 	err = getaddrinfo(host, s, &hints, &res);
 	if (err)
-		die("%s:%s: %s", host, s, gai_strerror(err));
+		bridge_die("%s:%s: %s", host, s, gai_strerror(err));
 	memcpy(out, res->ai_addr, sizeof(*out));
 	freeaddrinfo(res);
 }
@@ -600,26 +494,20 @@ int main(int argc, char **argv)
 	 */
 	if (!opt.listen)
 		signal(SIGINT, SIG_IGN);
-	load_key(opt.key_file);
+	bridge_load_key(opt.key_file, &b.psk);
 	parse_addr(opt.target, NULL, &b.peer, SOCK_DGRAM);
 	snprintf(target_name, sizeof(target_name), "%s:%u",
 		 inet_ntoa(b.peer.sin_addr), ntohs(b.peer.sin_port));
 	b.udp = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (b.udp < 0 ||
 	    connect(b.udp, (struct sockaddr *)&b.peer, sizeof(b.peer)) < 0)
-		die("%s: %s", target_name, strerror(errno));
+		bridge_die("%s: %s", target_name, strerror(errno));
 	getsockname(b.udp, (struct sockaddr *)&b.local, &len);
-	if (opt.pcap_file) {
-		b.pcap = pcap_open_dead(DLT_RAW, 65535);
-		b.dump = b.pcap ? pcap_dump_open(b.pcap, opt.pcap_file) : NULL;
-		if (!b.dump)
-			die("--pcap %s: %s", opt.pcap_file,
-			    b.pcap ? pcap_geterr(b.pcap) : "pcap_open_dead");
-	}
+	if (opt.pcap_file)
+		bridge_capture_open(opt.pcap_file, &b.local, &b.peer);
 	if (!opt.listen) {
 		serve(0, 1);
-		if (b.dump)
-			pcap_dump_close(b.dump);
+		bridge_capture_close();
 		return 0;
 	}
 	parse_addr(opt.listen, "127.0.0.1", &lsa, SOCK_STREAM);
@@ -629,7 +517,7 @@ int main(int argc, char **argv)
 		0 ||
 	    bind(lfd, (struct sockaddr *)&lsa, sizeof(lsa)) < 0 ||
 	    listen(lfd, 1) < 0)
-		die("--listen %s: %s", opt.listen, strerror(errno));
+		bridge_die("--listen %s: %s", opt.listen, strerror(errno));
 	len = sizeof(lsa);
 	getsockname(lfd, (struct sockaddr *)&lsa, &len);
 	fprintf(stderr, "kstub-udp: listening on %s:%u for %s\n",
@@ -646,19 +534,18 @@ int main(int argc, char **argv)
 		if (c < 0) {
 			if (errno == EINTR)
 				continue;
-			die("accept: %s", strerror(errno));
+			bridge_die("accept: %s", strerror(errno));
 		}
 		child = fork();
 		if (child == 0) {
 			close(lfd);
 			serve(c, c);
-			if (b.dump)
-				pcap_dump_flush(b.dump);
+			bridge_capture_close();
 			_exit(0);
 		}
 		close(c);
 		if (child < 0)
-			die("fork: %s", strerror(errno));
+			bridge_die("fork: %s", strerror(errno));
 		while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
 			;
 	}
