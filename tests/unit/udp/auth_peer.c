@@ -7,6 +7,9 @@
 #include "kstub_errno.h"
 
 struct aw_wire aw;
+struct kstub_udp_auth aw_auth;
+struct aw_peer aw_bridge, aw_other;
+uint8_t aw_pkt[KSTUB_UDP_AUTH_MAX_PACKET + 1];
 
 const uint8_t aw_key[KSTUB_UDP_AUTH_KEY_LEN] = {
     0x6b, 0x73, 0x74, 0x75, 0x62, 0x2d, 0x74, 0x65, 0x73, 0x74, 0x2d,
@@ -256,4 +259,30 @@ long aw_next(struct aw_peer *p)
 		}
 	}
 	return -1;
+}
+
+void aw_setup_link(void)
+{
+	struct kstub_udp_auth_config cfg;
+
+	aw_reset(&cfg);
+	ck_assert_int_eq(
+	    kstub_udp_auth_init(&aw_auth, &aw_dgram_ops, NULL, &cfg), 0);
+	ck_assert_int_eq(kstub_udp_auth_set_key(&aw_auth, aw_key, 32), 0);
+	aw_peer_init(&aw_bridge, aw_key, 2, 40000);
+}
+
+long aw_recv1(void)
+{
+	return kstub_udp_auth_ops.recv_packet(&aw_auth, aw_pkt,
+					      sizeof(aw_pkt) - 1);
+}
+
+void aw_expect_packet(const char *body)
+{
+	long n = aw_recv1();
+
+	ck_assert_int_eq(n, (long)strlen(body));
+	aw_pkt[n] = 0;
+	ck_assert_str_eq((char *)aw_pkt, body);
 }

@@ -68,4 +68,15 @@ void aw_ctl(struct aw_peer *p, uint8_t type);
  * length, or -1 when out[] has none. Verifies every tag it reads. */
 long aw_next(struct aw_peer *p);
 
+/* The suites' link under test, its bridge and a second peer. */
+extern struct kstub_udp_auth aw_auth;
+extern struct aw_peer aw_bridge, aw_other;
+extern uint8_t aw_pkt[KSTUB_UDP_AUTH_MAX_PACKET + 1];
+/* A fresh wire and link with aw_key; aw_bridge at 10.0.0.2:40000. */
+void aw_setup_link(void);
+/* One recv_packet of the link into aw_pkt. */
+long aw_recv1(void);
+/* One whole request delivered, as the stub would take it. */
+void aw_expect_packet(const char *body);
+
 #endif
