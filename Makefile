@@ -37,6 +37,8 @@ $(BUILD)/libkstub.a: $(STUB_OBJS)
 	ar rcs $@ $^
 
 include hostsim/hostsim.mk
+include transports/udp/host/host.mk
+include tests/udp/udp.mk
 include tests/unit/unit.mk
 include tests/fuzz/fuzz.mk
 include ports/baremetal/baremetal.mk
@@ -79,7 +81,7 @@ $(FBUILD)/libkstub.a: $(FREE_STUB_OBJS) $(FREE_SERIAL_OBJS)
 
 .PHONY: all deps check unit check-py e2e freestanding size demo bench clean
 
-all: $(BUILD)/libkstub.a $(ALL_HOSTSIM) $(BUILD)/unit-tests
+all: $(BUILD)/libkstub.a $(ALL_HOSTSIM) $(BUILD)/unit-tests $(ALL_UDP_HOST)
 
 deps:
 	@scripts/deps.sh
@@ -110,6 +112,7 @@ check: deps
 	$(MAKE) check-py
 	$(MAKE) check-tdesc
 	$(MAKE) fuzz-smoke
+	$(MAKE) check-udp-bridge
 	$(MAKE) e2e
 	$(MAKE) e2e-qemu
 	$(MAKE) e2e-linux

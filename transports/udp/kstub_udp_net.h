@@ -198,6 +198,36 @@ int kstub_udp_net_send(struct kstub_udp_net *n, const uint8_t *p,
 long kstub_udp_net_recv(struct kstub_udp_net *n, uint8_t *buf, size_t cap);
 
 /*
+ * Where a datagram came from, to answer it: IPv4 address and UDP port
+ * (wire order, host order), and the MAC of the hop it came through
+ * (left zero by layers with no use for it, such as a hosted socket).
+ */
+struct kstub_udp_addr {
+	uint8_t ip[4];
+	uint16_t port;
+	uint8_t mac[6];
+};
+
+/*
+ * As kstub_udp_net_recv, but from any sender the configuration admits
+ * (a configured peer IP or port still filters), latching nothing: the
+ * source goes to *from, to answer with kstub_udp_net_send_to. For the
+ * authenticated mode, which authenticates senders itself.
+ */
+long kstub_udp_net_recv_from(struct kstub_udp_net *n, uint8_t *buf,
+			     size_t cap, struct kstub_udp_addr *from);
+
+/*
+ * Send one datagram to the address a recv_from gave (through the MAC it
+ * came from, or the configured static peer MAC).
+ * Returns: 0; KSTUB_E2BIG; KSTUB_ENOTCONN for an unusable address;
+ *   KSTUB_EIO if the NIC failed.
+ */
+int kstub_udp_net_send_to(struct kstub_udp_net *n,
+			  const struct kstub_udp_addr *to, const uint8_t *p,
+			  size_t len);
+
+/*
  * Forget a latched peer IP/port and the learned MAC (the session is
  * over); configured ones stay. Called: at session end, trap context.
  */

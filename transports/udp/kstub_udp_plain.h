@@ -61,6 +61,20 @@ struct kstub_udp_dgram_ops {
 	 * may connect. Returns: nothing.
 	 */
 	void (*forget)(void *ctx);
+	/*
+	 * Optional for plain mode, required for the authenticated mode
+	 * (kstub_udp_auth.h), which decides itself whom it answers: it
+	 * must hear datagrams from anyone the port allows (a second
+	 * bridge gets an authenticated "busy", not silence) and answer
+	 * each sender, while plain mode trusts the layer's latched peer.
+	 * recv_from: as recv, from any sender the configuration allows,
+	 *   latching nothing; the sender's address goes to *from.
+	 * send_to: as send, to the address a recv_from gave.
+	 */
+	long (*recv_from)(void *ctx, uint8_t *buf, size_t cap,
+			  struct kstub_udp_addr *from);
+	int (*send_to)(void *ctx, const struct kstub_udp_addr *to,
+		       const uint8_t *p, size_t n);
 };
 
 /* The link's context: the port owns it (static storage), zeroed. */

@@ -252,10 +252,13 @@ static long icmp_input(struct kstub_udp_net *n, uint8_t *ip, size_t len)
 
 /*
  * A datagram to our port from the peer: its payload to buf (at most
- * cap bytes), its source latched if the config left it open.
+ * cap bytes), its source latched if the config left it open. With from
+ * (recv_from), from anyone the config admits: nothing latched, the
+ * source written to *from.
  */
 static long udp_input(struct kstub_udp_net *n, const uint8_t *ip,
-		      size_t len, uint8_t *buf, size_t cap)
+		      size_t len, uint8_t *buf, size_t cap,
+		      struct kstub_udp_addr *from)
 {
 	const uint8_t *u = ip + IP_HLEN;
 	size_t ulen, plen;
@@ -279,6 +282,18 @@ static long udp_input(struct kstub_udp_net *n, const uint8_t *ip,
 		return NONE;
 	}
 	sport = get16(u);
+	if (from && buf) {
+		if ((!is_zero(n->cfg.peer_ip, 4) &&
+		     !same(ip + 12, n->cfg.peer_ip, 4)) ||
+		    (n->cfg.peer_port && sport != n->cfg.peer_port) || !sport) {
+			n->stats.drop_peer++;
+			return NONE;
+		}
+		__builtin_memcpy(from->ip, ip + 12, 4);
+		from->port = sport;
+		__builtin_memcpy(from->mac, n->frame + 6, 6);
+		goto deliver;
+	}
 	if ((n->have_ip && !same(ip + 12, n->peer_ip, 4)) ||
 	    (n->have_port && sport != n->peer_port) || !sport) {
 		n->stats.drop_peer++;
@@ -294,6 +309,7 @@ static long udp_input(struct kstub_udp_net *n, const uint8_t *ip,
 	n->have_ip = n->have_port = 1;
 	/* The way back: the frame's source, the peer's or its router's. */
 	learn_mac(n, n->frame + 6);
+deliver:
 	plen = ulen - UDP_HLEN;
 	__builtin_memcpy(buf, u + UDP_HLEN, plen < cap ? plen : cap);
 	n->stats.rx_delivered++;
@@ -301,7 +317,7 @@ static long udp_input(struct kstub_udp_net *n, const uint8_t *ip,
 }
 
 static long ip_input(struct kstub_udp_net *n, size_t avail, uint8_t *buf,
-		     size_t cap)
+		     size_t cap, struct kstub_udp_addr *from)
 {
 	uint8_t *ip = n->frame + ETH_HLEN;
 	size_t ihl, tot;
@@ -343,7 +359,7 @@ static long ip_input(struct kstub_udp_net *n, size_t avail, uint8_t *buf,
 		return NONE;
 	}
 	if (ip[9] == PROTO_UDP)
-		return udp_input(n, ip, tot - IP_HLEN, buf, cap);
+		return udp_input(n, ip, tot - IP_HLEN, buf, cap, from);
 	if (ip[9] == PROTO_ICMP)
 		return icmp_input(n, ip, tot - IP_HLEN);
 	n->stats.drop_ip_proto++;
@@ -352,7 +368,7 @@ static long ip_input(struct kstub_udp_net *n, size_t avail, uint8_t *buf,
 
 /* One frame of flen bytes in n->frame; buf NULL: no one takes UDP. */
 static long input(struct kstub_udp_net *n, size_t flen, uint8_t *buf,
-		  size_t cap)
+		  size_t cap, struct kstub_udp_addr *from)
 {
 	const uint8_t *f = n->frame;
 	uint16_t type;
@@ -374,7 +390,7 @@ static long input(struct kstub_udp_net *n, size_t flen, uint8_t *buf,
 		return NONE;
 	}
 	if (type == ETHERTYPE_IPV4)
-		return ip_input(n, flen - ETH_HLEN, buf, cap);
+		return ip_input(n, flen - ETH_HLEN, buf, cap, from);
 	if (type == ETHERTYPE_ARP)
 		return arp_input(n, flen - ETH_HLEN);
 	n->stats.drop_ethertype++;
@@ -395,7 +411,8 @@ static long poll_nic(struct kstub_udp_net *n)
 	return r;
 }
 
-long kstub_udp_net_recv(struct kstub_udp_net *n, uint8_t *buf, size_t cap)
+static long recv_any(struct kstub_udp_net *n, uint8_t *buf, size_t cap,
+		     struct kstub_udp_addr *from)
 {
 	unsigned i;
 	long r;
@@ -404,11 +421,22 @@ long kstub_udp_net_recv(struct kstub_udp_net *n, uint8_t *buf, size_t cap)
 		r = poll_nic(n);
 		if (r < 0)
 			return r;
-		r = input(n, (size_t)r, buf, cap);
+		r = input(n, (size_t)r, buf, cap, from);
 		if (r >= 0)
 			return r;
 	}
 	return KSTUB_EAGAIN;
+}
+
+long kstub_udp_net_recv(struct kstub_udp_net *n, uint8_t *buf, size_t cap)
+{
+	return recv_any(n, buf, cap, 0);
+}
+
+long kstub_udp_net_recv_from(struct kstub_udp_net *n, uint8_t *buf,
+			     size_t cap, struct kstub_udp_addr *from)
+{
+	return recv_any(n, buf, cap, from);
 }
 
 /*
@@ -446,7 +474,7 @@ static int resolve(struct kstub_udp_net *n)
 				continue;
 			if (r < 0)
 				return (int)r;
-			input(n, (size_t)r, 0, 0);
+			input(n, (size_t)r, 0, 0, 0);
 			if (n->have_mac)
 				return 0;
 		}
@@ -455,12 +483,31 @@ static int resolve(struct kstub_udp_net *n)
 	return KSTUB_ENOTCONN;
 }
 
-int kstub_udp_net_send(struct kstub_udp_net *n, const uint8_t *p,
-		       size_t len)
+/* One datagram in one frame to mac / ip:port. */
+static int send_dgram(struct kstub_udp_net *n, const uint8_t *mac,
+		      const uint8_t *dip, uint16_t dport, const uint8_t *p,
+		      size_t len)
 {
 	uint8_t *ip = n->frame + ETH_HLEN, *u = ip + IP_HLEN;
 	size_t ulen = UDP_HLEN + len;
 	uint16_t sum;
+
+	eth_header(n, mac, ETHERTYPE_IPV4);
+	put16(u, n->cfg.port);
+	put16(u + 2, dport);
+	put16(u + 4, (uint16_t)ulen);
+	put16(u + 6, 0);
+	__builtin_memcpy(u + UDP_HLEN, p, len);
+	ip_header(n, ip, IP_HLEN + ulen, PROTO_UDP, dip);
+	sum = udp_csum(ip + 12, ip + 16, u, ulen);
+	/* A computed 0 goes out as 0xffff: 0 would mean "none" (RFC 768). */
+	put16(u + 6, sum ? sum : 0xffff);
+	return xmit(n, ETH_HLEN + IP_HLEN + ulen);
+}
+
+int kstub_udp_net_send(struct kstub_udp_net *n, const uint8_t *p,
+		       size_t len)
+{
 	int r;
 
 	if (len > KSTUB_UDP_NET_MAX_PAYLOAD) {
@@ -478,15 +525,24 @@ int kstub_udp_net_send(struct kstub_udp_net *n, const uint8_t *p,
 			return r;
 		}
 	}
-	eth_header(n, n->peer_mac, ETHERTYPE_IPV4);
-	put16(u, n->cfg.port);
-	put16(u + 2, n->peer_port);
-	put16(u + 4, (uint16_t)ulen);
-	put16(u + 6, 0);
-	__builtin_memcpy(u + UDP_HLEN, p, len);
-	ip_header(n, ip, IP_HLEN + ulen, PROTO_UDP, n->peer_ip);
-	sum = udp_csum(ip + 12, ip + 16, u, ulen);
-	/* A computed 0 goes out as 0xffff: 0 would mean "none" (RFC 768). */
-	put16(u + 6, sum ? sum : 0xffff);
-	return xmit(n, ETH_HLEN + IP_HLEN + ulen);
+	return send_dgram(n, n->peer_mac, n->peer_ip, n->peer_port, p, len);
+}
+
+int kstub_udp_net_send_to(struct kstub_udp_net *n,
+			  const struct kstub_udp_addr *to, const uint8_t *p,
+			  size_t len)
+{
+	/* A configured static MAC (a fixed router) wins over the frame's. */
+	const uint8_t *mac = is_zero(n->cfg.peer_mac, 6) ? to->mac :
+							    n->cfg.peer_mac;
+
+	if (len > KSTUB_UDP_NET_MAX_PAYLOAD) {
+		n->stats.tx_oversize++;
+		return KSTUB_E2BIG;
+	}
+	if (!to->port || bad_host_ip(to->ip) || (mac[0] & 1)) {
+		n->stats.tx_no_peer++;
+		return KSTUB_ENOTCONN;
+	}
+	return send_dgram(n, mac, to->ip, to->port, p, len);
 }

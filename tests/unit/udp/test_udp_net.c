@@ -17,6 +17,7 @@
 #include "fake_nic.h"
 #include "kstub_errno.h"
 #include "kstub_udp_link.h"
+#include "auth_peer.h"	/* aw_reset: the auth hooks of a fake clock */
 
 static const uint8_t our_mac[6] = { 2, 0, 0, 0, 0, 2 };
 static const uint8_t peer_mac[6] = { 2, 0, 0, 0, 0, 1 };
@@ -713,6 +714,86 @@ START_TEST(whole_stub_over_the_nic)
 }
 END_TEST
 
+/*
+ * The authenticated mode's view: datagrams from anyone the config
+ * admits, each with its sender, nothing latched; the answer goes back
+ * to that sender through the MAC its frame came from.
+ */
+START_TEST(recv_from_any_sender_send_to_it)
+{
+	struct kstub_udp_addr from;
+	uint8_t buf[64], *ip;
+
+	setup_cfg(0);
+	gdb_sends("one", 5);
+	ck_assert_int_eq(kstub_udp_net_recv_from(net, buf, sizeof(buf), &from),
+			 3);
+	ck_assert_mem_eq(from.ip, "\x0a\x00\x00\x05", 4);
+	ck_assert_uint_eq(from.port, PEER_PORT);
+	ck_assert_mem_eq(from.mac, peer_mac, 6);
+	ck_assert(!net->have_ip && !net->have_port);	/* nothing latched */
+	gdb_sends("two", 0);
+	ck_assert_int_eq(kstub_udp_net_recv_from(net, buf, sizeof(buf), &from),
+			 3);
+	ck_assert_mem_eq(from.ip, "\x0a\x00\x00\x01", 4);
+	ck_assert_int_eq(kstub_udp_net_send_to(net, &from,
+					       (const uint8_t *)"re", 2), 0);
+	ck_assert_uint_eq(nic.nout, 1);
+	ip = nic.out[0] + 14;
+	ck_assert_mem_eq(nic.out[0], peer_mac, 6);
+	ck_assert_mem_eq(ip + 16, "\x0a\x00\x00\x01", 4);
+	ck_assert_uint_eq(g16(ip + 22), PEER_PORT);
+	ck_assert_uint_eq(ref_csum(ip, 20, 0), 0);
+	ck_assert_uint_eq(ref_udp_csum(ip), 0);
+	ck_assert_mem_eq(ip + 28, "re", 2);
+	/* No usable address: refused, not sent. */
+	from.port = 0;
+	ck_assert_int_eq(kstub_udp_net_send_to(net, &from, buf, 1),
+			 KSTUB_ENOTCONN);
+	/* A configured peer still filters. */
+	setup_cfg(1);
+	gdb_sends("x", 5);
+	ck_assert_int_eq(kstub_udp_net_recv_from(net, buf, sizeof(buf), &from),
+			 KSTUB_EAGAIN);
+	ck_assert_uint_eq(net->stats.drop_peer, 1);
+}
+END_TEST
+
+/* One call picks the mode; plain only when asked, never with a key. */
+START_TEST(setup_picks_the_mode)
+{
+	struct kstub_udp_link_config lc = { .net = cfg };
+	struct kstub_config kc = { 0 };
+	uint8_t key[32] = { 7 };
+
+	ck_assert_int_eq(kstub_udp_link_setup(&link, &fake_nic_ops, &nic, &lc,
+					      &kc), KSTUB_EINVAL); /* no hooks */
+	lc.plain = true;
+	lc.key = key;
+	lc.key_len = sizeof(key);
+	ck_assert_int_eq(kstub_udp_link_setup(&link, &fake_nic_ops, &nic, &lc,
+					      &kc), KSTUB_EINVAL);
+	lc.key = NULL;
+	ck_assert_int_eq(kstub_udp_link_setup(&link, &fake_nic_ops, &nic, &lc,
+					      &kc), 0);
+	ck_assert_ptr_eq(kc.link, &kstub_udp_plain_ops);
+	ck_assert_ptr_eq(kc.link_ctx, &link.plain);
+	aw_reset(&lc.auth);
+	lc.plain = false;
+	lc.key = key;
+	lc.key_len = 31;
+	ck_assert_int_eq(kstub_udp_link_setup(&link, &fake_nic_ops, &nic, &lc,
+					      &kc), KSTUB_EINVAL);
+	lc.key_len = sizeof(key);
+	ck_assert_int_eq(kstub_udp_link_setup(&link, &fake_nic_ops, &nic, &lc,
+					      &kc), 0);
+	ck_assert_ptr_eq(kc.link, &kstub_udp_auth_ops);
+	ck_assert_ptr_eq(kc.link_ctx, &link.auth);
+	ck_assert(link.auth.have_key);
+	ck_assert_ptr_eq(link.auth.net_stats, &net->stats);
+}
+END_TEST
+
 START_TEST(bad_config_refused)
 {
 	struct kstub_udp_net_config c = cfg;
@@ -761,6 +842,8 @@ Suite *udp_net_suite(void)
 	tcase_add_test(tc, send_without_peer);
 	tcase_add_test(tc, poll_bounded_and_nic_error);
 	tcase_add_test(tc, whole_stub_over_the_nic);
+	tcase_add_test(tc, recv_from_any_sender_send_to_it);
+	tcase_add_test(tc, setup_picks_the_mode);
 	tcase_add_test(tc, bad_config_refused);
 	suite_add_tcase(s, tc);
 	return s;

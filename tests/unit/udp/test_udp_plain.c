@@ -56,7 +56,8 @@ static long dg_recv(void *ctx, uint8_t *buf, size_t cap)
 	return (long)n;
 }
 
-static const struct kstub_udp_dgram_ops dg = { dg_send, dg_recv, NULL };
+static const struct kstub_udp_dgram_ops dg = { .send = dg_send,
+						.recv = dg_recv };
 
 /* One datagram from gdb: a packet framed with its checksum. */
 static void pkt(const char *body)
