@@ -31,6 +31,14 @@ def slug(text):
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
+def save(fig, outdir, name):
+    fig.tight_layout()
+    path = os.path.join(outdir, name)
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
 def peer_charts(results, outdir):
     """One chart per figure: a bar per target in each line mode."""
     names = [n for n in (KSTUB, *PEERS, "kstub-hostsim")
@@ -53,11 +61,7 @@ def peer_charts(results, outdir):
         better = "higher" if head in RATES else "lower"
         ax.set_title(f"{head} ({better} is better)")
         ax.legend(fontsize=8)
-        fig.tight_layout()
-        path = os.path.join(outdir, f"peers-{slug(head)}.png")
-        fig.savefig(path, dpi=100)
-        plt.close(fig)
-        written.append(path)
+        written.append(save(fig, outdir, f"peers-{slug(head)}.png"))
     return written
 
 
@@ -97,11 +101,7 @@ def threads_chart(scale, outdir):
         ax.set_ylabel(label)
         ax.legend(fontsize=8)
     fig.suptitle("one printed stepi against thread count (kstub-hostsim, 2 CPUs)")
-    fig.tight_layout()
-    path = os.path.join(outdir, "scale-threads.png")
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return [path]
+    return [save(fig, outdir, "scale-threads.png")]
 
 
 def roundup_chart(scale, outdir):
@@ -117,11 +117,7 @@ def roundup_chart(scale, outdir):
     ax.set_xlabel("CPUs")
     ax.set_ylabel("ms")
     ax.set_title("roundup: first trap to every CPU parked (kstub-hostsim)")
-    fig.tight_layout()
-    path = os.path.join(outdir, "scale-roundup.png")
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return [path]
+    return [save(fig, outdir, "scale-roundup.png")]
 
 
 def draw(json_path):
