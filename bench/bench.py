@@ -353,6 +353,13 @@ def main():
     with open(args.json, "w") as f:
         json.dump({"environment": env, "results": results, "scale": scale}, f, indent=1)
     print(f"\nall figures: {args.json}")
+    try:
+        import charts
+    except ImportError as e:
+        print(f"charts: not drawn ({e}; scripts/deps.sh installs python3-matplotlib)")
+    else:
+        for path in charts.draw(args.json):
+            print(f"chart: {path}")
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ KSTUB_CORE_SRCS = \
 	src/cmd_query.c \
 	src/cmd_resume.c \
 	src/cmd_thread.c \
+	src/cmd_lldb.c \
 	src/threads.c \
 	src/breakpoints.c \
 	src/xfer.c \

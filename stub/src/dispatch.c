@@ -13,7 +13,8 @@ struct kstub_cmd {
 /*
  * One-letter commands match on their first byte; longer names must be
  * followed by the end of the packet or one of ":,;" so that "qC" does not
- * swallow "qCRC". Longer names sharing a prefix come first.
+ * swallow "qCRC", except a name ending in '*', whose argument follows
+ * it directly. Longer names sharing a prefix come first.
  */
 static const struct kstub_cmd cmds[] = {
 	{ "qSupported", kstub_cmd_supported },
@@ -21,6 +22,9 @@ static const struct kstub_cmd cmds[] = {
 	{ "qfThreadInfo", kstub_cmd_thread_first },
 	{ "qsThreadInfo", kstub_cmd_thread_more },
 	{ "qThreadExtraInfo", kstub_cmd_thread_extra },
+	{ "qThreadStopInfo*", kstub_cmd_thread_stop_info },
+	{ "jThreadsInfo", kstub_cmd_threads_info },
+	{ "qMemoryRegionInfo", kstub_cmd_region_info },
 	{ "qC", kstub_cmd_qC },
 	{ "qAttached", kstub_cmd_attached },
 	{ "qOffsets", kstub_cmd_offsets },
@@ -54,16 +58,19 @@ static const struct kstub_cmd cmds[] = {
 static const struct kstub_cmd *lookup(struct kstub_cur *c)
 {
 	size_t i, n;
+	bool glued;
 	const uint8_t *after;
 
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
 		n = kstub_strlen(cmds[i].name);
+		glued = cmds[i].name[n - 1] == '*';
+		n -= glued;
 		if ((size_t)(c->end - c->p) < n ||
 		    !kstub_memeq(c->p, cmds[i].name, n))
 			continue;
 		after = c->p + n;
-		if (n > 1 && after < c->end && *after != ':' && *after != ',' &&
-		    *after != ';')
+		if (n > 1 && !glued && after < c->end && *after != ':' &&
+		    *after != ',' && *after != ';')
 			continue;
 		c->p = after;
 		return &cmds[i];

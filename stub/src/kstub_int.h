@@ -68,6 +68,7 @@ void kstub_tx_putc(struct kstub *ks, uint8_t c);
 void kstub_tx_str(struct kstub *ks, const char *s);
 void kstub_tx_hex8(struct kstub *ks, uint8_t v);
 void kstub_tx_hexnum(struct kstub *ks, uint64_t v);
+void kstub_tx_decnum(struct kstub *ks, uint64_t v);
 void kstub_tx_hexmem(struct kstub *ks, const uint8_t *p, size_t n);
 void kstub_tx_hexstr(struct kstub *ks, const char *s, size_t n);
 void kstub_tx_bin(struct kstub *ks, const uint8_t *p, size_t n);
@@ -112,6 +113,8 @@ void kstub_session_run(struct kstub *ks, uint32_t cpu, bool hangup_only);
 
 /* ---- stop_reply.c ---- */
 void kstub_stop_reply(struct kstub *ks);
+void kstub_tx_expedite(struct kstub *ks, const struct kstub_frame *f,
+		       bool json);
 
 /* ---- command handlers (cmd_*.c, xfer.c, monitor.c) ---- */
 typedef int (*kstub_cmd_fn)(struct kstub *ks, struct kstub_cur *args);
@@ -146,6 +149,9 @@ int kstub_cmd_qC(struct kstub *ks, struct kstub_cur *a);
 int kstub_cmd_thread_first(struct kstub *ks, struct kstub_cur *a);
 int kstub_cmd_thread_more(struct kstub *ks, struct kstub_cur *a);
 int kstub_cmd_thread_extra(struct kstub *ks, struct kstub_cur *a);
+int kstub_cmd_threads_info(struct kstub *ks, struct kstub_cur *a);
+int kstub_cmd_thread_stop_info(struct kstub *ks, struct kstub_cur *a);
+int kstub_cmd_region_info(struct kstub *ks, struct kstub_cur *a);
 int kstub_cmd_xfer(struct kstub *ks, struct kstub_cur *a);
 int kstub_cmd_rcmd(struct kstub *ks, struct kstub_cur *a);
 

@@ -132,6 +132,18 @@ void kstub_tx_hexnum(struct kstub *ks, uint64_t v)
 		kstub_tx_putc(ks, (uint8_t)hexdigits[(v >> shift) & 15]);
 }
 
+void kstub_tx_decnum(struct kstub *ks, uint64_t v)
+{
+	char digits[20];
+	unsigned n = 0;
+
+	do
+		digits[n++] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	while (n > 0)
+		kstub_tx_putc(ks, (uint8_t)digits[--n]);
+}
+
 void kstub_tx_hexmem(struct kstub *ks, const uint8_t *p, size_t n)
 {
 	while (n--)

@@ -100,7 +100,11 @@ static void threads_xml(struct window *w)
 	struct kstub_thread_info info;
 	uint64_t tid, pos = 0;
 
-	emit_str(w, "<?xml version=\"1.0\"?>\n<threads>\n");
+	/*
+	 * gdb re-reads this at every stop it prints: no XML declaration
+	 * and no newlines, which neither gdb nor lldb needs.
+	 */
+	emit_str(w, "<threads>");
 	while (kstub_thread_list_next(w->ks, &pos, &tid) == 0) {
 		if (kstub_thread_info(w->ks, tid, &info))
 			continue;
@@ -114,9 +118,9 @@ static void threads_xml(struct window *w)
 		emit_text(w, info.name);
 		emit_str(w, "\">");
 		emit_text(w, info.state);
-		emit_str(w, "</thread>\n");
+		emit_str(w, "</thread>");
 	}
-	emit_str(w, "</threads>\n");
+	emit_str(w, "</threads>");
 }
 
 static void features_xml(struct window *w)

@@ -10,7 +10,7 @@ import socket
 import time
 
 from checks import expect, refute
-from harness import Gdb, Sim, close_for_good, gdb_batch, lldb_batch
+from harness import Gdb, Rsp, Sim, close_for_good, gdb_batch, lldb_batch
 from runner import Scenarios
 from wire import frame
 
@@ -50,6 +50,29 @@ def lldb_registers(sim_log):
             expect(out, rf"^{name}\s+= error: unavailable$", f"{name} unavailable")
         refute(out, r"0xcccccccccccccccc")
         expect(out, r"rip = 0x[0-9a-f]+\s+kstub-sim`kdb_enter")
+
+
+@scenario
+def lldb_thread_names(sim_log):
+    """lldb names every kernel thread (jThreadsInfo) and knows which one
+    stopped and why; qMemoryRegionInfo tells it an unmapped page, and
+    for a mapped one (here the stopped pc) an error rather than a guess
+    at permissions that would have lldb's unwinder reject kernel text."""
+    with Sim("--wait") as sim:
+        sim_log.append(sim)
+        with Rsp(sim) as r:
+            rip = re.search(r"10:([0-9a-f]{16});", r.ask("?")).group(1)
+            pc = int.from_bytes(bytes.fromhex(rip), "little")
+            mapped = r.ask(f"qMemoryRegionInfo:{pc:x}")
+            if mapped != "error:" + b"mapped; its permissions are unknown".hex() + ";":
+                raise AssertionError(f"qMemoryRegionInfo at pc {pc:#x}: {mapped!r}")
+        out = lldb_batch(sim, ["thread list", "memory region 0x10", "detach"])
+        expect(out, r"^\* thread #1: tid = 4, .*kdb_enter.*, name = 'idle/0', "
+                    r"stop reason = signal SIGTRAP$", "the stopped thread, named")
+        for tid, name in ((1, "clock"), (2, "pager"), (3, "sh"), (5, "idle/1")):
+            expect(out, rf"^  thread #\d+: tid = {tid}, .*, name = '{re.escape(name)}'$", name)
+        expect(out, r"^\[0x0000000000000000-0x0000000000001000\) ---$", "page 0 unmapped")
+        expect(out, r"^Process 4 detached$")
 
 
 # ---- a new connection starts a clean session ----

@@ -271,6 +271,15 @@ static const struct xml_lane vec128_lanes[] = {
 	{ "v2i64", "int64", "v2_int64", 2 },
 };
 
+static bool kstub_streq(const char *a, const char *b)
+{
+	while (*a && *a == *b) {
+		a++;
+		b++;
+	}
+	return *a == *b;
+}
+
 /* Never hands emit an empty piece, as kstub_arch_target_xml promises. */
 static void put(const struct xml_out *o, const char *s)
 {
@@ -323,15 +332,15 @@ static void put_flags(const struct xml_out *o, const char *id,
 	put(o, "<flags");
 	put_attr(o, "id", id);
 	put_attr(o, "size", "4");
-	put(o, ">\n");
+	put(o, ">");
 	for (i = 0; i < n; i++) {
 		put(o, "<field");
 		put_attr(o, "name", bits[i].name);
 		put_attr_uint(o, "start", bits[i].bit);
 		put_attr_uint(o, "end", bits[i].bit);
-		put(o, "/>\n");
+		put(o, "/>");
 	}
-	put(o, "</flags>\n");
+	put(o, "</flags>");
 }
 
 static void put_vec128(const struct xml_out *o)
@@ -343,16 +352,16 @@ static void put_vec128(const struct xml_out *o)
 		put_attr(o, "id", vec128_lanes[i].id);
 		put_attr(o, "type", vec128_lanes[i].elem);
 		put_attr_uint(o, "count", vec128_lanes[i].count);
-		put(o, "/>\n");
+		put(o, "/>");
 	}
-	put(o, "<union id=\"vec128\">\n");
+	put(o, "<union id=\"vec128\">");
 	for (i = 0; i < NELEM(vec128_lanes); i++) {
 		put(o, "<field");
 		put_attr(o, "name", vec128_lanes[i].field);
 		put_attr(o, "type", vec128_lanes[i].id);
-		put(o, "/>\n");
+		put(o, "/>");
 	}
-	put(o, "<field name=\"uint128\" type=\"uint128\"/>\n</union>\n");
+	put(o, "<field name=\"uint128\" type=\"uint128\"/></union>");
 }
 
 /*
@@ -370,10 +379,12 @@ static void put_reg(const struct xml_out *o, unsigned n, unsigned implied)
 	put(o, "<reg");
 	put_attr(o, "name", d->name);
 	put_attr_uint(o, "bitsize", d->bits);
-	put_attr(o, "type", d->type);
+	if (!kstub_streq(d->type, "int"))
+		put_attr(o, "type", d->type);
 	if (n != implied)
 		put_attr_uint(o, "regnum", n);
-	put_attr(o, "group", d->group);
+	if (!kstub_streq(d->group, "general"))
+		put_attr(o, "group", d->group);
 	/*
 	 * lldb 14 calls the flags "rflags" (register read rflags) and finds
 	 * a register by its altname too; gdb skips attributes it does not
@@ -383,7 +394,7 @@ static void put_reg(const struct xml_out *o, unsigned n, unsigned implied)
 		put_attr(o, "altname", "rflags");
 	if (d->flags & KSTUB_REG_RO)
 		put_attr(o, "save-restore", "no");
-	put(o, "/>\n");
+	put(o, "/>");
 }
 
 void kstub_arch_target_xml(kstub_emit_fn emit, void *arg)
@@ -391,14 +402,11 @@ void kstub_arch_target_xml(kstub_emit_fn emit, void *arg)
 	struct xml_out o = { emit, arg };
 	unsigned feat, n, next = 0;
 
-	put(&o, "<?xml version=\"1.0\"?>\n"
-		"<!DOCTYPE target SYSTEM \"gdb-target.dtd\">\n"
-		"<target version=\"1.0\">\n"
-		"<architecture>i386:x86-64</architecture>\n");
+	put(&o, "<target><architecture>i386:x86-64</architecture>");
 	for (feat = 0; feat < NELEM(feature_names); feat++) {
 		put(&o, "<feature");
 		put_attr(&o, "name", feature_names[feat]);
-		put(&o, ">\n");
+		put(&o, ">");
 		/* Types first: gdb resolves a reg's type when it reads it. */
 		if (feat == KSTUB_FEAT_CORE)
 			put_flags(&o, "i386_eflags", eflags_bits,
@@ -413,7 +421,7 @@ void kstub_arch_target_xml(kstub_emit_fn emit, void *arg)
 				put_reg(&o, n, next);
 				next = n + 1;
 			}
-		put(&o, "</feature>\n");
+		put(&o, "</feature>");
 	}
-	put(&o, "</target>\n");
+	put(&o, "</target>");
 }

@@ -107,13 +107,15 @@ END_TEST
 START_TEST(header)
 {
 	load_doc();
-	ck_assert_int_eq(strncmp(doc, "<?xml version=\"1.0\"?>", 21), 0);
+	/* No declaration, DOCTYPE or newline: every byte crosses the line at attach. */
+	ck_assert_int_eq(strncmp(doc, "<target><architecture>", 22), 0);
+	ck_assert_ptr_null(strchr(doc, '\n'));
 	ck_assert_uint_eq(count(doc, "<architecture>i386:x86-64"
 				     "</architecture>"), 1);
 	ck_assert_uint_eq(count(doc, "<target"), 1);
 	ck_assert_uint_eq(count(doc, "xi:include"), 0);
 	ck_assert_uint_eq(count(doc, "<reg "), KSTUB_NREGS);
-	ck_assert(strstr(doc, "</target>\n") == doc + doc_len - 10);
+	ck_assert(strstr(doc, "</target>") == doc + doc_len - 9);
 }
 END_TEST
 
@@ -216,11 +218,18 @@ START_TEST(reg_element)
 	load_doc();
 	snprintf(want, sizeof(want), "name=\"%s\"", d->name);
 	ck_assert_uint_eq(count(doc, want), 1);
-	/* Numbered by position: the regnum gdb and lldb imply, unwritten. */
-	snprintf(want, sizeof(want),
-		 "<reg name=\"%s\" bitsize=\"%u\" type=\"%s\" "
-		 "group=\"%s\"%s%s/>\n",
-		 d->name, kstub_arch_reg_size(_i) * 8, d->type, d->group,
+	/*
+	 * Numbered by position: the regnum gdb and lldb imply, unwritten;
+	 * so are type "int" and group "general", both readers' defaults.
+	 */
+	snprintf(want, sizeof(want), "<reg name=\"%s\" bitsize=\"%u\"%s%s%s%s%s%s%s%s/>",
+		 d->name, kstub_arch_reg_size(_i) * 8,
+		 strcmp(d->type, "int") ? " type=\"" : "",
+		 strcmp(d->type, "int") ? d->type : "",
+		 strcmp(d->type, "int") ? "\"" : "",
+		 strcmp(d->group, "general") ? " group=\"" : "",
+		 strcmp(d->group, "general") ? d->group : "",
+		 strcmp(d->group, "general") ? "\"" : "",
 		 _i == KSTUB_REG_EFLAGS ? " altname=\"rflags\"" : "",
 		 d->flags & KSTUB_REG_RO ? " save-restore=\"no\"" : "");
 	at = strstr(doc, want);

@@ -398,6 +398,158 @@ START_TEST(kernel_threads_from_port)
 }
 END_TEST
 
+/* ---- lldb's queries: jThreadsInfo, qThreadStopInfo, qMemoryRegionInfo ---- */
+
+/* A JSON reply with the packet layer's "}x" escapes undone, as lldb does. */
+static const char *json_of(const char *reply)
+{
+	static uint8_t buf[8192];
+	size_t n = fx_unescape(reply, strlen(reply), buf, sizeof(buf) - 1);
+
+	buf[n] = 0;
+	/* Every '}' travels escaped: the raw reply never has a bare one. */
+	for (; *reply; reply++)
+		if (*reply == '}')
+			ck_assert_msg(reply[1] == ']', "bare '}' in %s", reply);
+	return (const char *)buf;
+}
+
+static const struct row lldb_thread_rows[] = {
+	{ "qThreadStopInfo10", "~^T02.*thread:10;$" },	/* the stopped thread */
+	{ "qThreadStopInfo11", "T00thread:11;" },
+	{ "qThreadStopInfo13", "E03" },
+	{ "qThreadStopInfo", "E4a" },
+	{ "qThreadStopInfo1x", "E4a" },
+	{ "qThreadStopInfo:10", "E4a" },
+	{ "jThreadsInfo:", "E4a" },
+	{ "jThreadsInfoX", "" },			/* not a packet we know */
+	{ "qMemoryRegionInfo", "OK" },
+	{ "qMemoryRegionInfo:10", "start:0;size:1000;" },	/* below the RAM */
+	{ "qMemoryRegionInfo:7fff12345678", "start:7fff12345000;size:1000;" },
+	{ "qMemoryRegionInfo:10010",
+	  "error:6d61707065643b20697473207065726d697373696f6e732061726520756e6b6e6f776e;" },
+	{ "qMemoryRegionInfo:ffffffff81000123",
+	  "error:6d61707065643b20697473207065726d697373696f6e732061726520756e6b6e6f776e;" },
+	{ "qMemoryRegionInfo:", "E4a" },
+	{ "qMemoryRegionInfo:10;", "E4a" },
+	{ "qMemoryRegionInfo:zz", "E4a" },
+	{ "qMemoryRegionInfo10", "" },
+};
+
+START_TEST(lldb_thread_and_region_queries)
+{
+	struct fx_opts o = { .threads = true,
+			     .link_flags = KSTUB_LINK_RELIABLE };
+	struct fx *fx = fx_new(&o);
+
+	RUN_ROWS(fx, lldb_thread_rows, KSTUB_TRAP_BREAKIN);
+	fx_free(fx);
+}
+END_TEST
+
+/*
+ * Names and tids of every thread; the stopped one with its signal and
+ * the registers a stop expedites (rbp, rsp, rip by number, in decimal).
+ */
+START_TEST(lldb_threads_info_names_every_thread)
+{
+	struct fx_opts o = { .threads = true,
+			     .link_flags = KSTUB_LINK_RELIABLE };
+	struct fx *fx = fx_new(&o);
+
+	fx_cmd(fx, "jThreadsInfo");
+	fx_pkt(fx, "c");
+	ck_assert_int_eq(fx_trap(fx, KSTUB_TRAP_BREAKIN), 0);
+	fx_parse(fx);
+	check_reply(json_of(fx_reply(fx, 0)),
+		    "~^\\[\\{\"tid\":16,\"name\":\"clock\",\"signal\":2,"
+		    "\"registers\":\\{\"6\":\"[0-9a-f]{16}\",\"7\":\"[0-9a-f]{16}\","
+		    "\"16\":\"10000081ffffffff\"\\}\\},"
+		    "\\{\"tid\":17,\"name\":\"sh<1>\"\\},"
+		    "\\{\"tid\":18,\"name\":\"idle\"\\}\\]$", "jThreadsInfo");
+	fx_free(fx);
+}
+END_TEST
+
+/* A watchpoint stop: lldb reads the address from description, in decimal. */
+START_TEST(lldb_threads_info_watch_reason)
+{
+	struct fx *fx = fx_new(NULL);
+	unsigned i;
+
+	fx_cmd(fx, "Z2,10008,8");
+	fx_pkt(fx, "c");
+	fx_trap(fx, KSTUB_TRAP_BREAKIN);
+	fx->dr[6] = KSTUB_DR6_CLEAN | 1;
+	fx_raw(fx, "+", 1);
+	fx_cmd(fx, "jThreadsInfo");
+	fx_pkt(fx, "c");
+	ck_assert_int_eq(fx_trap(fx, KSTUB_TRAP_DB), 0);
+	fx_parse(fx);
+	for (i = 0; i < fx->nreplies && fx_reply(fx, i)[0] != '['; i++)
+		;
+	ck_assert_uint_lt(i, fx->nreplies);
+	check_reply(json_of(fx_reply(fx, i)),
+		    "~^\\[\\{\"tid\":1,\"name\":\"CPU 0\",\"signal\":5,"
+		    "\"reason\":\"watchpoint\",\"description\":\"65544\","
+		    "\"registers\":\\{[^}]*\\}\\}\\]$", "jThreadsInfo");
+	fx_free(fx);
+}
+END_TEST
+
+/*
+ * A kernel's name bytes become JSON that any parser takes: quotes,
+ * backslashes, control and non-ASCII bytes, and the packet layer's own
+ * # $ * } all as \u00XX.
+ */
+START_TEST(lldb_threads_info_escapes_names)
+{
+	static const struct fx_thread odd[] = {
+		{ 0x10, "a\"b\\c#$*}\x01\xe9~", "", 0, NULL },
+	};
+	struct fx_opts o = { .threads = true, .thread_table = odd,
+			     .nthreads = 1 };
+	struct fx *fx = fx_new(&o);
+
+	fx_cmd(fx, "jThreadsInfo");
+	fx_pkt(fx, "c");
+	ck_assert_int_eq(fx_trap(fx, KSTUB_TRAP_BREAKIN), 0);
+	fx_parse(fx);
+	ck_assert_ptr_nonnull(strstr(json_of(fx_reply(fx, 0)),
+		"\"name\":\"a\\u0022b\\u005cc\\u0023\\u0024\\u002a\\u007d"
+		"\\u0001\\u00e9~\""));
+	fx_free(fx);
+}
+END_TEST
+
+/*
+ * The same bound as the gdb list: past KSTUB_THREADS_LIST_MAX only the
+ * thread on a CPU; after "monitor threads all", all 300, which do not fit
+ * this fixture's 2 KiB reply: refused whole (E07), never cut short.
+ */
+START_TEST(lldb_threads_info_bounded_like_the_list)
+{
+	struct fx_opts o = { .threads = true, .many_threads = 300,
+			     .link_flags = KSTUB_LINK_RELIABLE };
+	struct fx *fx = fx_new(&o);
+	char want[64];
+
+	fx_cmd(fx, "jThreadsInfo");
+	fx_cmd(fx, "qRcmd,7468726561647320616c6c");	/* threads all */
+	fx_cmd(fx, "jThreadsInfo");
+	fx_pkt(fx, "c");
+	ck_assert_int_eq(fx_trap(fx, KSTUB_TRAP_BREAKIN), 0);
+	fx_parse(fx);
+	snprintf(want, sizeof(want), "[{\"tid\":%llu,\"name\":\"t0\",",
+		 (unsigned long long)FX_TID_MANY);
+	ck_assert_ptr_eq(strstr(json_of(fx_reply(fx, 0)), want),
+			 json_of(fx_reply(fx, 0)));
+	ck_assert_msg(strstr(json_of(fx_reply(fx, 0)) + 2, "{\"tid\"") == NULL, "%s", json_of(fx_reply(fx, 0)));
+	ck_assert_str_eq(fx_reply(fx, fx->nreplies - 1), "E07");
+	fx_free(fx);
+}
+END_TEST
+
 /* ---- two CPUs: the second parks from the roundup IPI ---- */
 
 START_TEST(second_cpu_parks_and_is_a_thread)
@@ -449,6 +601,11 @@ Suite *core_debug_suite(void)
 	tcase_add_test(tc, step_over_pushf_hides_tf);
 	tcase_add_test(tc, resume_at_exec_breakpoint_sets_rf);
 	tcase_add_test(tc, kernel_threads_from_port);
+	tcase_add_test(tc, lldb_thread_and_region_queries);
+	tcase_add_test(tc, lldb_threads_info_names_every_thread);
+	tcase_add_test(tc, lldb_threads_info_watch_reason);
+	tcase_add_test(tc, lldb_threads_info_escapes_names);
+	tcase_add_test(tc, lldb_threads_info_bounded_like_the_list);
 	tcase_add_test(tc, second_cpu_parks_and_is_a_thread);
 	suite_add_tcase(s, tc);
 	return s;
