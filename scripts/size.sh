@@ -2,15 +2,18 @@
 # make size: what the stub costs a kernel. Code and data of the core and
 # of each transport, and the deepest stack any entry point can reach.
 # Fails (exit 1) when the core's text passes TEXT_BUDGET or the stack
-# high-water mark passes STACK_BUDGET (the project's budgets, 40 KiB and
+# high-water mark passes STACK_BUDGET (the project's budgets, 42 KiB and
 # 2 KiB unless overridden in the environment). The text budget was 32 KiB
 # for the protocol engine; target-side conditions and dprintf (the agent
 # expression engine, stub/src/agent_*.c, about 5.5 KiB) are a feature no
 # other kernel stub has, and they live in the core because every port
 # gets them, so the budget grew by 8 KiB for them. Their share is printed.
+# 2 KiB more for lldb's thread packets (jThreadsInfo, qThreadStopInfo,
+# qMemoryRegionInfo: thread names in lldb, about 1.3 KiB) and for holding
+# conditional breakpoints in free debug registers (about 0.7 KiB).
 set -eu
 fbuild=${1:-build/freestanding}
-TEXT_BUDGET=${TEXT_BUDGET:-40960}
+TEXT_BUDGET=${TEXT_BUDGET:-43008}
 STACK_BUDGET=${STACK_BUDGET:-2048}
 echo "== size (freestanding, -Os, no unwind tables) =="
 size "$fbuild"/kstub.o "$fbuild"/kstub-*.o
