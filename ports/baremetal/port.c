@@ -266,6 +266,30 @@ struct kstub_serial *port_link_init(bool oneline)
 }
 
 /*
+ * An ARP announcement of our address (RFC 5227: a request whose sender
+ * and target IP are both ours), as a host does when its link comes up.
+ * Neighbours learn our MAC before the debugger's first datagram: QEMU's
+ * user network would otherwise hold that datagram while it asks, and
+ * send it only when its main loop next wakes, up to a second later.
+ */
+static void announce(struct e1000 *nic, const uint8_t mac[6],
+		     const uint8_t ip[4])
+{
+	uint8_t f[KSTUB_UDP_NET_FRAME_MIN] = { 0 };
+	static const uint8_t arp_ipv4_request[8] = { 0, 1, 8, 0, 6, 4, 0, 1 };
+
+	__builtin_memset(f, 0xff, 6);
+	__builtin_memcpy(f + 6, mac, 6);
+	f[12] = 0x08;		/* ethertype ARP */
+	f[13] = 0x06;
+	__builtin_memcpy(f + 14, arp_ipv4_request, 8);
+	__builtin_memcpy(f + 22, mac, 6);
+	__builtin_memcpy(f + 28, ip, 4);
+	__builtin_memcpy(f + 38, ip, 4);	/* target MAC stays zero */
+	e1000_nic_ops.send_frame(nic, f, sizeof(f));
+}
+
+/*
  * Step 1 for a debugger on UDP instead (kstub.link=udp): the e1000 and
  * plain mode over it, as gdb's "target remote udp:IP:PORT" speaks it.
  * The peer is whoever talks first (QEMU's user network: the gateway,
@@ -281,9 +305,11 @@ int port_udp_init(const uint8_t ip[4], uint16_t port)
 		return KSTUB_EIO;
 	__builtin_memcpy(cfg.ip, ip, 4);
 	r = kstub_udp_link_init(&udp, &e1000_nic_ops, nic, &cfg);
-	if (r == 0)
-		udp_nic = nic;
-	return r;
+	if (r != 0)
+		return r;
+	udp_nic = nic;
+	announce(nic, udp.net.mac, ip);
+	return 0;
 }
 
 /* Step 2: the stub itself, once the number of CPUs is known. */
