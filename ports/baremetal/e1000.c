@@ -40,6 +40,9 @@
  *   TCTL: EN, PSP (pad short frames), collision threshold/distance; TIPG
  *   the recommended inter-packet gap for copper ("Transmit Control
  *   Register", "Transmit IPG Register").
+ * QEMU's model, besides: every write to RCTL makes it refuse frames
+ * for one second (they wait in QEMU's queue, none is lost), so the
+ * first datagram after boot can take that long to arrive.
  * Everything the device writes (a length, a status) is checked before
  * use: a frame longer than its buffer, spread over several buffers, or
  * marked with a receive error is dropped and counted.

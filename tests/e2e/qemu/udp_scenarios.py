@@ -102,3 +102,15 @@ def udp_panic_then_attach(log):
     """No debugger until the kernel has faulted and waits: gdb attaches
     over UDP to the stopped kernel and finds the fault."""
     attach_after_fault(log, "udp-postmortem", link="udp")
+
+
+@scenario
+def udp_without_nic(log):
+    """kstub.link=udp on a machine without an e1000: the kernel says why
+    and boots with the debugger off, on no other link."""
+    with machine(log, "kstub.link=udp run=mkdir /no/nic", wait=False) as m:
+        m.out.wait_for(r"mkdir: created /no/nic")
+        boot = m.out.text()
+        expect(boot, r"^e1000: no 8086:100e on PCI$")
+        expect(boot, r"^kstub: no UDP link, debugger off$")
+        expect(boot, r"^booted: \d cpus, debugger off$")
