@@ -114,3 +114,21 @@ def udp_without_nic(log):
         expect(boot, r"^e1000: no 8086:100e on PCI$")
         expect(boot, r"^kstub: no UDP link, debugger off$")
         expect(boot, r"^booted: \d cpus, debugger off$")
+
+
+@scenario
+def udp_reattach_running(log):
+    """A gdb detaches; a second one (another UDP source port) attaches
+    to the running kernel with interrupt-on-connect (its ^C first), and
+    a third after that. The first gdb's last ack, which arrives after
+    the detach, must not bind the link to a port nobody listens on."""
+    with udp_machine(log, "run=mkdir /udp/first") as m:
+        out = gdb_batch(m, ["detach"], name="udp-first")
+        expect(out, r"detached")
+        m.out.wait_for(r"mkdir: created /udp/first")
+        for name in ("udp-second", "udp-third"):
+            out = gdb_batch(m, ["bt 1", "p ticks > 0", "detach"], name=name,
+                            pre=["set remote interrupt-on-connect on"])
+            expect(out, r"#0  .* in \w+ \(")
+            expect(out, r"^\$1 = 1$")
+            expect(out, r"detached")
