@@ -269,11 +269,12 @@ struct e1000_stats {
 	unsigned long rx_bad;	/* errors, no EOP, bad length: dropped */
 	unsigned long tx_bad_len;	/* frames off the 60..1514 range */
 	unsigned long tx_timeouts;	/* DD never came */
+	unsigned long rx_missed;	/* the device had no buffer: MPC */
 };
 struct kstub_udp_nic_ops;
 extern const struct kstub_udp_nic_ops e1000_nic_ops;
 struct e1000 *e1000_attach(void);
-const struct e1000_stats *e1000_stats(const struct e1000 *e);
+const struct e1000_stats *e1000_stats(struct e1000 *e);
 
 /* port.c */
 struct kstub_serial *port_link_init(bool oneline);

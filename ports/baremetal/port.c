@@ -232,13 +232,17 @@ static int mon_net(struct kstub *ks, void *ctx, const char *args, size_t len)
 					   31);
 	e = e1000_stats(udp_nic);
 	n = snprintf(line, sizeof(line), "e1000: rx %lu, rx bad %lu, "
-		     "tx bad length %lu, tx timeouts %lu\n", e->rx_frames,
-		     e->rx_bad, e->tx_bad_len, e->tx_timeouts);
+		     "rx missed %lu, tx bad length %lu, tx timeouts %lu\n",
+		     e->rx_frames, e->rx_bad, e->rx_missed, e->tx_bad_len,
+		     e->tx_timeouts);
 	kstub_monitor_write(ks, line, (size_t)n);
 	n = snprintf(line, sizeof(line), "udp: rx %u, delivered %u, tx %u, "
 		     "arp replied %u, ping %u, not from the peer %u\n",
 		     s->rx_frames, s->rx_delivered, s->tx_frames,
 		     s->arp_replied, s->icmp_echoed, s->drop_peer);
+	kstub_monitor_write(ks, line, (size_t)n);
+	n = snprintf(line, sizeof(line), "plain: bad %u, dropped while "
+		     "running %u\n", udp.plain.bad, udp.plain.dropped);
 	return kstub_monitor_write(ks, line, (size_t)n);
 }
 

@@ -3,8 +3,9 @@ boot (and log for the report), and checks of what gdb and QEMU show."""
 import re
 
 from checks import expect, refute  # noqa: F401  (re-exported)
-from qemu_machine import Qemu, elf_section, gdb_batch
+from qemu_machine import Qemu, elf_section, gdb_batch, symbols
 from runner import Scenarios  # importable once qemu_machine set the path
+import shared
 
 KERNBASE = 0xffffffff80000000
 
@@ -87,3 +88,22 @@ def attach_after_fault(log, name, **machine_kw):
         expect(out, r"#0  ktrace_clear_callback \(p=")
         expect(out, r"#2  .* in sys_ktrace")
         expect(out, r"detached")
+
+
+class BareMetal(shared.Machine):
+    """The bare-metal kernel for tests/e2e/shared.py's scenarios, its
+    debugger on serial or (link="udp") on the e1000."""
+    str_ptr = r"0x[0-9a-f]+ <[^>]*>"
+    shell_frame = "console_shell"
+
+    def __init__(self, link="serial"):
+        self.link = link
+
+    def boot(self, log, run=()):
+        return machine(log, "run=" + ";".join(run) if run else "", link=self.link)
+
+    def gdb(self, m, cmds, name):
+        return gdb_batch(m, cmds, name=name)
+
+    def text_addr(self, rsp, sym):
+        return symbols()[sym]	# linked where it runs

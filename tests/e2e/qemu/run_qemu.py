@@ -11,10 +11,11 @@ import re
 import sys
 import tempfile
 
-from qemu_machine import Gdb, SerialPty, elf_bytes, gdb_batch, symbols
+from qemu_machine import Gdb, SerialPty, elf_bytes, gdb_batch
 from harness import resume_seen_running  # importable once qemu_machine set the path
-from qcommon import (BOOT_TIMES, attach_after_fault, SCENARIOS, expect, expect_ktrace_fault, expect_real_bt,
-                     expect_text_pristine, machine, mi_threads, refute, scenario)
+from qcommon import (BOOT_TIMES, SCENARIOS, BareMetal, attach_after_fault, expect,
+                     expect_ktrace_fault, expect_real_bt, expect_text_pristine, machine,
+                     mi_threads, refute, scenario)
 from runner import Suite, main
 import shared
 
@@ -333,20 +334,6 @@ def qemu_gdbstub_for_comparison(log):
                             "detach"], name="qemustub")
         expect(out, r"rip\s+0xfff0")
         expect(out, r"hit Breakpoint 1, kmain")
-
-
-class BareMetal(shared.Machine):
-    str_ptr = r"0x[0-9a-f]+ <[^>]*>"
-    shell_frame = "console_shell"
-
-    def boot(self, log, run=()):
-        return machine(log, "run=" + ";".join(run) if run else "")
-
-    def gdb(self, m, cmds, name):
-        return gdb_batch(m, cmds, name=name)
-
-    def text_addr(self, rsp, sym):
-        return symbols()[sym]	# linked where it runs
 
 
 shared.register(scenario, BareMetal())
