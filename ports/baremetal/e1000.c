@@ -223,8 +223,16 @@ static bool read_mac(struct e1000 *e)
 	/* Tell the receive filter, as the reset would have. */
 	wr(e, REG_RAL0, (uint32_t)e->mac[0] | (uint32_t)e->mac[1] << 8 |
 		(uint32_t)e->mac[2] << 16 | (uint32_t)e->mac[3] << 24);
-	wr(e, REG_RAH0, (uint32_t)e->mac[4] | (uint32_t)e->mac[5] << 8 | RAH_AV);
+	wr(e, REG_RAH0,
+	   (uint32_t)e->mac[4] | (uint32_t)e->mac[5] << 8 | RAH_AV);
 	return true;
+}
+
+/* A station's address: not multicast, not all zeros. */
+static bool mac_usable(const uint8_t *mac)
+{
+	return !(mac[0] & 1) &&
+	       (mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]);
 }
 
 static void rings_init(struct e1000 *e)
@@ -306,7 +314,7 @@ struct e1000 *e1000_attach(void)
 	wr(e, REG_IMC, ~0u);
 	(void)rd(e, REG_ICR);
 	wr(e, REG_CTRL, rd(e, REG_CTRL) | CTRL_SLU);
-	if (!read_mac(e)) {
+	if (!read_mac(e) || !mac_usable(e->mac)) {
 		kprintf("e1000: no MAC address\n");
 		return NULL;
 	}
@@ -390,7 +398,8 @@ static long recv_frame(void *ctx, uint8_t *buf, size_t cap)
 			rx_recycle(e);
 			continue;
 		}
-		__builtin_memcpy(buf, rx_buf[e->rx_next], len < cap ? len : cap);
+		__builtin_memcpy(buf, rx_buf[e->rx_next],
+				 len < cap ? len : cap);
 		e->stats.rx_frames++;
 		rx_recycle(e);
 		return (long)len;

@@ -11,8 +11,8 @@
 #define PCI_DATA 0xcfc
 #define PCI_ENABLE 0x80000000u
 #define PCI_ID 0x00
-#define PCI_HEADER 0x0c		/* the byte at 0x0e: bit 7, multi-function */
-#define PCI_MULTIFUNC 0x00800000u
+#define PCI_HEADER 0x0c		/* header type: the byte at 0x0e */
+#define PCI_MULTIFUNC 0x00800000u	/* its bit 7: functions 1-7 exist */
 
 static inline void outl(uint16_t port, uint32_t v)
 {
@@ -46,26 +46,36 @@ void pci_write32(const struct pci_dev *d, unsigned off, uint32_t v)
 	outl(PCI_DATA, v);
 }
 
+/* The function of d's slot that is vendor:device, if any. */
+static bool slot_find(struct pci_dev *d, uint16_t vendor, uint16_t device)
+{
+	unsigned fn, nfn;
+	uint32_t id;
+
+	nfn = pci_read32(d, PCI_HEADER) & PCI_MULTIFUNC ? 8 : 1;
+	for (fn = 0; fn < nfn; fn++) {
+		d->fn = (uint8_t)fn;
+		id = pci_read32(d, PCI_ID);
+		if ((id & 0xffff) == vendor && id >> 16 == device)
+			return true;
+	}
+	return false;
+}
+
 /* An absent function reads as all ones. */
 bool pci_find(uint16_t vendor, uint16_t device, struct pci_dev *out)
 {
 	struct pci_dev d;
-	unsigned bus, dev, fn, nfn;
-	uint32_t id;
+	unsigned bus, dev;
 
 	for (bus = 0; bus < 256; bus++) {
 		for (dev = 0; dev < 32; dev++) {
 			d = (struct pci_dev){ (uint8_t)bus, (uint8_t)dev, 0 };
 			if ((pci_read32(&d, PCI_ID) & 0xffff) == 0xffff)
 				continue;
-			nfn = pci_read32(&d, PCI_HEADER) & PCI_MULTIFUNC ? 8 : 1;
-			for (fn = 0; fn < nfn; fn++) {
-				d.fn = (uint8_t)fn;
-				id = pci_read32(&d, PCI_ID);
-				if ((id & 0xffff) == vendor && id >> 16 == device) {
-					*out = d;
-					return true;
-				}
+			if (slot_find(&d, vendor, device)) {
+				*out = d;
+				return true;
 			}
 		}
 	}

@@ -219,6 +219,7 @@ static int mon_panic_proceed(struct kstub *ks, void *ctx,
 
 static int mon_net(struct kstub *ks, void *ctx, const char *args, size_t len)
 {
+	static const char serial_only[] = "net: the debugger is on serial\n";
 	const struct kstub_udp_net_stats *s = &udp.net.stats;
 	const struct e1000_stats *e;
 	char line[160];
@@ -228,8 +229,8 @@ static int mon_net(struct kstub *ks, void *ctx, const char *args, size_t len)
 	(void)args;
 	(void)len;
 	if (!udp_nic)
-		return kstub_monitor_write(ks, "net: the debugger is on serial\n",
-					   31);
+		return kstub_monitor_write(ks, serial_only,
+					   sizeof(serial_only) - 1);
 	e = e1000_stats(udp_nic);
 	n = snprintf(line, sizeof(line), "e1000: rx %lu, rx bad %lu, "
 		     "rx missed %lu, tx bad length %lu, tx timeouts %lu\n",

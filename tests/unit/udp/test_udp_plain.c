@@ -24,7 +24,7 @@ struct wire {
 	char out[NDG][KSTUB_UDP_PLAIN_DGRAM + 1];
 	size_t out_len[NDG];
 	unsigned nout;
-	unsigned forgets;	/* latches let go (the datagram layer's forget) */
+	unsigned forgets;	/* the datagram layer's forget calls */
 };
 
 static struct wire w;
