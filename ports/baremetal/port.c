@@ -274,8 +274,8 @@ struct kstub_serial *port_link_init(bool oneline)
  * An ARP announcement of our address (RFC 5227: a request whose sender
  * and target IP are both ours), as a host does when its link comes up.
  * Neighbours learn our MAC before the debugger's first datagram: QEMU's
- * user network would otherwise hold that datagram while it asks, and
- * send it only when its main loop next wakes, up to a second later.
+ * user network would otherwise hold that datagram while it asks for it,
+ * until the answer comes and its main loop runs again.
  */
 static void announce(struct e1000 *nic, const uint8_t mac[6],
 		     const uint8_t ip[4])
