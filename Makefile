@@ -75,7 +75,7 @@ $(FBUILD)/kstub-serial.o: $(FREE_SERIAL_OBJS)
 $(FBUILD)/kstub-udp.o: $(FREE_UDP_OBJS)
 	$(LD) -r -o $@ $^
 
-$(FBUILD)/libkstub.a: $(FREE_STUB_OBJS) $(FREE_SERIAL_OBJS)
+$(FBUILD)/libkstub.a: $(FREE_STUB_OBJS) $(FREE_SERIAL_OBJS) $(FREE_UDP_OBJS)
 	rm -f $@
 	ar rcs $@ $^
 

@@ -41,6 +41,7 @@ SECTIONS {
 		*libkstub.a:*(.text .text.*)
 		*obj/trap.o(.text .text.*)
 		*obj/port.o(.text .text.*)
+		*obj/e1000.o(.text .text.*)
 		*obj/libc.o(.text .text.*)
 		*obj/printf.o(.text .text.*)
 		kern_nodebug_end = .;

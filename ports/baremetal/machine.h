@@ -254,8 +254,31 @@ void console_push_line(const char *line);
 void console_shell(void *arg);
 extern volatile unsigned long console_drops;
 
+/* pci.c: configuration space, mechanism #1; boot CPU, at boot only. */
+struct pci_dev {
+	uint8_t bus, dev, fn;
+};
+uint32_t pci_read32(const struct pci_dev *d, unsigned off);
+void pci_write32(const struct pci_dev *d, unsigned off, uint32_t v);
+bool pci_find(uint16_t vendor, uint16_t device, struct pci_dev *out);
+
+/* e1000.c: the polled NIC under the UDP debug link. */
+struct e1000;
+struct e1000_stats {
+	unsigned long rx_frames;	/* good frames handed up */
+	unsigned long rx_bad;	/* errors, no EOP, bad length: dropped */
+	unsigned long tx_bad_len;	/* frames off the 60..1514 range */
+	unsigned long tx_timeouts;	/* DD never came */
+	unsigned long rx_missed;	/* the device had no buffer: MPC */
+};
+struct kstub_udp_nic_ops;
+extern const struct kstub_udp_nic_ops e1000_nic_ops;
+struct e1000 *e1000_attach(void);
+const struct e1000_stats *e1000_stats(struct e1000 *e);
+
 /* port.c */
 struct kstub_serial *port_link_init(bool oneline);
+int port_udp_init(const uint8_t ip[4], uint16_t port);
 int port_stub_init(void);
 
 /* printf.c */

@@ -6,6 +6,11 @@
  *   kstub.wait     stop in the debugger before any thread runs (kgdbwait)
  *   kstub.oneline  console and debugger share COM1 (else gdb is on COM2)
  *   kstub.off      no debugger: a fatal trap panics and halts
+ *   kstub.link=udp the debugger on UDP (plain RSP, gdb's "target remote
+ *                  udp:IP:PORT") over the e1000, at kstub.ip (10.0.2.15,
+ *                  QEMU's user network) and kstub.port (5555); the
+ *                  console stays on COM1. kstub.link=serial: COM2 (the
+ *                  default, or COM1 with kstub.oneline).
  *   run=CMD;CMD    console commands for the shell; takes the rest of the line
  * and, to make a slow CPU for the tests, smp.apdelay=MS (each other CPU
  * waits that long before it says it is up) and smp.aptimeout=MS (how
@@ -66,6 +71,45 @@ static uint32_t option_num(const char *name, uint32_t def)
 	while (*p >= '0' && *p <= '9')
 		v = v * 10 + (uint32_t)(*p++ - '0');
 	return v;
+}
+
+/* name's value is exactly word (up to the next space). */
+static bool option_is(const char *name, const char *word)
+{
+	const char *p = option(name);
+
+	if (!p)
+		return false;
+	while (*word && *p == *word) {
+		p++;
+		word++;
+	}
+	return !*word && (*p == ' ' || !*p);
+}
+
+/* A dotted-quad option into ip; false (ip untouched) if malformed. */
+static bool option_ip(const char *name, uint8_t ip[4])
+{
+	const char *p = option(name);
+	uint8_t v[4];
+	uint32_t n;
+	int i;
+
+	if (!p)
+		return false;
+	for (i = 0; i < 4; i++) {
+		if (*p < '0' || *p > '9')
+			return false;
+		for (n = 0; *p >= '0' && *p <= '9' && n <= 255; p++)
+			n = n * 10 + (uint32_t)(*p - '0');
+		if (n > 255 || (i < 3 && *p++ != '.'))
+			return false;
+		v[i] = (uint8_t)n;
+	}
+	if (*p && *p != ' ')
+		return false;
+	__builtin_memcpy(ip, v, 4);
+	return true;
 }
 
 /* run=: the rest of the command line, one shell line per ';'. */
@@ -181,7 +225,9 @@ void kmain(uint32_t magic, uint32_t mbi)
 {
 	struct pcpu *c = &pcpus[0];
 	struct kstub_serial *link = NULL;
-	bool oneline, wait;
+	uint8_t ip[4] = { 10, 0, 2, 15 };
+	uint32_t udp_port;
+	bool oneline, wait, udp;
 
 	cpu_features();
 	if (mmu_nx)
@@ -193,14 +239,25 @@ void kmain(uint32_t magic, uint32_t mbi)
 	pic_disable();
 	read_cmdline(magic, mbi);
 	kstub_on = !option("kstub.off");
-	oneline = kstub_on && option("kstub.oneline");
+	udp = kstub_on && option_is("kstub.link", "udp");
+	oneline = kstub_on && !udp && option("kstub.oneline");
 	wait = kstub_on && option("kstub.wait");
+	udp_port = option_num("kstub.port", 5555);
 
-	if (kstub_on)
+	if (kstub_on && !udp)
 		link = port_link_init(oneline);
 	console_init(oneline ? link : NULL);
 	kprintf("kstub baremetal kernel: %s\n", cmdline);
-	if (kstub_on && !link) {
+	if (kstub_on && option("kstub.link") && !udp &&
+	    !option_is("kstub.link", "serial"))
+		kprintf("kstub: kstub.link is serial or udp; using serial\n");
+	if (udp && option("kstub.ip") && !option_ip("kstub.ip", ip))
+		kprintf("kstub: kstub.ip is not a.b.c.d; using 10.0.2.15\n");
+	if (udp && (udp_port == 0 || udp_port > 65535 ||
+		    port_udp_init(ip, (uint16_t)udp_port) != 0)) {
+		kprintf("kstub: no UDP link, debugger off\n");
+		kstub_on = false;
+	} else if (kstub_on && !udp && !link) {
 		kprintf("kstub: no UART at COM%d, debugger off\n",
 			oneline ? 1 : 2);
 		kstub_on = false;
@@ -225,9 +282,13 @@ void kmain(uint32_t magic, uint32_t mbi)
 		kthread_spawn("beat", beat_thread,
 			      &pcpus[ncpus - 1].tick_chan, (int)ncpus - 1);
 	queue_commands(option("run"));
-	kprintf("booted: %u cpus, debugger %s\n", ncpus,
-		!kstub_on ? "off" : oneline ? "on COM1 with the console"
-					    : "on COM2");
+	if (kstub_on && udp)
+		kprintf("booted: %u cpus, debugger on udp %u.%u.%u.%u:%u\n",
+			ncpus, ip[0], ip[1], ip[2], ip[3], udp_port);
+	else
+		kprintf("booted: %u cpus, debugger %s\n", ncpus,
+			!kstub_on ? "off" : oneline ? "on COM1 with the console"
+						    : "on COM2");
 	if (wait)
 		kdb_enter("boot (kstub.wait)");
 	smp_release_aps();

@@ -6,6 +6,7 @@
  * session, with the other CPUs parked; none takes a kernel lock.
  */
 #include "kstub_serial.h"
+#include "kstub_udp_link.h"
 #include "machine.h"
 #include "workload.h"
 
@@ -14,6 +15,8 @@
 
 struct kstub kstub_state;
 static struct kstub_serial serial;
+static struct kstub_udp_link udp;
+static struct e1000 *udp_nic;	/* non-NULL: the debugger is on UDP */
 static uint8_t rx_buf[KSTUB_BUF_LEN_DEFAULT], tx_buf[KSTUB_BUF_LEN_DEFAULT];
 
 static uint8_t uart_in(void *ctx, unsigned reg)
@@ -214,6 +217,36 @@ static int mon_panic_proceed(struct kstub *ks, void *ctx,
 	return kstub_monitor_write(ks, reply, n);
 }
 
+static int mon_net(struct kstub *ks, void *ctx, const char *args, size_t len)
+{
+	static const char serial_only[] = "net: the debugger is on serial\n";
+	const struct kstub_udp_net_stats *s = &udp.net.stats;
+	const struct e1000_stats *e;
+	char line[160];
+	int n;
+
+	(void)ctx;
+	(void)args;
+	(void)len;
+	if (!udp_nic)
+		return kstub_monitor_write(ks, serial_only,
+					   sizeof(serial_only) - 1);
+	e = e1000_stats(udp_nic);
+	n = snprintf(line, sizeof(line), "e1000: rx %lu, rx bad %lu, "
+		     "rx missed %lu, tx bad length %lu, tx timeouts %lu\n",
+		     e->rx_frames, e->rx_bad, e->rx_missed, e->tx_bad_len,
+		     e->tx_timeouts);
+	kstub_monitor_write(ks, line, (size_t)n);
+	n = snprintf(line, sizeof(line), "udp: rx %u, delivered %u, tx %u, "
+		     "arp replied %u, ping %u, not from the peer %u\n",
+		     s->rx_frames, s->rx_delivered, s->tx_frames,
+		     s->arp_replied, s->icmp_echoed, s->drop_peer);
+	kstub_monitor_write(ks, line, (size_t)n);
+	n = snprintf(line, sizeof(line), "plain: bad %u, dropped while "
+		     "running %u\n", udp.plain.bad, udp.plain.dropped);
+	return kstub_monitor_write(ks, line, (size_t)n);
+}
+
 static const struct kstub_monitor_cmd monitor[] = {
 	{ "ps", "kernel threads and what they wait for", mon_ps },
 	{ "ticks", "the clock's tick count", mon_ticks },
@@ -221,6 +254,7 @@ static const struct kstub_monitor_cmd monitor[] = {
 	  mon_console },
 	{ "panic-proceed", "let a panic halt the kernel at the next continue "
 	  "or detach", mon_panic_proceed },
+	{ "net", "the UDP link's NIC and frame counters", mon_net },
 };
 
 /* Step 1 of the port: the link (COM2, or COM1 shared with the console). */
@@ -236,12 +270,59 @@ struct kstub_serial *port_link_init(bool oneline)
 							      : NULL;
 }
 
+/*
+ * An ARP announcement of our address (RFC 5227: a request whose sender
+ * and target IP are both ours), as a host does when its link comes up.
+ * Neighbours learn our MAC before the debugger's first datagram: QEMU's
+ * user network would otherwise hold that datagram while it asks for it,
+ * until the answer comes and its main loop runs again.
+ */
+static void announce(struct e1000 *nic, const uint8_t mac[6],
+		     const uint8_t ip[4])
+{
+	uint8_t f[KSTUB_UDP_NET_FRAME_MIN] = { 0 };
+	static const uint8_t arp_ipv4_request[8] = { 0, 1, 8, 0, 6, 4, 0, 1 };
+
+	__builtin_memset(f, 0xff, 6);
+	__builtin_memcpy(f + 6, mac, 6);
+	f[12] = 0x08;		/* ethertype ARP */
+	f[13] = 0x06;
+	__builtin_memcpy(f + 14, arp_ipv4_request, 8);
+	__builtin_memcpy(f + 22, mac, 6);
+	__builtin_memcpy(f + 28, ip, 4);
+	__builtin_memcpy(f + 38, ip, 4);	/* target MAC stays zero */
+	e1000_nic_ops.send_frame(nic, f, sizeof(f));
+}
+
+/*
+ * Step 1 for a debugger on UDP instead (kstub.link=udp): the e1000 and
+ * plain mode over it, as gdb's "target remote udp:IP:PORT" speaks it.
+ * The peer is whoever talks first (QEMU's user network: the gateway,
+ * 10.0.2.2, with the gateway's MAC), until the session ends.
+ */
+int port_udp_init(const uint8_t ip[4], uint16_t port)
+{
+	struct kstub_udp_net_config cfg = { .port = port };
+	struct e1000 *nic = e1000_attach();
+	int r;
+
+	if (!nic)
+		return KSTUB_EIO;
+	__builtin_memcpy(cfg.ip, ip, 4);
+	r = kstub_udp_link_init(&udp, &e1000_nic_ops, nic, &cfg);
+	if (r != 0)
+		return r;
+	udp_nic = nic;
+	announce(nic, udp.net.mac, ip);
+	return 0;
+}
+
 /* Step 2: the stub itself, once the number of CPUs is known. */
 int port_stub_init(void)
 {
 	struct kstub_config cfg = {
-		.link = &kstub_serial_ops,
-		.link_ctx = &serial,
+		.link = udp_nic ? &kstub_udp_plain_ops : &kstub_serial_ops,
+		.link_ctx = udp_nic ? (void *)&udp.plain : (void *)&serial,
 		.port = &bm_port_ops,
 		.rx_buf = rx_buf,
 		.tx_buf = tx_buf,

@@ -42,11 +42,14 @@ def shared(fn):
     return fn
 
 
-def register(scenario, machine):
-    """Add every shared scenario to a runner, bound to its machine."""
+def register(scenario, machine, only=None, prefix=""):
+    """Add every shared scenario (or those in only) to a runner, bound to
+    its machine, each named prefix + its own name."""
     for fn in SCENARIOS:
+        if only is not None and fn not in only:
+            continue
         bound = functools.partial(fn, machine)
-        bound.__name__ = fn.__name__
+        bound.__name__ = prefix + fn.__name__
         scenario(bound)
 
 

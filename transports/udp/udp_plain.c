@@ -41,6 +41,19 @@ static void release_ack(struct kstub_udp_plain *u)
 }
 
 /*
+ * A datagram the stub did not take (an ack, a nak, junk, a packet while
+ * the kernel ran). With no session on, the peer it latched onto below
+ * is let go again: gdb's ack of D's OK arrives after the session ended,
+ * and would otherwise bind the link to a port nobody listens on, as
+ * would a stranger's junk.
+ */
+static void not_taken(struct kstub_udp_plain *u)
+{
+	if (!u->session && u->dg->forget)
+		u->dg->forget(u->dg_ctx);
+}
+
+/*
  * "$data#xx" at d[0..n): the data's length, or -1 if it is not one
  * whole packet with a good checksum. RSP's checksum is two lower-case
  * hex digits, and gdb sends them so.
@@ -78,10 +91,12 @@ static long recv_packet(void *ctx, uint8_t *buf, size_t cap)
 			return n;
 		if ((size_t)n > sizeof(u->rx)) {
 			u->bad++;	/* cut: it cannot be a packet we take */
+			not_taken(u);
 			continue;
 		}
 		d = u->rx;
 		if (n == 1 && d[0] == KSTUB_LINK_BREAK) {
+			u->session = 1;
 			buf[0] = KSTUB_LINK_BREAK;
 			return 1;
 		}
@@ -95,23 +110,29 @@ static long recv_packet(void *ctx, uint8_t *buf, size_t cap)
 			if (u->tx_len)
 				u->dg->send(u->dg_ctx, u->tx + u->tx_acked,
 					    u->tx_len - u->tx_acked);
+			not_taken(u);
 			continue;
 		}
-		if (n == 0)
+		if (n == 0) {
+			not_taken(u);
 			continue;
+		}
 		len = check_frame(d, (size_t)n);
 		if (len < 0) {
 			u->bad++;
 			if (d[0] == '$')
 				send_ack(u, '-');	/* gdb resends now */
+			not_taken(u);
 			continue;
 		}
 		/* A new packet: gdb has our last reply (an implicit ack). */
 		u->tx_len = 0;
 		if (!u->stopped) {
 			u->dropped++;	/* only a break may stop the kernel */
+			not_taken(u);
 			continue;
 		}
+		u->session = 1;
 		u->ack_held = 1;
 		if ((size_t)len > cap)
 			return KSTUB_E2BIG;
@@ -168,6 +189,7 @@ static void session_end(void *ctx)
 
 	release_ack(u);
 	u->tx_len = 0;
+	u->session = 0;
 	if (u->dg->forget)
 		u->dg->forget(u->dg_ctx);
 }

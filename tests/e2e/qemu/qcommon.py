@@ -3,8 +3,9 @@ boot (and log for the report), and checks of what gdb and QEMU show."""
 import re
 
 from checks import expect, refute  # noqa: F401  (re-exported)
-from qemu_machine import Qemu, elf_section
+from qemu_machine import Qemu, elf_section, gdb_batch, symbols
 from runner import Scenarios  # importable once qemu_machine set the path
+import shared
 
 KERNBASE = 0xffffffff80000000
 
@@ -58,3 +59,51 @@ def expect_real_bt(out):
     expect(out, r"^#0  (0x[0-9a-f]+ in )?[A-Za-z_]\w* \(", "a named frame #0")
     expect(out, r"^#1  (0x[0-9a-f]+ in )?[A-Za-z_]\w* \(", "a named frame #1")
     refute(out, r"\?\?|Backtrace stopped")
+
+
+def expect_ktrace_fault(m, out):
+    """gdb stopped at the workload's NULL dereference (run=ktrace -c):
+    SIGSEGV, the backtrace down to the shell, the faulting process and
+    CR2 (printed as "p p->p_comm" and "p/x $cr2", in that order), and
+    the kernel's own report of the fault on the console."""
+    expect(out, r"received signal SIGSEGV")
+    expect(out, r"#0  ktrace_clear_callback \(p=")
+    expect(out, r"#1  .* in allproc_scan \(callback=.*ktrace_clear_callback")
+    expect(out, r"#2  .* in sys_ktrace")
+    expect(out, r"#3  .* in shell_exec")
+    expect(out, r'^\$\d+ = "sh"')
+    expect(out, r"^\$\d+ = 0x0$", "CR2: the NULL address")
+    m.out.wait_for(r"fatal trap 14 \(page fault\) on cpu \d at rip 0x[0-9a-f]+, "
+                   r"error 0x0, cr2 0x0")
+
+
+def attach_after_fault(log, name, **machine_kw):
+    """No debugger until the kernel has faulted (run=ktrace -c) and waits
+    for one: gdb attaches then and finds the fault. machine_kw chooses
+    the link (Qemu's arguments)."""
+    with machine(log, "run=ktrace -c", wait=False, **machine_kw) as m:
+        m.out.wait_for(r"fatal trap 14 \(page fault\)")
+        m.out.wait_for(r"kstub: waiting for gdb")
+        out = gdb_batch(m, ["bt 3", "detach"], name=name)
+        expect(out, r"#0  ktrace_clear_callback \(p=")
+        expect(out, r"#2  .* in sys_ktrace")
+        expect(out, r"detached")
+
+
+class BareMetal(shared.Machine):
+    """The bare-metal kernel for tests/e2e/shared.py's scenarios, its
+    debugger on serial or (link="udp") on the e1000."""
+    str_ptr = r"0x[0-9a-f]+ <[^>]*>"
+    shell_frame = "console_shell"
+
+    def __init__(self, link="serial"):
+        self.link = link
+
+    def boot(self, log, run=()):
+        return machine(log, "run=" + ";".join(run) if run else "", link=self.link)
+
+    def gdb(self, m, cmds, name):
+        return gdb_batch(m, cmds, name=name)
+
+    def text_addr(self, rsp, sym):
+        return symbols()[sym]	# linked where it runs

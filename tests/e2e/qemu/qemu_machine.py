@@ -50,22 +50,32 @@ class Qemu:
       .console(line) types a line, .out is a harness.Lines of its output.
     stub="qemu": QEMU's gdbstub (-gdb, -S: frozen before the first
       instruction), the kernel booted with kstub.off.
+    link="udp": the stub on the e1000 instead of COM2 (kstub.link=udp),
+      behind QEMU's user network, which forwards a loopback UDP port to
+      the same port of the guest (10.0.2.15); .target is
+      "udp:127.0.0.1:PORT". The console stays on stdin/stdout.
     append: more kernel command line; run=CMD;CMD must come last.
     """
 
     def __init__(self, append="", wait=True, stub="kstub", oneline=False,
-                 smp=2, time_limit=300, extra=()):
+                 smp=2, time_limit=300, extra=(), link="serial"):
         self.tmp = tempfile.mkdtemp(prefix="kstub-qemu-")
         self.hmp_path = os.path.join(self.tmp, "monitor")
         self.hmp_sock = None
-        self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.listener.bind(("127.0.0.1", 0))
-        self.listener.listen(4)
-        self.port = self.listener.getsockname()[1]
-        self.target = f"tcp:127.0.0.1:{self.port}"
         self.expired = False
-        fd = self.listener.fileno()
-        chardev = f"socket,id=gdb,fd={fd},server=on,wait=off,nodelay=on"
+        self.listener = None
+        if link == "udp":
+            self.port = free_udp_port()
+            self.target = f"udp:127.0.0.1:{self.port}"
+            fds = []
+        else:
+            self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            self.listener.bind(("127.0.0.1", 0))
+            self.listener.listen(4)
+            self.port = self.listener.getsockname()[1]
+            self.target = f"tcp:127.0.0.1:{self.port}"
+            fds = [self.listener.fileno()]
+            chardev = f"socket,id=gdb,fd={fds[0]},server=on,wait=off,nodelay=on"
         cmdline = []
         args = [QEMU, "-accel", "tcg", "-nodefaults", "-display", "none",
                 "-no-reboot", "-smp", str(smp), "-m", "128M",
@@ -77,6 +87,12 @@ class Qemu:
             cmdline.append("kstub.off")
             args += ["-chardev", "stdio,id=con,signal=off", "-serial", "chardev:con",
                      "-chardev", chardev, "-gdb", "chardev:gdb", "-S"]
+        elif link == "udp":
+            cmdline += ["kstub.link=udp", f"kstub.port={self.port}"]
+            args += ["-chardev", "stdio,id=con,signal=off", "-serial", "chardev:con",
+                     "-netdev", f"user,id=n0,"
+                     f"hostfwd=udp:127.0.0.1:{self.port}-:{self.port}",
+                     "-device", "e1000,netdev=n0"]
         elif oneline:
             cmdline.append("kstub.oneline")
             args += ["-chardev", chardev, "-serial", "chardev:gdb"]
@@ -89,10 +105,11 @@ class Qemu:
             cmdline.append(append)
         args += ["-append", " ".join(cmdline), *extra]
         self.t0 = time.monotonic()
-        self.proc = subprocess.Popen(args, pass_fds=[fd], stdin=subprocess.PIPE,
+        self.proc = subprocess.Popen(args, pass_fds=fds, stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                      text=True)
-        self.listener.close()	# QEMU has its own copy
+        if self.listener:
+            self.listener.close()	# QEMU has its own copy
         self.timer = threading.Timer(time_limit, self._expire)
         self.timer.daemon = True
         self.timer.start()
@@ -208,6 +225,16 @@ class Qemu:
 
     def __exit__(self, *exc):
         self.stop()
+
+
+def free_udp_port():
+    """A loopback UDP port nobody holds now, for QEMU's hostfwd (which
+    binds it itself: unlike the TCP chardev it cannot inherit a socket).
+    The kernel hands out ephemeral ports in turn, so another process is
+    unlikely to take this one in the moment before QEMU binds it."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def gdb_batch(machine, cmds, timeout=120, pre=(), name="gdb", target=None):

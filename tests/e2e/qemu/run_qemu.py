@@ -11,10 +11,11 @@ import re
 import sys
 import tempfile
 
-from qemu_machine import Gdb, SerialPty, elf_bytes, gdb_batch, symbols
+from qemu_machine import Gdb, SerialPty, elf_bytes, gdb_batch
 from harness import resume_seen_running  # importable once qemu_machine set the path
-from qcommon import (BOOT_TIMES, SCENARIOS, expect, expect_real_bt, expect_text_pristine,
-                     machine, mi_threads, refute, scenario)
+from qcommon import (BOOT_TIMES, SCENARIOS, BareMetal, attach_after_fault, expect,
+                     expect_ktrace_fault, expect_real_bt, expect_text_pristine, machine,
+                     mi_threads, refute, scenario)
 from runner import Suite, main
 import shared
 
@@ -239,26 +240,13 @@ def panic_backtrace(log):
     with machine(log, "run=ktrace -c") as m:
         out = gdb_batch(m, ["continue", "bt", "p p->p_comm", "p p->p_tracep", "p $_siginfo",
                             "p/x $cr2", "detach"], name="panic")
-        expect(out, r"received signal SIGSEGV")
-        expect(out, r"#0  ktrace_clear_callback \(p=")
-        expect(out, r"#1  .* in allproc_scan \(callback=.*ktrace_clear_callback")
-        expect(out, r"#2  .* in sys_ktrace")
-        expect(out, r"#3  .* in shell_exec")
-        expect(out, r'^\$1 = "sh"')
         expect(out, r"^\$2 = \(struct ktrace_node \*\) 0x0")
-        expect(out, r"^\$\d+ = 0x0$", "CR2: the NULL address")
-        m.out.wait_for(r"fatal trap 14 \(page fault\) on cpu \d at rip 0x[0-9a-f]+, "
-                       r"error 0x0, cr2 0x0")
+        expect_ktrace_fault(m, out)
 
 
 @scenario
 def panic_then_attach(log):
-    with machine(log, "run=ktrace -c", wait=False) as m:
-        m.out.wait_for(r"fatal trap 14 \(page fault\)")
-        m.out.wait_for(r"kstub: waiting for gdb")
-        out = gdb_batch(m, ["bt 3", "detach"], name="postmortem")
-        expect(out, r"#0  ktrace_clear_callback \(p=")
-        expect(out, r"#2  .* in sys_ktrace")
+    attach_after_fault(log, "postmortem")
 
 
 @scenario
@@ -346,20 +334,6 @@ def qemu_gdbstub_for_comparison(log):
                             "detach"], name="qemustub")
         expect(out, r"rip\s+0xfff0")
         expect(out, r"hit Breakpoint 1, kmain")
-
-
-class BareMetal(shared.Machine):
-    str_ptr = r"0x[0-9a-f]+ <[^>]*>"
-    shell_frame = "console_shell"
-
-    def boot(self, log, run=()):
-        return machine(log, "run=" + ";".join(run) if run else "")
-
-    def gdb(self, m, cmds, name):
-        return gdb_batch(m, cmds, name=name)
-
-    def text_addr(self, rsp, sym):
-        return symbols()[sym]	# linked where it runs
 
 
 shared.register(scenario, BareMetal())

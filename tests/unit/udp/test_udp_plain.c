@@ -4,8 +4,9 @@
  * a scripted peer of gdb's datagrams (one packet, ack or 0x03 each)
  * drives the fake machine, and every datagram the stub sends is kept.
  * What gdb needs: the ack inside the reply's datagram, a nak answered by
- * the reply alone, a bad packet nakked, datagrams within the limit, and
- * a running kernel stopped by nothing but a break-in.
+ * the reply alone, a bad packet nakked, datagrams within the limit, a
+ * running kernel stopped by nothing but a break-in, and no peer latched
+ * onto by a datagram outside a session.
  */
 #include <check.h>
 #include <stdio.h>
@@ -23,6 +24,7 @@ struct wire {
 	char out[NDG][KSTUB_UDP_PLAIN_DGRAM + 1];
 	size_t out_len[NDG];
 	unsigned nout;
+	unsigned forgets;	/* the datagram layer's forget calls */
 };
 
 static struct wire w;
@@ -56,8 +58,15 @@ static long dg_recv(void *ctx, uint8_t *buf, size_t cap)
 	return (long)n;
 }
 
+static void dg_forget(void *ctx)
+{
+	(void)ctx;
+	w.forgets++;
+}
+
 static const struct kstub_udp_dgram_ops dg = { .send = dg_send,
-						.recv = dg_recv };
+						.recv = dg_recv,
+						.forget = dg_forget };
 
 /* One datagram from gdb: a packet framed with its checksum. */
 static void pkt(const char *body)
@@ -199,6 +208,39 @@ START_TEST(only_a_break_stops_the_running_kernel)
 }
 END_TEST
 
+/*
+ * With no session on, a datagram the stub does not take lets go of the
+ * peer it latched onto: gdb's ack of D's OK, which comes after the
+ * session ended, or a stranger's junk, must not keep the next gdb out.
+ * In a session the peer stays, whatever it sends.
+ */
+START_TEST(stray_datagrams_latch_nobody)
+{
+	struct fx *fx = plain_fx();
+
+	raw("+");
+	raw("-");
+	raw("$m0,1#00");
+	pkt("qSupported");
+	ck_assert(!kstub_poll_break(&fx->ks));
+	ck_assert_uint_eq(w.pos, w.nin);
+	ck_assert_uint_eq(w.forgets, 4);
+	raw("\x03");
+	ck_assert(kstub_poll_break(&fx->ks));
+	ck_assert_uint_eq(w.forgets, 4);
+	raw("+");
+	pkt("?");
+	raw("+");
+	raw("junk");
+	trap(fx);		/* ... and D: the session ends, once */
+	ck_assert_uint_eq(w.forgets, 5);
+	raw("+");		/* D's OK acked, after the end */
+	ck_assert(!kstub_poll_break(&fx->ks));
+	ck_assert_uint_eq(w.forgets, 6);
+	fx_free(fx);
+}
+END_TEST
+
 Suite *udp_plain_suite(void);
 Suite *udp_plain_suite(void)
 {
@@ -210,6 +252,7 @@ Suite *udp_plain_suite(void)
 	tcase_add_test(tc, bad_packet_is_nakked_not_run);
 	tcase_add_test(tc, replies_fit_one_datagram);
 	tcase_add_test(tc, only_a_break_stops_the_running_kernel);
+	tcase_add_test(tc, stray_datagrams_latch_nobody);
 	suite_add_tcase(s, tc);
 	return s;
 }
