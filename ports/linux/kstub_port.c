@@ -329,12 +329,8 @@ static u64 now_us(void *ctx)
 	return ktime_get_mono_fast_ns() / NSEC_PER_USEC;
 }
 
-/*
- * No dr_get/dr_set: the hw_breakpoint subsystem owns DR0-3/DR7 on 6.1
- * (it rewrites DR7 at context switch and swallows #DB from slots it does
- * not know), so Z1-Z4 are left unsupported rather than fighting it.
- */
-const struct kstub_port_ops kstub_linux_port_ops = {
+/* dr_get/dr_set: kstub_linux_hw_init() fills them in (kstub_hwbp.c). */
+struct kstub_port_ops kstub_linux_port_ops = {
 	.mem_read = mem_read,
 	.mem_write = mem_write,
 	.text_write = text_write,
