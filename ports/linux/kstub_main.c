@@ -16,11 +16,14 @@
 #include <linux/panic_notifier.h>
 #include <linux/rcupdate.h>
 #include <linux/security.h>
+#include <linux/stop_machine.h>
+#include <linux/delay.h>
 #include <asm/apic.h>
 #include <asm/debugreg.h>
 #include <asm/io.h>
 #include <asm/irq_regs.h>
 #include <asm/nmi.h>
+#include <asm/sync_core.h>
 #include <asm/traps.h>
 
 #include "kstub_linux.h"
@@ -150,7 +153,11 @@ static void watchdogs_quiet(bool stopping)
 	}
 }
 
-/* Hold the module while gdb is attached, so rmmod is refused. */
+/*
+ * Hold the module while gdb is attached, so rmmod is refused; rmmod
+ * itself can only say "in use", so the log says why. (printk from trap
+ * context is deferred by the kernel, not lost.)
+ */
 static void track_session(void)
 {
 	bool attached = kstub_attached(&kstub_linux_state);
@@ -158,9 +165,11 @@ static void track_session(void)
 	if (attached && !holding_ref) {
 		__module_get(THIS_MODULE);
 		holding_ref = true;
+		pr_info("kstub: gdb attached; rmmod kstub is refused until gdb detaches\n");
 	} else if (!attached && holding_ref) {
 		holding_ref = false;
 		module_put(THIS_MODULE);
+		pr_info("kstub: gdb detached\n");
 	}
 }
 
@@ -404,10 +413,47 @@ out_region:
 	return err;
 }
 
+/* Every other CPU spins in stop_machine with interrupts off. */
+static int shutdown_stopped(void *unused)
+{
+	return kstub_shutdown(&kstub_linux_state);
+}
+
+static void cpu_serialize(void *unused)
+{
+	sync_core();
+}
+
+/*
+ * What detach leaves in the kernel (persistent dprintfs) comes out with
+ * every other CPU stopped, as the stub patches text in a stop. The text
+ * lock may be held by a task that sleeps (the stub then refuses to
+ * patch): wait for it. The trap hooks stay until after, for a CPU that
+ * hit an int3 just before it went.
+ */
+static void remove_breakpoints(void)
+{
+	bool told = false;
+	int err;
+
+	while ((err = stop_machine(shutdown_stopped, NULL,
+				   cpu_online_mask)) == KSTUB_EBUSY) {
+		if (!told)
+			pr_info("kstub: waiting for the kernel's text lock to remove breakpoints\n");
+		told = true;
+		msleep(1);
+	}
+	if (err)
+		pr_err("kstub: a breakpoint could not be removed (%d)\n", err);
+	/* Cross-modified code: each CPU serializes before it runs it. */
+	on_each_cpu(cpu_serialize, NULL, 1);
+}
+
 static void __exit kstub_linux_exit(void)
 {
 	hrtimer_cancel(&poll_timer);
 	atomic_notifier_chain_unregister(&panic_notifier_list, &panic_nb);
+	remove_breakpoints();
 	kstub_linux_hw_exit();
 	unregister_nmi_handler(NMI_LOCAL, "kstub");
 	unregister_die_notifier(&die_nb);

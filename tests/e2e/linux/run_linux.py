@@ -133,6 +133,7 @@ def breakin_rmmod_insmod_again(log):
             attach(m, gdb)
             gdb.send("continue")
             gdb.expect("Continuing.")
+            m.out.wait_for(r"kstub: gdb attached; rmmod kstub is refused until gdb detaches")
             m.sh("rmmod kstub", r"rmmod: .*(in use|Resource temporarily unavailable)")
             shell_answers(m, "refused")
             gdb.interrupt()
@@ -213,8 +214,15 @@ def demo_module_source_level_then_oops(log):
             raise AssertionError(f"panic=-1 under -no-reboot should end QEMU with 0, got {rc}")
 
 
-def demo_symbols(m, gdb):
-    """Load kstub_demo.ko's symbols at the addresses monitor lsmod gives."""
+def load_demo_then_kstub(m):
+    m.sh("insmod /kstub_demo.ko && echo DEMO-IN", r"^DEMO-IN")
+    m.console("insmod /kstub.ko")
+    m.out.wait_for(r"kstub: gdb on the 16550 .*; DR0-DR3 reserved")
+
+
+def attach_with_demo_symbols(m, gdb):
+    """Attach, and load kstub_demo.ko's symbols where monitor lsmod says."""
+    attach(m, gdb)
     line = expect(gdb.cmd("monitor lsmod"), r"^add-symbol-file kstub_demo\.ko .*$")
     expect(gdb.cmd(line.group(0).replace("kstub_demo.ko", DEMO_KO, 1)), r"Reading symbols from")
 
@@ -233,12 +241,9 @@ def demo_hw_watch_hbreak(log):
     then reports the loop's read; after all are deleted the kernel runs
     on (the counter shows every pass)."""
     with machine(log) as m:
-        m.sh("insmod /kstub_demo.ko && echo DEMO-IN", r"^DEMO-IN")
-        m.console("insmod /kstub.ko")
-        m.out.wait_for(r"kstub: gdb on the 16550 .*; DR0-DR3 reserved")
+        load_demo_then_kstub(m)
         with Gdb() as gdb:
-            attach(m, gdb)
-            demo_symbols(m, gdb)
+            attach_with_demo_symbols(m, gdb)
             expect(gdb.cmd("watch demo_counter"), r"^Hardware watchpoint 1: demo_counter")
             for cpu, old in ((1, 0), (0, 1)):
                 gdb.send("continue")
@@ -274,6 +279,43 @@ def demo_hw_watch_hbreak(log):
             expect(gdb.cmd("print demo_counter"), r"= 5$")
             expect(gdb.cmd("detach"), r"detached")
         shell_answers(m, "after-detach")
+
+
+def bytes_at(gdb, addr):
+    return expect(gdb.cmd(f"x/8xb {addr:#x}"), r":\s+((0x[0-9a-f]{2}\s*){8})$").group(1).split()
+
+
+@scenario
+def rmmod_takes_persistent_breakpoints_out(log):
+    """A persistent dprintf (and the always-inserted breakpoint under it)
+    outlives detach: monitor agent lists it and the demo function still
+    runs through it. rmmod takes it out all the same: afterwards the
+    function runs with no debugger to catch an int3, a new kstub reads
+    the original bytes there (it has no breakpoint of its own to hide),
+    and it gets DR0-DR3 again, so the first one gave them back."""
+    with machine(log) as m:
+        load_demo_then_kstub(m)
+        with Gdb() as gdb:
+            attach_with_demo_symbols(m, gdb)
+            gdb.cmd("set breakpoint always-inserted on")
+            gdb.cmd("set dprintf-style agent")
+            out = gdb.cmd('dprintf demo_work,"n=%u\\n", n')
+            addr = int(expect(out, r"Dprintf 1 at (0x[0-9a-f]+): file").group(1), 16)
+            orig = bytes_at(gdb, addr)
+            expect(gdb.cmd("detach"), r"detached")
+        out = gdb_batch(m, ["monitor agent", "detach"])
+        expect(out, rf"break {addr:#x}: conditions 0, dprintf 1, persistent")
+        m.sh("echo count 2 > /proc/kstub_demo", r"kstub_demo: sum 3 ")
+        m.sh("rmmod kstub && echo RMMOD-OK", r"^RMMOD-OK")
+        m.sh("echo count 3 > /proc/kstub_demo", r"kstub_demo: sum 6 ")
+        m.sh("insmod /kstub.ko", r"kstub: gdb on the 16550 .*; DR0-DR3 reserved")
+        with Gdb() as gdb:
+            attach(m, gdb)
+            if bytes_at(gdb, addr) != orig or orig[0] == "0xcc":
+                raise AssertionError(f"text at {addr:#x} after rmmod: {bytes_at(gdb, addr)}, was {orig}")
+            expect(gdb.cmd("detach"), r"detached")
+        m.sh("rmmod kstub", r"kstub: unloaded")
+        shell_answers(m, "after-rmmod")
 
 
 def lldb_batch(m, cmds, timeout=WAIT):
