@@ -165,7 +165,8 @@ def section(m, mod, name):
 def demo_module_source_level_then_oops(log):
     """Source level in a module: the add-symbol-file line from monitor
     lsmod (checked against /sys/module), break on a function, bt, print an
-    argument, finish with its value, print a global. Then an oops in the
+    argument, stepi with the timer running, finish with its value, print
+    a global. Then an oops in the
     module (a NULL dereference) stops as SIGSEGV in the function that
     faulted; continuing hands the fault back, the oops becomes a panic
     (oops=panic) and the panic stops in the debugger (SIGABRT)."""
@@ -192,6 +193,12 @@ def demo_module_source_level_then_oops(log):
             out = gdb.expect(r"\(gdb\) ")
             expect(out, r"Breakpoint 1, demo_work \(n=5\) at .*kstub_demo.c:\d+")
             expect(gdb.cmd("bt 2"), r"#1  .* in demo_write \(")
+            # stepi with the timer running: ticks fall due while gdb
+            # talks, yet no step ends in the interrupt entry.
+            for i in range(12):
+                gdb.cmd("stepi")
+                expect(gdb.cmd("info symbol $pc"), r"^demo_work \+ \d+ in section \.text",
+                       f"stepi {i + 1} still in demo_work")
             expect(gdb.cmd("finish"), r"Value returned is \$\d+ = 15")
             expect(gdb.cmd("print demo_counter"), r"= 5$")
             gdb.cmd("delete")
