@@ -21,6 +21,8 @@ int kstub_linux_lsmod(struct kstub *ks, void *port_ctx, const char *args,
 		      size_t len);
 /* Resolve the unexported symbols the port needs; 0 or -errno. */
 int kstub_linux_port_init(void);
+/* Copy len bytes from addr, which may be garbage; false if it faulted. */
+bool kstub_linux_read(const void *addr, void *out, size_t len);
 /* Address of a kernel symbol, exported or not; 0 if unknown. */
 unsigned long kstub_linux_lookup(const char *name);
 
