@@ -244,9 +244,10 @@ def demo_hw_watch_hbreak(log):
     """Debug registers, reserved from the kernel's hw_breakpoint slots: a
     watch set while the kernel is stopped fires on each CPU (the one
     parked by NMI and the one that stopped) with the old and new value;
-    an hbreak on a demo function stops there, with a backtrace; an rwatch
-    then reports the loop's read; after all are deleted the kernel runs
-    on (the counter shows every pass)."""
+    an hbreak on a demo function stops there, with a backtrace, and again
+    on the other CPU after gdb stepped over it; an rwatch then reports
+    the loop's read and an awatch its write; after all are deleted the
+    kernel runs on (the counter shows every pass)."""
     with machine(log) as m:
         load_demo_then_kstub(m)
         with Gdb() as gdb:
@@ -269,21 +270,34 @@ def demo_hw_watch_hbreak(log):
             out = gdb.expect(r"\(gdb\) ")
             expect(out, r"Breakpoint 2, demo_work \(n=3\) at .*kstub_demo\.c:\d+")
             expect(gdb.cmd("bt 2"), r"#1  .* in demo_write \(")
+            # Continuing steps over it (out of the #DB, in again) and
+            # leaves it armed for the next call, on the other CPU.
+            gdb.send("continue")
+            gdb.expect("Continuing.")
+            m.out.wait_for(r"kstub_demo: sum 6 counter 2$")
+            demo_count(m, 4, 0)
+            out = gdb.expect(r"\(gdb\) ")
+            expect(out, r"Breakpoint 2, demo_work \(n=4\) at .*kstub_demo\.c:\d+")
             gdb.cmd("delete")
             # x86 has no read-only watch: the stub tells a read by the
-            # value. The next access is the loop's read of the counter.
+            # value. The next access is the loop's read of the counter,
+            # then its write.
             expect(gdb.cmd("rwatch demo_counter"), r"^Hardware read watchpoint 3: demo_counter")
-            out = gdb.cmd("continue")
-            expect(out, r"Hardware read watchpoint 3: demo_counter\s+Value = 2")
+            expect(gdb.cmd("continue"), r"Hardware read watchpoint 3: demo_counter\s+Value = 5")
+            gdb.cmd("delete")
+            expect(gdb.cmd("awatch demo_counter"),
+                   r"^Hardware access \(read/write\) watchpoint 4: demo_counter")
+            expect(gdb.cmd("continue"), r"Hardware access \(read/write\) watchpoint 4: "
+                   r"demo_counter\s+Old value = 5\s+New value = 6")
             gdb.cmd("delete")
             gdb.send("continue")
             gdb.expect("Continuing.")
             # (printk's counter is read before demo_work runs.)
-            m.out.wait_for(r"kstub_demo: sum 6 counter 2$")
+            m.out.wait_for(r"kstub_demo: sum 10 counter 5$")
             shell_answers(m, "after-hw")
             gdb.interrupt()
             expect(gdb.expect(r"\(gdb\) "), r"received signal SIGINT")
-            expect(gdb.cmd("print demo_counter"), r"= 5$")
+            expect(gdb.cmd("print demo_counter"), r"= 9$")
             expect(gdb.cmd("detach"), r"detached")
         shell_answers(m, "after-detach")
 
