@@ -36,23 +36,42 @@ static void say(struct kstub *ks, const char *s)
 	kstub_monitor_write(ks, s, strlen(s));
 }
 
+/*
+ * Everything is read through kstub_linux_read: after a crash the module
+ * list may be what is corrupt, and this runs in the debugger.
+ */
 static void lsmod_one(struct kstub *ks, struct module *mod)
 {
-	struct lsmod_sect_attrs *sa = (void *)mod->sect_attrs;
-	char line[96];
-	unsigned int i, j;
+	struct lsmod_sect_attrs *sa;
+	struct lsmod_sect_attr attr;
+	char line[96], modname[MODULE_NAME_LEN], name[16];
+	unsigned int i, j, nsections = 0;
+	void *base;
 
-	snprintf(line, sizeof(line), "add-symbol-file %s.ko %#lx",
-		 mod->name, (unsigned long)mod->core_layout.base);
+	if (!kstub_linux_read(mod->name, modname, sizeof(modname)) ||
+	    !kstub_linux_read(&mod->core_layout.base, &base, sizeof(base)) ||
+	    !kstub_linux_read(&mod->sect_attrs, &sa, sizeof(sa)))
+		return;
+	modname[sizeof(modname) - 1] = '\0';
+	snprintf(line, sizeof(line), "add-symbol-file %s.ko %#lx", modname,
+		 (unsigned long)base);
 	say(ks, line);
-	for (i = 0; sa && i < sa->nsections; i++) {
-		const char *name = sa->attrs[i].battr.attr.name;
-
+	if (sa && !kstub_linux_read(&sa->nsections, &nsections,
+				    sizeof(nsections)))
+		nsections = 0;
+	for (i = 0; sa && i < nsections; i++) {
+		if (!kstub_linux_read(&sa->attrs[i], &attr, sizeof(attr)))
+			break;
+		/* The longest wanted name fits; a longer one matches none. */
+		if (!attr.battr.attr.name ||
+		    !kstub_linux_read(attr.battr.attr.name, name, sizeof(name)))
+			continue;
+		name[sizeof(name) - 1] = '\0';
 		for (j = 0; j < ARRAY_SIZE(data_sections); j++) {
-			if (!name || strcmp(name, data_sections[j]))
+			if (strcmp(name, data_sections[j]))
 				continue;
 			snprintf(line, sizeof(line), " -s %s %#lx", name,
-				 sa->attrs[i].address);
+				 attr.address);
 			say(ks, line);
 		}
 	}
@@ -61,21 +80,33 @@ static void lsmod_one(struct kstub *ks, struct module *mod)
 
 /*
  * The list is walked without module_mutex: every other CPU is parked,
- * as for the task list.
+ * as for the task list. Bounded as the task walk is: a module list
+ * longer than this is a loop.
  */
+#define LSMOD_MAX 65536
+
 int kstub_linux_lsmod(struct kstub *ks, void *port_ctx, const char *args,
 		      size_t len)
 {
+	struct list_head *node;
+	enum module_state state;
 	struct module *mod;
+	unsigned int n = 0;
 
 	if (!modules_head)
 		modules_head = (void *)kstub_linux_lookup("modules");
 	if (!modules_head)
 		return KSTUB_ENOTSUP;
-	list_for_each_entry(mod, modules_head, list) {
-		if (mod->state == MODULE_STATE_UNFORMED)
-			continue;
-		lsmod_one(ks, mod);
+	if (!kstub_linux_read(&modules_head->next, &node, sizeof(node)))
+		return KSTUB_EFAULT;
+	while (node != modules_head && n++ < LSMOD_MAX) {
+		mod = list_entry(node, struct module, list);
+		if (!kstub_linux_read(&mod->state, &state, sizeof(state)))
+			return KSTUB_EFAULT;
+		if (state != MODULE_STATE_UNFORMED)
+			lsmod_one(ks, mod);
+		if (!kstub_linux_read(&node->next, &node, sizeof(node)))
+			return KSTUB_EFAULT;
 	}
 	return 0;
 }

@@ -16,11 +16,14 @@
 #include <linux/panic_notifier.h>
 #include <linux/rcupdate.h>
 #include <linux/security.h>
+#include <linux/stop_machine.h>
+#include <linux/delay.h>
 #include <asm/apic.h>
 #include <asm/debugreg.h>
 #include <asm/io.h>
 #include <asm/irq_regs.h>
 #include <asm/nmi.h>
+#include <asm/sync_core.h>
 #include <asm/traps.h>
 
 #include "kstub_linux.h"
@@ -46,6 +49,9 @@ MODULE_PARM_DESC(wait, "stop in the debugger at load, as kgdbwait");
 static unsigned int poll_ms = 20;
 module_param(poll_ms, uint, 0444);
 MODULE_PARM_DESC(poll_ms, "how often the running kernel looks for gdb's ^C");
+static bool hw = true;
+module_param(hw, bool, 0444);
+MODULE_PARM_DESC(hw, "reserve DR0-DR3 for hbreak/watch (0: leave them to perf and ptrace)");
 
 struct kstub kstub_linux_state;
 static struct kstub_serial serial;
@@ -147,7 +153,11 @@ static void watchdogs_quiet(bool stopping)
 	}
 }
 
-/* Hold the module while gdb is attached, so rmmod is refused. */
+/*
+ * Hold the module while gdb is attached, so rmmod is refused; rmmod
+ * itself can only say "in use", so the log says why. (printk from trap
+ * context is deferred by the kernel, not lost.)
+ */
 static void track_session(void)
 {
 	bool attached = kstub_attached(&kstub_linux_state);
@@ -155,13 +165,16 @@ static void track_session(void)
 	if (attached && !holding_ref) {
 		__module_get(THIS_MODULE);
 		holding_ref = true;
+		pr_info("kstub: gdb attached; rmmod kstub is refused until gdb detaches\n");
 	} else if (!attached && holding_ref) {
 		holding_ref = false;
 		module_put(THIS_MODULE);
+		pr_info("kstub: gdb detached\n");
 	}
 }
 
-static int enter(u32 vector, struct pt_regs *regs, u64 err, u64 addr)
+static int enter(u32 vector, struct pt_regs *regs, u64 err, u64 addr,
+		 enum kstub_linux_entry kind, unsigned long dr6)
 {
 	unsigned int cpu = smp_processor_id();
 	struct kstub_trap why = { .vector = vector, .error_code = err,
@@ -173,11 +186,16 @@ static int enter(u32 vector, struct pt_regs *regs, u64 err, u64 addr)
 		return KSTUB_EPASS;
 	f = &frames[cpu][depth[cpu]++];
 	kstub_linux_frame_from_regs(f, regs);
-	if (depth[cpu] == 1)
+	if (depth[cpu] == 1) {
+		kstub_linux_hw_enter(cpu, kind, dr6);
 		watchdogs_quiet(true);
+	}
 	r = kstub_trap(&kstub_linux_state, cpu, f, &why);
-	if (r == 0)
+	if (r == 0) {
 		kstub_linux_frame_to_regs(f, regs);
+		if (kind == KSTUB_LINUX_ENTRY_DB && depth[cpu] == 1)
+			kstub_linux_hw_db_exit(regs);
+	}
 	if (--depth[cpu] == 0) {
 		watchdogs_quiet(false);
 		track_session();
@@ -189,7 +207,8 @@ static int die_notify(struct notifier_block *nb, unsigned long val,
 		      void *data)
 {
 	struct die_args *a = data;
-	unsigned long *dr6;
+	enum kstub_linux_entry kind = KSTUB_LINUX_ENTRY_OTHER;
+	unsigned long *dr6 = NULL, dr6_seen = 0;
 	u32 vector;
 	u64 addr = 0;
 
@@ -205,6 +224,10 @@ static int die_notify(struct notifier_block *nb, unsigned long val,
 		if (user_mode(a->regs))
 			return NOTIFY_DONE;
 		vector = KSTUB_TRAP_DB;
+		kind = KSTUB_LINUX_ENTRY_DB;
+		/* The slots the kernel's hw_breakpoint notifier took out. */
+		dr6 = (unsigned long *)a->err;
+		dr6_seen = kstub_linux_hw_db_take(*dr6);
 		break;
 	case DIE_OOPS:
 		/*
@@ -226,13 +249,12 @@ static int die_notify(struct notifier_block *nb, unsigned long val,
 	default:
 		return NOTIFY_DONE;
 	}
-	if (enter(vector, a->regs, val == DIE_OOPS ? a->err : 0, addr))
+	if (enter(vector, a->regs, val == DIE_OOPS ? a->err : 0, addr, kind,
+		  dr6_seen))
 		return NOTIFY_DONE;
-	if (val == DIE_DEBUG) {
-		/* Consumed: the kernel's handler must not see the step. */
-		dr6 = (unsigned long *)a->err;
-		*dr6 &= ~DR_STEP;
-	}
+	/* Consumed: the kernel's handler must not see the step or hits. */
+	if (dr6)
+		*dr6 &= ~(DR_STEP | DR_TRAP_BITS);
 	return NOTIFY_STOP;
 }
 
@@ -267,6 +289,8 @@ static int nmi_handler(unsigned int type, struct pt_regs *regs)
 		return NMI_DONE;
 	f = &frames[cpu][depth[cpu]++];
 	kstub_linux_frame_from_regs(f, regs);
+	if (depth[cpu] == 1)
+		kstub_linux_hw_enter(cpu, KSTUB_LINUX_ENTRY_NMI, 0);
 	r = kstub_cpu_park(&kstub_linux_state, cpu, f);
 	if (r == 0) {
 		kstub_linux_frame_to_regs(f, regs);
@@ -294,7 +318,7 @@ static enum hrtimer_restart poll_fn(struct hrtimer *t)
 
 	track_session();
 	if (regs && kstub_poll_break(&kstub_linux_state))
-		enter(KSTUB_TRAP_BREAKIN, regs, 0, 0);
+		enter(KSTUB_TRAP_BREAKIN, regs, 0, 0, KSTUB_LINUX_ENTRY_OTHER, 0);
 	hrtimer_forward_now(t, ms_to_ktime(poll_ms));
 	return HRTIMER_RESTART;
 }
@@ -347,12 +371,16 @@ static int __init kstub_linux_init(void)
 		       port);
 		return -EBUSY;
 	}
+	/* Without the slots, hbreak and watch are refused; the rest works. */
+	if (hw)
+		kstub_linux_hw_init(&kstub_linux_port_ops);
 	err = kstub_serial_init(&serial, &io, baud, 0);
 	if (!err)
 		err = kstub_init(&kstub_linux_state, &cfg);
 	if (err) {
 		pr_err("kstub: no 16550 at %#x, or bad baud %u (%d)\n", port,
 		       baud, err);
+		kstub_linux_hw_exit();
 		release_region(port, 8);
 		return -ENODEV;
 	}
@@ -367,8 +395,10 @@ static int __init kstub_linux_init(void)
 	hrtimer_init(&poll_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
 	poll_timer.function = poll_fn;
 	hrtimer_start(&poll_timer, ms_to_ktime(poll_ms), HRTIMER_MODE_REL_HARD);
-	pr_info("kstub: gdb on the 16550 at %#x, %u baud; KASLR offset %#llx\n",
-		port, baud, kstub_linux_port_ops.load_offset(NULL));
+	pr_info("kstub: gdb on the 16550 at %#x, %u baud; KASLR offset %#llx; %s\n",
+		port, baud, kstub_linux_port_ops.load_offset(NULL),
+		kstub_linux_hw_ready() ? "DR0-DR3 reserved" :
+		"no hardware breakpoints");
 	if (wait) {
 		pr_info("kstub: waiting for gdb\n");
 		kstub_breakpoint();
@@ -378,14 +408,53 @@ static int __init kstub_linux_init(void)
 out_die:
 	unregister_die_notifier(&die_nb);
 out_region:
+	kstub_linux_hw_exit();
 	release_region(port, 8);
 	return err;
+}
+
+/* Every other CPU spins in stop_machine with interrupts off. */
+static int shutdown_stopped(void *unused)
+{
+	return kstub_shutdown(&kstub_linux_state);
+}
+
+static void cpu_serialize(void *unused)
+{
+	sync_core();
+}
+
+/*
+ * What detach leaves in the kernel (persistent dprintfs) comes out with
+ * every other CPU stopped, as the stub patches text in a stop. The text
+ * lock may be held by a task that sleeps (the stub then refuses to
+ * patch): wait for it. The trap hooks stay until after, for a CPU that
+ * hit an int3 just before it went.
+ */
+static void remove_breakpoints(void)
+{
+	bool told = false;
+	int err;
+
+	while ((err = stop_machine(shutdown_stopped, NULL,
+				   cpu_online_mask)) == KSTUB_EBUSY) {
+		if (!told)
+			pr_info("kstub: waiting for the kernel's text lock to remove breakpoints\n");
+		told = true;
+		msleep(1);
+	}
+	if (err)
+		pr_err("kstub: a breakpoint could not be removed (%d)\n", err);
+	/* Cross-modified code: each CPU serializes before it runs it. */
+	on_each_cpu(cpu_serialize, NULL, 1);
 }
 
 static void __exit kstub_linux_exit(void)
 {
 	hrtimer_cancel(&poll_timer);
 	atomic_notifier_chain_unregister(&panic_notifier_list, &panic_nb);
+	remove_breakpoints();
+	kstub_linux_hw_exit();
 	unregister_nmi_handler(NMI_LOCAL, "kstub");
 	unregister_die_notifier(&die_nb);
 	if (holding_ref)

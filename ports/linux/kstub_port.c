@@ -201,6 +201,59 @@ static bool debugger_text(void *ctx, u64 addr, size_t len)
 	return false;
 }
 
+bool kstub_linux_read(const void *addr, void *out, size_t len)
+{
+	return !copy_from_kernel_nofault(out, addr, len);
+}
+
+/* A field of a struct that may be garbage: read it without trusting it. */
+#define READ_FIELD(ptr, field, out) \
+	kstub_linux_read(&(ptr)->field, &(out), sizeof((ptr)->field))
+
+/*
+ * Tasks in the order for_each_process_thread gives them (idle tasks are
+ * not on the list), but through fault-safe reads and with a bound, so a
+ * list a bug has corrupted (a loop, a wild pointer) ends the walk
+ * instead of the kernel. The bound is the most tasks a kernel can have
+ * (PID_MAX_LIMIT); a cycle costs at most that many reads.
+ * visit returns true to stop there; the walk returns that task, or NULL.
+ */
+#define TASK_WALK_MAX PID_MAX_LIMIT
+
+static struct task_struct *task_walk(bool (*visit)(struct task_struct *t,
+						   pid_t pid, void *arg),
+				     void *arg)
+{
+	struct list_head *proc, *thread, *threads;
+	struct signal_struct *sig;
+	struct task_struct *g, *t;
+	unsigned long steps = 0;
+	pid_t pid;
+
+	if (!READ_FIELD(&init_task.tasks, next, proc))
+		return NULL;
+	while (proc != &init_task.tasks && steps++ < TASK_WALK_MAX) {
+		g = list_entry(proc, struct task_struct, tasks);
+		if (!READ_FIELD(g, signal, sig))
+			return NULL;
+		threads = &sig->thread_head;
+		if (!READ_FIELD(threads, next, thread))
+			return NULL;
+		while (thread != threads && steps++ < TASK_WALK_MAX) {
+			t = list_entry(thread, struct task_struct, thread_node);
+			if (!READ_FIELD(t, pid, pid))
+				return NULL;
+			if (visit(t, pid, arg))
+				return t;
+			if (!READ_FIELD(thread, next, thread))
+				return NULL;
+		}
+		if (!READ_FIELD(proc, next, proc))
+			return NULL;
+	}
+	return NULL;
+}
+
 static struct task_struct *idle_task_of(unsigned int cpu)
 {
 	if (cpu >= nr_cpu_ids || !cpu_online(cpu))
@@ -210,9 +263,26 @@ static struct task_struct *idle_task_of(unsigned int cpu)
 	return cpu == 0 ? &init_task : NULL;
 }
 
+/* The CPU a task last ran on (task_cpu(), through a safe read). */
+static unsigned int cpu_of(struct task_struct *t)
+{
+	unsigned int cpu = 0;
+
+	READ_FIELD(t, thread_info.cpu, cpu);
+	return cpu;
+}
+
 static u64 tid_of(struct task_struct *t)
 {
-	return t->pid ? (u64)t->pid : IDLE_TID_BASE + task_cpu(t);
+	pid_t pid = 0;
+
+	READ_FIELD(t, pid, pid);
+	return pid ? (u64)pid : IDLE_TID_BASE + cpu_of(t);
+}
+
+static bool pid_is(struct task_struct *t, pid_t pid, void *want)
+{
+	return pid == *(u64 *)want;
 }
 
 /*
@@ -221,21 +291,31 @@ static u64 tid_of(struct task_struct *t)
  */
 static struct task_struct *task_of(u64 tid)
 {
-	struct task_struct *g, *t;
-
 	if (tid >= IDLE_TID_BASE)
 		return idle_task_of(tid - IDLE_TID_BASE);
-	for_each_process_thread(g, t)
-		if (t->pid == tid)
-			return t;
-	return NULL;
+	return task_walk(pid_is, &tid);
+}
+
+struct next_after {
+	u64 after;
+	bool found;	/* the walk passed after: the next task is the one */
+};
+
+static bool next_after(struct task_struct *t, pid_t pid, void *arg)
+{
+	struct next_after *n = arg;
+
+	if (n->found)
+		return true;
+	n->found = pid == n->after;
+	return false;
 }
 
 static int thread_next(void *ctx, u64 after, u64 *tid)
 {
-	struct task_struct *g, *t;
+	struct next_after n = { .after = after };
+	struct task_struct *t;
 	unsigned int cpu = 0;
-	bool found = false;
 
 	/* Idle tasks first, one per online CPU, then the task list. */
 	if (after == 0 || after >= IDLE_TID_BASE) {
@@ -246,36 +326,37 @@ static int thread_next(void *ctx, u64 after, u64 *tid)
 				return 0;
 			}
 		}
-		found = true;
+		n.found = true;
 	}
-	for_each_process_thread(g, t) {
-		if (found) {
-			*tid = t->pid;
-			return 0;
-		}
-		found = t->pid == after;
-	}
-	return KSTUB_ENOENT;
+	t = task_walk(next_after, &n);
+	if (!t)
+		return KSTUB_ENOENT;
+	*tid = tid_of(t);
+	return 0;
 }
 
 static int thread_info(void *ctx, u64 tid, struct kstub_thread_info *out)
 {
 	struct task_struct *t = task_of(tid);
+	unsigned int task_state;
 	const char *state;
+	int on_cpu;
 
 	if (!t)
 		return KSTUB_ESRCH;
 	BUILD_BUG_ON(sizeof(t->comm) > sizeof(out->name));
-	memcpy(out->name, t->comm, sizeof(t->comm));
+	if (!READ_FIELD(t, comm, out->name) || !READ_FIELD(t, on_cpu, on_cpu) ||
+	    !READ_FIELD(t, __state, task_state))
+		return KSTUB_EFAULT;
 	out->name[sizeof(t->comm) - 1] = '\0';
-	if (READ_ONCE(t->on_cpu))
+	if (on_cpu)
 		state = "running";
-	else if (task_is_running(t))
+	else if (task_state == TASK_RUNNING)
 		state = "runnable";
 	else
 		state = "sleeping";
 	strscpy(out->state, state, sizeof(out->state));
-	out->cpu = READ_ONCE(t->on_cpu) ? task_cpu(t) : KSTUB_CPU_NONE;
+	out->cpu = on_cpu ? cpu_of(t) : KSTUB_CPU_NONE;
 	return 0;
 }
 
@@ -289,13 +370,15 @@ static int thread_regs(void *ctx, u64 tid, struct kstub_frame *out)
 	struct task_struct *t = task_of(tid);
 	struct inactive_task_frame fr;
 	unsigned long sp;
+	int on_cpu;
 
 	if (!t)
 		return KSTUB_ESRCH;
-	if (READ_ONCE(t->on_cpu))
+	if (!READ_FIELD(t, on_cpu, on_cpu) || !READ_FIELD(t, thread.sp, sp))
+		return KSTUB_EFAULT;
+	if (on_cpu)
 		return KSTUB_EBUSY;
-	sp = READ_ONCE(t->thread.sp);
-	if (copy_from_kernel_nofault(&fr, (void *)sp, sizeof(fr)))
+	if (!kstub_linux_read((void *)sp, &fr, sizeof(fr)))
 		return KSTUB_EFAULT;
 	out->gpr[KSTUB_REG_RBX] = fr.bx;
 	out->gpr[KSTUB_REG_RBP] = fr.bp;
@@ -329,12 +412,8 @@ static u64 now_us(void *ctx)
 	return ktime_get_mono_fast_ns() / NSEC_PER_USEC;
 }
 
-/*
- * No dr_get/dr_set: the hw_breakpoint subsystem owns DR0-3/DR7 on 6.1
- * (it rewrites DR7 at context switch and swallows #DB from slots it does
- * not know), so Z1-Z4 are left unsupported rather than fighting it.
- */
-const struct kstub_port_ops kstub_linux_port_ops = {
+/* dr_get/dr_set: kstub_linux_hw_init() fills them in (kstub_hwbp.c). */
+struct kstub_port_ops kstub_linux_port_ops = {
 	.mem_read = mem_read,
 	.mem_write = mem_write,
 	.text_write = text_write,

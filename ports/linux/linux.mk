@@ -9,7 +9,8 @@ KDIR ?= /usr/src/linux-headers-$(KSTUB_LINUX_ABI)
 LINUX_BUILD := $(BUILD)/linux
 LINUX_MOD_DIR := $(LINUX_BUILD)/module
 LINUX_MOD_SRCS := $(KSTUB_SRCS) $(KSTUB_SERIAL_SRCS) \
-	ports/linux/kstub_main.c ports/linux/kstub_port.c ports/linux/kstub_lsmod.c
+	ports/linux/kstub_main.c ports/linux/kstub_port.c ports/linux/kstub_lsmod.c \
+	ports/linux/kstub_hwbp.c ports/linux/kstub_dr_tramp.S
 LINUX_MOD_DEPS := $(LINUX_MOD_SRCS) ports/linux/Kbuild ports/linux/kstub_linux.h \
 	ports/linux/kstub_linux_types.h $(wildcard stub/include/*.h stub/src/*.h \
 	stub/arch/x86_64/*.h transports/serial/*.h)

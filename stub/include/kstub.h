@@ -155,6 +155,26 @@ int kstub_console_write(struct kstub *ks, const char *s, size_t len);
 /* Output of a monitor command, sent to gdb as O packets. */
 int kstub_monitor_write(struct kstub *ks, const char *s, size_t len);
 
+/*
+ * Take back out of the kernel everything the stub put in: every int3
+ * (persistent dprintfs that outlived their debugger included) restored
+ * through the port's text_write, every debug register slot freed, every
+ * agent condition and dprintf dropped. For a port that unloads the stub
+ * from a kernel that keeps running (a module's exit).
+ * Called: with no debugger attached (kstub_attached() false), and with
+ *   no CPU inside the stub nor able to enter it until the call returns
+ *   (the port has every other CPU stopped, e.g. by stop_machine, and
+ *   interrupts off on this one).
+ * Context: whatever the port's text_write needs; not a trap.
+ * Does not: write the debug registers of any CPU: their state now says
+ *   "none in use", and the port clears DR0-DR3/DR7 itself on each CPU.
+ * Returns: 0, or the first error text_write gave (KSTUB_EBUSY: another
+ *   CPU holds the kernel's text lock, ...); the int3s that failed are
+ *   still in the kernel and still the stub's, with their dprintfs: call
+ *   again later.
+ */
+int kstub_shutdown(struct kstub *ks);
+
 /* True while a debugger is attached (it has talked and not detached). */
 bool kstub_attached(const struct kstub *ks);
 

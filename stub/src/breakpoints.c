@@ -132,6 +132,32 @@ void kstub_bp_remove_all(struct kstub *ks)
 	}
 }
 
+/* The stub leaves the kernel for good (contract in kstub.h). */
+int kstub_shutdown(struct kstub *ks)
+{
+	struct kstub_hw_slot *hw;
+	int err = 0, e;
+	unsigned i;
+
+	kstub_agent_forget(ks);
+	for (i = 0; i < KSTUB_SWBP_MAX; i++) {
+		if (!ks->swbp[i].in_use)
+			continue;
+		e = swbp_restore(ks, &ks->swbp[i]);
+		if (e == 0)
+			kstub_agent_clear(ks, 0, ks->swbp[i].addr);
+		else if (err == 0)
+			err = e;
+	}
+	for (i = 0; i < KSTUB_DR_SLOTS; i++) {
+		hw = &ks->dr.slot[i];
+		if (hw->in_use && hw->kind == KSTUB_HW_EXEC)
+			kstub_agent_clear(ks, 1, hw->addr);
+		hw->in_use = 0;
+	}
+	return err;
+}
+
 static uint64_t read_value(struct kstub *ks, uint64_t addr, unsigned len)
 {
 	uint8_t b[8] = { 0 };

@@ -125,7 +125,8 @@ def break_sys_mkdir_by_address(log):
 @scenario
 def breakin_rmmod_insmod_again(log):
     """^C stops the running kernel (SIGINT); while gdb is attached rmmod
-    is refused; after detach rmmod works, insmod again, attach again."""
+    is refused, and the log says why; after detach rmmod works, insmod
+    again (hw=0: no debug registers taken), attach again."""
     with machine(log) as m:
         m.console("insmod /kstub.ko")
         m.out.wait_for(r"kstub: gdb on the 16550")
@@ -133,6 +134,7 @@ def breakin_rmmod_insmod_again(log):
             attach(m, gdb)
             gdb.send("continue")
             gdb.expect("Continuing.")
+            m.out.wait_for(r"kstub: gdb attached; rmmod kstub is refused until gdb detaches")
             m.sh("rmmod kstub", r"rmmod: .*(in use|Resource temporarily unavailable)")
             shell_answers(m, "refused")
             gdb.interrupt()
@@ -141,7 +143,8 @@ def breakin_rmmod_insmod_again(log):
             expect(gdb.cmd("info threads"), r'"swapper/1"')
             expect(gdb.cmd("detach"), r"detached")
         m.sh("rmmod kstub && echo RMMOD-OK", r"^RMMOD-OK|kstub: unloaded")
-        m.sh("insmod /kstub.ko", r"kstub: gdb on the 16550")
+        # This time without the debug registers: perf and ptrace keep them.
+        m.sh("insmod /kstub.ko hw=0", r"kstub: gdb on the 16550 .*; no hardware breakpoints")
         out = gdb_batch(m, ["info threads", "detach"])
         expect(out, r'Thread \d+ "insmod"|Thread \d+ "sh"')
         expect(out, r"detached")
@@ -164,7 +167,8 @@ def section(m, mod, name):
 def demo_module_source_level_then_oops(log):
     """Source level in a module: the add-symbol-file line from monitor
     lsmod (checked against /sys/module), break on a function, bt, print an
-    argument, finish with its value, print a global. Then an oops in the
+    argument, stepi with the timer running, finish with its value, print
+    a global. Then an oops in the
     module (a NULL dereference) stops as SIGSEGV in the function that
     faulted; continuing hands the fault back, the oops becomes a panic
     (oops=panic) and the panic stops in the debugger (SIGABRT)."""
@@ -191,6 +195,12 @@ def demo_module_source_level_then_oops(log):
             out = gdb.expect(r"\(gdb\) ")
             expect(out, r"Breakpoint 1, demo_work \(n=5\) at .*kstub_demo.c:\d+")
             expect(gdb.cmd("bt 2"), r"#1  .* in demo_write \(")
+            # stepi with the timer running: ticks fall due while gdb
+            # talks, yet no step ends in the interrupt entry.
+            for i in range(12):
+                gdb.cmd("stepi")
+                expect(gdb.cmd("info symbol $pc"), r"^demo_work \+ \d+ in section \.text",
+                       f"stepi {i + 1} still in demo_work")
             expect(gdb.cmd("finish"), r"Value returned is \$\d+ = 15")
             expect(gdb.cmd("print demo_counter"), r"= 5$")
             gdb.cmd("delete")
@@ -211,6 +221,124 @@ def demo_module_source_level_then_oops(log):
         rc = m.proc.wait(timeout=120)
         if rc != 0:
             raise AssertionError(f"panic=-1 under -no-reboot should end QEMU with 0, got {rc}")
+
+
+def load_demo_then_kstub(m):
+    m.sh("insmod /kstub_demo.ko && echo DEMO-IN", r"^DEMO-IN")
+    m.console("insmod /kstub.ko")
+    m.out.wait_for(r"kstub: gdb on the 16550 .*; DR0-DR3 reserved")
+
+
+def attach_with_demo_symbols(m, gdb):
+    """Attach, and load kstub_demo.ko's symbols where monitor lsmod says."""
+    attach(m, gdb)
+    line = expect(gdb.cmd("monitor lsmod"), r"^add-symbol-file kstub_demo\.ko .*$")
+    expect(gdb.cmd(line.group(0).replace("kstub_demo.ko", DEMO_KO, 1)), r"Reading symbols from")
+
+
+def demo_count(m, n, cpu):
+    """Run demo_work(n) on one CPU (taskset's mask), from a shell in the guest."""
+    m.console(f"taskset {1 << cpu} sh -c 'echo count {n} > /proc/kstub_demo'")
+
+
+@scenario
+def demo_hw_watch_hbreak(log):
+    """Debug registers, reserved from the kernel's hw_breakpoint slots: a
+    watch set while the kernel is stopped fires on each CPU (the one
+    parked by NMI and the one that stopped) with the old and new value;
+    an hbreak on a demo function stops there, with a backtrace, and again
+    on the other CPU after gdb stepped over it; an rwatch then reports
+    the loop's read and an awatch its write; after all are deleted the
+    kernel runs on (the counter shows every pass)."""
+    with machine(log) as m:
+        load_demo_then_kstub(m)
+        with Gdb() as gdb:
+            attach_with_demo_symbols(m, gdb)
+            expect(gdb.cmd("watch demo_counter"), r"^Hardware watchpoint 1: demo_counter")
+            for cpu, old in ((1, 0), (0, 1)):
+                gdb.send("continue")
+                gdb.expect("Continuing.")
+                demo_count(m, 1, cpu)
+                out = gdb.expect(r"\(gdb\) ")
+                expect(out, r"Hardware watchpoint 1: demo_counter", f"the watch on CPU {cpu}")
+                expect(out, rf"Old value = {old}\s+New value = {old + 1}")
+                expect(out, r"demo_work \(n=1\) at .*kstub_demo\.c:\d+")
+            gdb.cmd("delete")
+            expect(gdb.cmd("hbreak demo_work"),
+                   r"Hardware assisted breakpoint 2 at 0x[0-9a-f]+: file .*kstub_demo\.c")
+            gdb.send("continue")
+            gdb.expect("Continuing.")
+            demo_count(m, 3, 1)
+            out = gdb.expect(r"\(gdb\) ")
+            expect(out, r"Breakpoint 2, demo_work \(n=3\) at .*kstub_demo\.c:\d+")
+            expect(gdb.cmd("bt 2"), r"#1  .* in demo_write \(")
+            # Continuing steps over it (out of the #DB, in again) and
+            # leaves it armed for the next call, on the other CPU.
+            gdb.send("continue")
+            gdb.expect("Continuing.")
+            m.out.wait_for(r"kstub_demo: sum 6 counter 2$")
+            demo_count(m, 4, 0)
+            out = gdb.expect(r"\(gdb\) ")
+            expect(out, r"Breakpoint 2, demo_work \(n=4\) at .*kstub_demo\.c:\d+")
+            gdb.cmd("delete")
+            # x86 has no read-only watch: the stub tells a read by the
+            # value. The next access is the loop's read of the counter,
+            # then its write.
+            expect(gdb.cmd("rwatch demo_counter"), r"^Hardware read watchpoint 3: demo_counter")
+            expect(gdb.cmd("continue"), r"Hardware read watchpoint 3: demo_counter\s+Value = 5")
+            gdb.cmd("delete")
+            expect(gdb.cmd("awatch demo_counter"),
+                   r"^Hardware access \(read/write\) watchpoint 4: demo_counter")
+            expect(gdb.cmd("continue"), r"Hardware access \(read/write\) watchpoint 4: "
+                   r"demo_counter\s+Old value = 5\s+New value = 6")
+            gdb.cmd("delete")
+            gdb.send("continue")
+            gdb.expect("Continuing.")
+            # (printk's counter is read before demo_work runs.)
+            m.out.wait_for(r"kstub_demo: sum 10 counter 5$")
+            shell_answers(m, "after-hw")
+            gdb.interrupt()
+            expect(gdb.expect(r"\(gdb\) "), r"received signal SIGINT")
+            expect(gdb.cmd("print demo_counter"), r"= 9$")
+            expect(gdb.cmd("detach"), r"detached")
+        shell_answers(m, "after-detach")
+
+
+def bytes_at(gdb, addr):
+    return expect(gdb.cmd(f"x/8xb {addr:#x}"), r":\s+((0x[0-9a-f]{2}\s*){8})$").group(1).split()
+
+
+@scenario
+def rmmod_takes_persistent_breakpoints_out(log):
+    """A persistent dprintf (and the always-inserted breakpoint under it)
+    outlives detach: monitor agent lists it and the demo function still
+    runs through it. rmmod takes it out all the same: afterwards the
+    function runs with no debugger to catch an int3, a new kstub reads
+    the original bytes there (it has no breakpoint of its own to hide),
+    and it gets DR0-DR3 again, so the first one gave them back."""
+    with machine(log) as m:
+        load_demo_then_kstub(m)
+        with Gdb() as gdb:
+            attach_with_demo_symbols(m, gdb)
+            gdb.cmd("set breakpoint always-inserted on")
+            gdb.cmd("set dprintf-style agent")
+            out = gdb.cmd('dprintf demo_work,"n=%u\\n", n')
+            addr = int(expect(out, r"Dprintf 1 at (0x[0-9a-f]+): file").group(1), 16)
+            orig = bytes_at(gdb, addr)
+            expect(gdb.cmd("detach"), r"detached")
+        out = gdb_batch(m, ["monitor agent", "detach"])
+        expect(out, rf"break {addr:#x}: conditions 0, dprintf 1, persistent")
+        m.sh("echo count 2 > /proc/kstub_demo", r"kstub_demo: sum 3 ")
+        m.sh("rmmod kstub && echo RMMOD-OK", r"^RMMOD-OK")
+        m.sh("echo count 3 > /proc/kstub_demo", r"kstub_demo: sum 6 ")
+        m.sh("insmod /kstub.ko", r"kstub: gdb on the 16550 .*; DR0-DR3 reserved")
+        with Gdb() as gdb:
+            attach(m, gdb)
+            if bytes_at(gdb, addr) != orig or orig[0] == "0xcc":
+                raise AssertionError(f"text at {addr:#x} after rmmod: {bytes_at(gdb, addr)}, was {orig}")
+            expect(gdb.cmd("detach"), r"detached")
+        m.sh("rmmod kstub", r"kstub: unloaded")
+        shell_answers(m, "after-rmmod")
 
 
 def lldb_batch(m, cmds, timeout=WAIT):

@@ -329,6 +329,36 @@ START_TEST(persistent_dprintf_outlives_detach)
 }
 END_TEST
 
+/*
+ * kstub_shutdown (a module unloading) takes out what detach leaves in:
+ * a persistent dprintf's int3 and a persistent one on a debug register;
+ * nothing of the stub's is left for the next trap to arm.
+ */
+START_TEST(shutdown_removes_persistent_breakpoints)
+{
+	struct fx *fx = fx_new(NULL);
+	uint8_t orig = fx->text[0x20];
+
+	fx_cmd(fx, "Z0," BP ",1" DPRINTF_HIT);
+	fx_cmd(fx, "Z1,ffffffff81000040,1" DPRINTF_HIT);
+	fx_cmd(fx, "D");
+	fx_trap(fx, KSTUB_TRAP_BREAKIN);
+	ck_assert_int_eq(fx->text[0x20], 0xcc);
+	ck_assert_uint_eq(fx->dr[0], FX_TEXT + 0x40);
+	ck_assert_uint_ne(fx->dr[7], 0);
+	ck_assert(!kstub_attached(&fx->ks));
+
+	ck_assert_int_eq(kstub_shutdown(&fx->ks), 0);
+	ck_assert_int_eq(fx->text[0x20], orig);
+	/* The next CPU through the stub loads "nothing in use". */
+	fx->frame.rip = FX_TEXT + 0x60;
+	fx->dr[6] = KSTUB_DR6_CLEAN | KSTUB_DR6_BS;
+	fx_trap(fx, KSTUB_TRAP_DB);
+	ck_assert_uint_eq(fx->dr[7], 0);
+	fx_free(fx);
+}
+END_TEST
+
 /* ---- a roundup during CPU 1's quiet step ---- */
 
 /* CPU 0 enters the debugger (CPU 1 parks) and gdb says resume. */
@@ -536,6 +566,7 @@ Suite *core_agent_suite(void)
 	tcase_add_test(tc, resent_z_replaces_conditions);
 	tcase_add_test(tc, hw_false_condition_resumes_with_rf);
 	tcase_add_test(tc, persistent_dprintf_outlives_detach);
+	tcase_add_test(tc, shutdown_removes_persistent_breakpoints);
 	tcase_add_test(tc, roundup_mid_step_rearms);
 	tcase_add_test(tc, roundup_mid_step_prints_once);
 	tcase_add_test(tc, dr_z0_false_condition_writes_no_text);
