@@ -339,8 +339,12 @@ START_TEST(shutdown_removes_persistent_breakpoints)
 	struct fx *fx = fx_new(NULL);
 	uint8_t orig = fx->text[0x20];
 
-	fx_cmd(fx, "Z0," BP ",1" DPRINTF_HIT);
+	/* The watchpoints take the other registers: the Z0 is an int3. */
 	fx_cmd(fx, "Z1,ffffffff81000040,1" DPRINTF_HIT);
+	fx_cmd(fx, "Z2,10008,8");
+	fx_cmd(fx, "Z2,10010,8");
+	fx_cmd(fx, "Z2,10018,8");
+	fx_cmd(fx, "Z0," BP ",1" DPRINTF_HIT);
 	fx_cmd(fx, "D");
 	fx_trap(fx, KSTUB_TRAP_BREAKIN);
 	ck_assert_int_eq(fx->text[0x20], 0xcc);
