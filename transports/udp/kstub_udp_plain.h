@@ -71,7 +71,7 @@ struct kstub_udp_plain {
 	uint8_t tx_acked;	/* tx[0] is the '+' of gdb's packet */
 	uint8_t ack_held;	/* a delivered packet's '+' not yet sent */
 	uint8_t stopped;	/* between enter() and leave() */
-	uint8_t pad;
+	uint8_t in_session;	/* between session_start and session_end */
 	uint32_t bad;		/* datagrams dropped: bad checksum, junk */
 	uint32_t dropped;	/* packets that came while the kernel ran */
 	uint8_t tx[KSTUB_UDP_PLAIN_DGRAM];

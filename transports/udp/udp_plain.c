@@ -85,6 +85,18 @@ static long recv_packet(void *ctx, uint8_t *buf, size_t cap)
 			buf[0] = KSTUB_LINK_BREAK;
 			return 1;
 		}
+		/*
+		 * Anything else while the kernel runs with no session (gdb's
+		 * '+' for D's OK, a stray datagram) must not keep the source
+		 * the layer below latched onto: the next gdb would be shut
+		 * out until a reboot.
+		 */
+		if (!u->stopped && !u->in_session) {
+			u->dropped++;
+			if (u->dg->forget)
+				u->dg->forget(u->dg_ctx);
+			continue;
+		}
 		/* Leading acks: gdb got our last reply. */
 		while (n > 0 && d[0] == '+') {
 			u->tx_len = 0;
@@ -161,6 +173,11 @@ static void leave(void *ctx)
 	u->stopped = 0;
 }
 
+static void session_start(void *ctx)
+{
+	((struct kstub_udp_plain *)ctx)->in_session = 1;
+}
+
 /* D's OK is out, or the debugger is gone: keep nothing of it. */
 static void session_end(void *ctx)
 {
@@ -168,6 +185,7 @@ static void session_end(void *ctx)
 
 	release_ack(u);
 	u->tx_len = 0;
+	u->in_session = 0;
 	if (u->dg->forget)
 		u->dg->forget(u->dg_ctx);
 }
@@ -180,5 +198,6 @@ const struct kstub_transport_ops kstub_udp_plain_ops = {
 	.max_packet = KSTUB_UDP_PLAIN_MAX_PACKET,
 	.enter = enter,
 	.leave = leave,
+	.session_start = session_start,
 	.session_end = session_end,
 };
