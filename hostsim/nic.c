@@ -5,6 +5,8 @@
  */
 #include "nic.h"
 
+#include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -170,6 +172,27 @@ static int send_frame(void *ctx, const uint8_t *frame, size_t len)
 }
 
 /*
+ * A polling kernel spins on an empty ring. On a host with no more cores
+ * than busy threads (the polling CPU, a parked one spinning) that spin
+ * starves the wire thread it waits for, by milliseconds a frame; so
+ * after a run of empty polls each further one gives the host core away,
+ * as the UART model does. No hardware does this; it only keeps the
+ * simulation moving. sched_yield takes no lock.
+ */
+#define IDLE_POLLS_BEFORE_YIELD 64
+
+static void poll_backoff(struct hs_nic *nic)
+{
+	int saved;
+
+	if (nic->idle_polls++ < IDLE_POLLS_BEFORE_YIELD)
+		return;
+	saved = errno;
+	sched_yield();
+	errno = saved;
+}
+
+/*
  * Take the oldest frame. A CPU parked by a roundup in the middle of this
  * may find, when it runs again, that another CPU took the frame and the
  * wire refilled the slot: the claim (compare-and-swap of tail) fails and
@@ -186,8 +209,10 @@ static long recv_frame(void *ctx, uint8_t *buf, size_t cap)
 	for (;;) {
 		tail = atomic_load_explicit(&nic->tail, memory_order_acquire);
 		head = atomic_load_explicit(&nic->head, memory_order_acquire);
-		if (tail == head)
+		if (tail == head) {
+			poll_backoff(nic);
 			return KSTUB_EAGAIN;
+		}
 		s = &nic->ring[tail % nic->slots];
 		len = s->len;
 		if (len > HS_NIC_FRAME_MAX)
@@ -200,6 +225,7 @@ static long recv_frame(void *ctx, uint8_t *buf, size_t cap)
 			break;
 	}
 	atomic_fetch_add(&nic->rx_taken, 1);
+	nic->idle_polls = 0;
 	return (long)len;
 }
 

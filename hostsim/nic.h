@@ -88,6 +88,7 @@ struct hs_nic {
 	struct hs_linkfault tx_fault;
 	uint8_t tx_hold[HS_NIC_FRAME_MAX], tx_scratch[HS_NIC_FRAME_MAX];
 	uint64_t tx_held_since_ns;
+	unsigned idle_polls;		/* empty polls in a row (nic.c) */
 };
 
 /*

@@ -13,7 +13,9 @@ pair: namespaces do not share them."""
 import atexit
 import itertools
 import os
+import signal
 import subprocess
+import sys
 import threading
 
 KERNEL_IP = "10.77.0.2"
@@ -108,3 +110,10 @@ class VethPair:
 def _remove_all():
     for pair in list(_live):
         pair.close()
+
+
+# A runner ended by SIGTERM (a timeout, kill) runs the atexit cleanup
+# too: the default action would leave the namespaces behind.
+if threading.current_thread() is threading.main_thread() and \
+        signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+    signal.signal(signal.SIGTERM, lambda sig, frame: sys.exit(128 + sig))
