@@ -18,7 +18,7 @@ from harness import Gdb, Sim, gdb_batch, lldb_batch
 from netns import GDB_IP, KERNEL_IP, PORT, STRANGER_IP, VethPair
 from rsp_client import run_sim
 from runner import Scenarios
-from wire import frame
+from wire import frame, to_hex
 
 SCENARIOS = scenario = Scenarios()
 SLOW_FIRST = ("udp_gdb_session", "udp_ping_and_arp")
@@ -62,11 +62,12 @@ def nic_counts(text):
                     map(int, m.groups())))
 
 
-def send_as_stranger(net, payloads):
-    """Datagrams to the stub from STRANGER_IP, another host on its link."""
+def send_datagrams(net, payloads, source=STRANGER_IP):
+    """Datagrams to the stub from source (by default STRANGER_IP, another
+    host on its link), from one UDP port."""
     code = ("import socket,sys\n"
             "s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\n"
-            f"s.bind(({STRANGER_IP!r},0))\n"
+            f"s.bind(({source!r},0))\n"
             "for p in sys.argv[1:]:\n"
             f"    s.sendto(bytes.fromhex(p),({KERNEL_IP!r},{PORT}))\n")
     net.debugger([sys.executable, "-c", code, *(p.hex() for p in payloads)])
@@ -175,7 +176,7 @@ def udp_stranger_configured_peer(sim_log):
     with VethPair() as net, udp_sim(net, extra=f",peer={GDB_IP}") as sim:
         sim_log.append(sim)
         expect_running(sim, "/udp/booted")
-        send_as_stranger(net, STRANGER)
+        send_datagrams(net, STRANGER)
         ping(net, 1)
         expect_running(sim, "/udp/still")
         out = gdb_batch(sim, ["monitor nic", "detach"], pre=ATTACH_RUNNING, name="udp-peer")
@@ -195,7 +196,7 @@ def udp_stranger_latched_peer(sim_log):
         gdb.send("continue")
         gdb.expect("Continuing.")
         expect_running(sim, "/udp/latched")
-        send_as_stranger(net, STRANGER)
+        send_datagrams(net, STRANGER)
         ping(net, 1)
         expect_running(sim, "/udp/not-stopped")
         gdb.interrupt()
@@ -204,6 +205,23 @@ def udp_stranger_latched_peer(sim_log):
         if counts["others"] != len(STRANGER):
             raise AssertionError(f"{len(STRANGER)} datagrams from others: {counts}")
         expect(gdb.cmd("detach"), r"detached")
+
+
+@needs_netns
+def udp_reboot_same_endpoint(sim_log):
+    """monitor reboot over UDP: the machine comes back fresh on the same
+    IP, port and MAC, where a new gdb attaches. (The asking debugger gets
+    no answer: UDP has no hangup to tell it.)"""
+    with VethPair() as net, udp_sim(net) as sim:
+        sim_log.append(sim)
+        expect_running(sim, "/udp/before")
+        send_datagrams(net, [b"\x03", frame("qRcmd," + to_hex("reboot"))], source=GDB_IP)
+        sim.err.wait_for(r"kstub-sim: booted, 2 cpus \(reboot 1\)")
+        out = gdb_batch(sim, ["p made_count", "detach"], pre=ATTACH_RUNNING,
+                        name="udp-reboot")
+        expect(out, r"^\$1 = 0$", "a fresh boot: no mkdir yet")
+        expect(out, r"detached")
+        expect_running(sim, "/udp/after")
 
 
 @needs_netns
