@@ -32,6 +32,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests/e2e"))
 sys.path.insert(0, os.path.join(ROOT, "tests/e2e/qemu"))
 import harness  # noqa: E402
+import netns  # noqa: E402
 from qemu_machine import Qemu, KERNEL_ELF  # noqa: E402
 
 BAUD = 115200
@@ -62,6 +63,24 @@ def target_hostsim():
     sim = harness.Sim("--wait", "--run", "sum")
     return (sim.port, harness.SIM, "(char *)&bench_area", "(char *)&bench_zero", STEP_AT,
             sim.stop)
+
+
+def target_hostsim_udp():
+    """hostsim with --udp (plain mode) on its NIC model, over a veth pair
+    between two network namespaces; gdb runs in the other one."""
+    net = netns.VethPair()
+    try:
+        sim = harness.Sim("--wait", "--run", "sum", link=["--udp", net.udp_spec()],
+                          prefix=net.prefix("kernel"))
+    except BaseException:
+        net.close()
+        raise
+
+    def stop():
+        sim.stop()
+        net.close()
+    return (sim.target, harness.SIM, "(char *)&bench_area", "(char *)&bench_zero", STEP_AT,
+            stop, net.prefix("debugger"))
 
 
 def kgdb_kernel():
@@ -136,9 +155,10 @@ def target_baremetal_udp():
 E1000_RX_HOLD_S = 1.0
 # Datagram targets: no TCP relay to count or pace them, timings only.
 KSTUB_UDP = "kstub-baremetal-udp"
-UDP_TARGETS = {KSTUB_UDP}
+UDP_TARGETS = {KSTUB_UDP, "kstub-hostsim-udp"}
 
 TARGETS = {"kstub-hostsim": target_hostsim,
+           "kstub-hostsim-udp": target_hostsim_udp,
            KSTUB: target_baremetal,
            KSTUB_UDP: target_baremetal_udp,
            "linux-kgdb": target_linux_kgdb,
@@ -153,9 +173,10 @@ def start_proxy(port, baud):
     return px, int(m.group(1)), int(m.group(2))
 
 
-def gdb_script(symfile, script, env, out):
+def gdb_script(symfile, script, env, out, prefix=()):
     """gdb -batch running one of bench/'s scripts; its json result."""
-    p = subprocess.run(["gdb", "-nx", "-batch", symfile, "-x", os.path.join(ROOT, script)],
+    p = subprocess.run([*prefix, "gdb", "-nx", "-batch", symfile, "-x",
+                        os.path.join(ROOT, script)],
                        env=env, timeout=1800, stdout=subprocess.DEVNULL,
                        stderr=subprocess.PIPE, text=True)
     if p.returncode or not os.path.getsize(out):
@@ -166,12 +187,14 @@ def gdb_script(symfile, script, env, out):
 
 def run_gdb(name, mode, env_extra):
     """One boot of target name, one gdb session; mode direct|counted|paced."""
-    port, symfile, addr, zero, step_at, stop = TARGETS[name]()
+    port, symfile, addr, zero, step_at, stop, *prefix = TARGETS[name]()
     px = None
     out = tempfile.NamedTemporaryFile(suffix=".json", delete=False).name
     env = dict(os.environ, BENCH_PORT=str(port), BENCH_ADDR=addr, BENCH_OUT=out,
                **env_extra)
-    if name in UDP_TARGETS:
+    if str(port).startswith("udp:"):
+        env["BENCH_TARGET"] = port	# the machine's own address (hostsim's netns)
+    elif name in UDP_TARGETS:
         env["BENCH_TARGET"] = f"udp:127.0.0.1:{port}"
     if zero:
         env["BENCH_ZERO_ADDR"] = zero
@@ -181,7 +204,7 @@ def run_gdb(name, mode, env_extra):
         if mode != "direct":
             px, listen, ctl = start_proxy(port, BAUD if mode == "paced" else 0)
             env.update(BENCH_PORT=str(listen), BENCH_CTL=str(ctl))
-        return gdb_script(symfile, "bench/gdbbench.py", env, out)
+        return gdb_script(symfile, "bench/gdbbench.py", env, out, *prefix)
     finally:
         if px:
             px.kill()
@@ -229,12 +252,19 @@ def fmt(cells):
 
 
 def print_tables(results):
+    streams = {n: r for n, r in results.items() if n not in UDP_TARGETS}
     print(f"\n{'':24} " + " ".join(f"{h:>10}" for h in HEAD))
-    for name, r in results.items():
+    for name, r in streams.items():
         print(f"{name:24} " + fmt(row_cells(r, "direct", "counted")))
     for name, r in results.items():
-        if "paced" in r:
-            print(f"{name + ' @115200':24} " + fmt(row_cells(r, "paced", "paced")))
+        if name in UDP_TARGETS:
+            t = r["direct"]
+            print(f"{name:24} " + fmt([t["attach_s"] * 1e3, t["info_registers_s"] * 1e3,
+                                       t["read_64k_Bps"] / 1e3, t.get("read_1m_Bps", 0) / 1e3,
+                                       t.get("read_64k_zero_Bps", 0) / 1e3, t["stepi_per_s"],
+                                       t["stepi_cmd_per_s"], "-", "-", "-"]))
+    for name, r in streams.items():
+        print(f"{name + ' @115200':24} " + fmt(row_cells(r, "paced", "paced")))
     print("\nunpaced: timings from a direct connection, wire counts from a separate "
           "counted boot;\n@115200: through a relay paced at 115200 baud (11,520 B/s each way).")
     print("stepi/s: `stepi N`; cmd/s: one `stepi` command at a time; "
@@ -372,7 +402,8 @@ def environment():
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("targets", nargs="*", default=[KSTUB, KSTUB_UDP, *PEERS, "kstub-hostsim"])
+    ap.add_argument("targets", nargs="*",
+                    default=[KSTUB, KSTUB_UDP, *PEERS, "kstub-hostsim", "kstub-hostsim-udp"])
     ap.add_argument("--steps", type=int, default=200)
     ap.add_argument("--json", default=os.path.join(ROOT, "build/bench/results.json"))
     ap.add_argument("--no-scale", action="store_true", help="skip the thread/CPU scale rows")

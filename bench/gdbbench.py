@@ -1,7 +1,7 @@
 # Runs inside gdb (gdb -nx -batch [SYMFILE] -x bench/gdbbench.py). Times the
 # same commands for every target. Environment:
 #   BENCH_PORT      tcp port gdb connects to (the target, or the relay)
-#   BENCH_TARGET    what to connect to instead (udp:127.0.0.1:PORT)
+#   BENCH_TARGET    what `target remote` takes instead (udp:IP:PORT)
 #   BENCH_CTL       the relay's control port: wire counters per phase
 #   BENCH_ADDR      gdb expression of the area to dump (noise or code)
 #   BENCH_ZERO_ADDR the same for zero-filled memory (optional)
@@ -55,8 +55,8 @@ gdb.execute("set remotetimeout 30")
 if os.environ.get("BENCH_ARCH"):
     gdb.execute("set architecture " + os.environ["BENCH_ARCH"])
 c0 = counters()
-res["attach_s"] = timed("target remote " + os.environ.get(
-    "BENCH_TARGET", "tcp:127.0.0.1:" + os.environ["BENCH_PORT"]))
+res["attach_s"] = timed("target remote " + (os.environ.get("BENCH_TARGET") or
+                                             "tcp:127.0.0.1:" + os.environ["BENCH_PORT"]))
 res["attach_wire"] = wire(c0)
 
 samples = []

@@ -190,3 +190,28 @@ int hs_linkfault_parse(struct hs_linkfault_cfg *cfg, const char *s)
 	}
 	return 0;
 }
+
+int hs_linkfault_parse_dir(const char **s, bool *to_kernel, bool *from_kernel)
+{
+	static const char *const dirs[] = { "to-kernel", "from-kernel",
+					    "both" };
+	const char *p = *s;
+	size_t n;
+	unsigned d;
+
+	*to_kernel = *from_kernel = true;
+	if (strncmp(p, "dir=", 4) != 0)
+		return 0;
+	n = strcspn(p + 4, ",");
+	for (d = 0; d < 3; d++)
+		if (strlen(dirs[d]) == n && !strncmp(p + 4, dirs[d], n))
+			break;
+	if (d == 3) {
+		*s = p + 4;
+		return -1;
+	}
+	*to_kernel = d != 1;
+	*from_kernel = d != 0;
+	*s = p + 4 + n + (p[4 + n] == ',');
+	return 0;
+}

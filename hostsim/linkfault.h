@@ -106,4 +106,12 @@ size_t hs_linkfault_frame_flush(struct hs_linkfault *lf,
  */
 int hs_linkfault_parse(struct hs_linkfault_cfg *cfg, const char *s);
 
+/*
+ * A leading "dir=to-kernel|from-kernel|both," of an option's value: the
+ * directions it names (both when absent), and *s moved past it. Returns
+ * 0, or -1 with *s left at the direction it does not know.
+ */
+int hs_linkfault_parse_dir(const char **s, bool *to_kernel,
+			   bool *from_kernel);
+
 #endif /* HOSTSIM_LINKFAULT_H */

@@ -48,6 +48,7 @@ static void sim_report(void)
 {
 	struct hs_uart_stats st;
 
+	sim_udp_report();
 	if (uart) {
 		hs_uart_get_stats(uart, &st);
 		if (st.rx_faults || st.tx_faults)
@@ -88,8 +89,9 @@ void sim_reboot(void)
 
 	fprintf(stderr, "kstub-sim: rebooting\n");
 	sim_report();
+	/* --udp names its endpoint in argv: nothing to carry over. */
 	snprintf(spec, sizeof(spec), "%s%s", sim_pty_link ? "" : "tcp:",
-		 hs_uart_where(uart));
+		 uart ? hs_uart_where(uart) : "");
 	snprintf(count, sizeof(count), "%ld", boot_count + 1);
 	/*
 	 * Nothing runs a handler from here on: exec keeps this thread's
@@ -98,7 +100,7 @@ void sim_reboot(void)
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
 	if (setenv(REBOOT_ENV_COUNT, count, 1) == 0 &&
-	    setenv(REBOOT_ENV_SERIAL, spec, 1) == 0)
+	    (!uart || setenv(REBOOT_ENV_SERIAL, spec, 1) == 0))
 		execv("/proc/self/exe", boot_argv);
 	fprintf(stderr, "kstub-sim: reboot: %s\n", strerror(errno));
 	sim_exit(1);
@@ -205,7 +207,11 @@ static const char usage_text[] =
 	"                 [--console-to-gdb]"
 	" [--idle-timeout MS] [--resume-on-hangup]\n"
 	"                 [--link-faults [dir=to-kernel|from-kernel|both,]"
-	"corrupt=P,drop=P,dup=P,seed=N]\n";
+	"corrupt=P,drop=P,dup=P,seed=N]\n"
+	"                 [--udp IFACE,ip=A.B.C.D,port=N[,peer=IP[:PORT]]"
+	"[,gw=IP][,mac=MAC][,ring=N]]\n"
+	"                 [--nic-faults [dir=...,]drop=P,dup=P,reorder=P,"
+	"corrupt=P,seed=N]\n";
 
 /*
  * One line per option the parser in main() accepts: e2e's
@@ -230,6 +236,19 @@ static const char options_text[] =
 	"  --resume-on-hangup  a debugger that disappears lets the kernel run on\n"
 	"                      (default: the kernel waits, stopped, for the next one)\n"
 	"  --link-faults ...   corrupt, drop and double bytes on the cable\n"
+	"  --udp IFACE,...     the debug link is UDP, not the serial line: a\n"
+	"                      modelled NIC on interface IFACE (libpcap; root),\n"
+	"                      the stub's own IPv4 address ip= and port=, and\n"
+	"                      optionally the only peer= allowed (else the first\n"
+	"                      one heard, until it detaches), a gateway gw=, the\n"
+	"                      NIC's mac= (default 02:6b and the IP) and its\n"
+	"                      RX ring= slots (1-4096, default 64). Plain mode:\n"
+	"                      gdb -ex 'target remote udp:IP:PORT'. It is NOT\n"
+	"                      authenticated: whoever can send from the peer's\n"
+	"                      address can debug the kernel; use it only on a\n"
+	"                      private link\n"
+	"  --nic-faults ...    drop, double, corrupt and reorder the NIC's frames\n"
+	"                      (probabilities 0-1, seed=N), both ways unless dir=\n"
 	"  --help              this, on stdout\n";
 
 static __attribute__((noreturn)) void usage(int status)
@@ -248,7 +267,7 @@ static __attribute__((noreturn)) void usage(int status)
  * A whole decimal number in [min, max], or exit 2 naming the option,
  * the value and the range: atoi took "2abc" as 2 and "-5" as 4294967291.
  */
-static long opt_number(const char *opt, const char *val, long min, long max)
+long sim_opt_number(const char *opt, const char *val, long min, long max)
 {
 	char *end;
 	long v;
@@ -271,7 +290,7 @@ static void check_tcp_port(const char *spec)
 	const char *colon = strrchr(spec, ':');
 
 	if (colon && colon > spec + 3)
-		opt_number("--serial port", colon + 1, 0, 65535);
+		sim_opt_number("--serial port", colon + 1, 0, 65535);
 }
 
 /*
@@ -281,28 +300,14 @@ static void check_tcp_port(const char *spec)
  */
 static int link_faults(struct hs_uart_config *ucfg, const char *spec)
 {
-	static const char *const dirs[] = { "to-kernel", "from-kernel",
-					    "both" };
 	struct hs_linkfault_cfg lf;
-	bool rx = true, tx = true;
+	bool rx, tx;
 
-	if (strncmp(spec, "dir=", 4) == 0) {
-		size_t n = strcspn(spec + 4, ",");
-		unsigned d;
-
-		for (d = 0; d < 3; d++)
-			if (strlen(dirs[d]) == n &&
-			    !strncmp(spec + 4, dirs[d], n))
-				break;
-		if (d == 3) {
-			fprintf(stderr, "kstub-sim: --link-faults: "
-				"direction '%.*s' is not to-kernel, "
-				"from-kernel or both\n", (int)n, spec + 4);
-			return -1;
-		}
-		rx = d != 1;
-		tx = d != 0;
-		spec += 4 + n + (spec[4 + n] == ',');
+	if (hs_linkfault_parse_dir(&spec, &rx, &tx)) {
+		fprintf(stderr, "kstub-sim: --link-faults: direction '%.*s' "
+			"is not to-kernel, from-kernel or both\n",
+			(int)strcspn(spec, ","), spec);
+		return -1;
 	}
 	if (hs_linkfault_parse(&lf, spec)) {
 		fprintf(stderr, "kstub-sim: --link-faults: cannot parse "
@@ -329,6 +334,9 @@ int sim_uart_describe(char *buf, size_t len)
 	struct hs_uart_stats st;
 	int n;
 
+	if (!uart)
+		return snprintf(buf, len, "uart: none: the debug link is "
+				"UDP (monitor nic)\n");
 	hs_uart_get_stats(uart, &st);
 	n = snprintf(buf, len, "uart: %u baud%s, %llu bytes to the kernel, "
 		     "%llu from it\n", serial.baud,
@@ -353,7 +361,9 @@ static void uart_irq(void *arg)
  */
 void sim_attach_irq(void)
 {
-	hs_uart_set_irq(uart, uart_irq, NULL);
+	/* The NIC has no interrupt line: the timer tick polls it. */
+	if (uart)
+		hs_uart_set_irq(uart, uart_irq, NULL);
 }
 
 int main(int argc, char **argv)
@@ -370,6 +380,8 @@ int main(int argc, char **argv)
 		{ "resume-on-hangup", no_argument, NULL, 'h' },
 		{ "link-faults", required_argument, NULL, 'f' },
 		{ "baud", required_argument, NULL, 'B' },
+		{ "udp", required_argument, NULL, 'u' },
+		{ "nic-faults", required_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, '?' + 256 },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -385,6 +397,7 @@ int main(int argc, char **argv)
 	sigset_t stop;
 	pthread_t stopper;
 	const char *reboot;
+	const char *serial_only = NULL, *nic_only = NULL;
 
 	/*
 	 * After a reboot this thread has every signal blocked (see
@@ -400,14 +413,15 @@ int main(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
-			ncpus = (int)opt_number("--cpus", optarg, 1,
+			ncpus = (int)sim_opt_number("--cpus", optarg, 1,
 						SIM_CPUS_MAX);
 			break;
 		case 'k':
-			kthreads = (unsigned)opt_number(
+			kthreads = (unsigned)sim_opt_number(
 				"--kthreads", optarg, 0, SIM_KTHREADS_CROWD_MAX);
 			break;
 		case 's':
+			serial_only = "--serial";
 			ucfg.spec = optarg;
 			if (strncmp(optarg, "tcp:", 4) == 0)
 				check_tcp_port(optarg);
@@ -415,9 +429,10 @@ int main(int argc, char **argv)
 		case 'b':
 			/* A 1.8432 MHz clock: 115200 at divisor 1. */
 			ucfg.pace_baud = KSTUB_UART_CLOCK_BAUD;
+			serial_only = "--baud-limit";
 			break;
 		case 'B':
-			baud = (unsigned long)opt_number(
+			baud = (unsigned long)sim_opt_number(
 				"--baud", optarg, 1, KSTUB_UART_CLOCK_BAUD);
 			if (KSTUB_UART_CLOCK_BAUD % baud != 0) {
 				fprintf(stderr, "kstub-sim: --baud: '%s' does "
@@ -438,7 +453,7 @@ int main(int argc, char **argv)
 			sim_console_to_gdb = true;
 			break;
 		case 'i':
-			cfg.idle_timeout_ms = (uint32_t)opt_number(
+			cfg.idle_timeout_ms = (uint32_t)sim_opt_number(
 				"--idle-timeout", optarg, 0, UINT32_MAX);
 			break;
 		case 'h':
@@ -447,6 +462,14 @@ int main(int argc, char **argv)
 		case 'f':
 			if (link_faults(&ucfg, optarg))
 				usage(2);
+			serial_only = "--link-faults";
+			break;
+		case 'u':
+			sim_udp_parse(optarg);
+			break;
+		case 'n':
+			sim_nic_faults(optarg);
+			nic_only = "--nic-faults";
 			break;
 		default:
 			usage(2);
@@ -458,12 +481,23 @@ int main(int argc, char **argv)
 		usage(2);
 	}
 
+	if (sim_udp_enabled() && serial_only) {
+		fprintf(stderr, "kstub-sim: %s is for the serial line; --udp "
+			"makes the link UDP\n", serial_only);
+		usage(2);
+	}
+	if (!sim_udp_enabled() && nic_only) {
+		fprintf(stderr, "kstub-sim: %s needs --udp (the NIC)\n",
+			nic_only);
+		usage(2);
+	}
+
 	reboot = getenv(REBOOT_ENV_COUNT);
 	if (reboot) {
-		boot_count = opt_number(REBOOT_ENV_COUNT, reboot, 1,
+		boot_count = sim_opt_number(REBOOT_ENV_COUNT, reboot, 1,
 					LONG_MAX - 1);
 		ucfg.spec = getenv(REBOOT_ENV_SERIAL);
-		if (!ucfg.spec) {
+		if (!ucfg.spec && !sim_udp_enabled()) {
 			fprintf(stderr, "kstub-sim: %s without %s\n",
 				REBOOT_ENV_COUNT, REBOOT_ENV_SERIAL);
 			return 2;
@@ -477,21 +511,6 @@ int main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	pthread_create(&stopper, NULL, stop_thread, &stop);
 
-	uart_paced = ucfg.pace_baud != 0;
-	if (hs_uart_open_cfg(&uart, &ucfg, msg, sizeof(msg))) {
-		/* The model's message names the call, not the path. */
-		fprintf(stderr, "kstub-sim: --serial %s: %s\n", ucfg.spec, msg);
-		return 2;
-	}
-	if (strncmp(ucfg.spec, "tcp:", 4) != 0)
-		sim_pty_link = ucfg.spec;
-	io.in = hs_uart_in;
-	io.out = hs_uart_out;
-	io.ctx = uart;
-	err = kstub_serial_init(&serial, &io, (uint32_t)baud,
-				KSTUB_SERIAL_CARRIER);
-	cfg.link = link_ops();
-	cfg.link_ctx = &serial;
 	cfg.port = &sim_port_ops;
 	cfg.rx_buf = rx_buf;
 	cfg.tx_buf = tx_buf;
@@ -499,13 +518,41 @@ int main(int argc, char **argv)
 	cfg.ncpus = (uint32_t)ncpus;
 	cfg.monitor = sim_monitor;
 	cfg.monitor_count = sim_monitor_count;
-	if (err || (err = kstub_init(&sim_ks, &cfg)) != 0) {
+	uart_paced = ucfg.pace_baud != 0;
+	if (sim_udp_enabled()) {
+		if (sim_udp_open(&cfg))
+			return 2;
+	} else {
+		if (hs_uart_open_cfg(&uart, &ucfg, msg, sizeof(msg))) {
+			/* The model's message names the call, not the path. */
+			fprintf(stderr, "kstub-sim: --serial %s: %s\n",
+				ucfg.spec, msg);
+			return 2;
+		}
+		if (strncmp(ucfg.spec, "tcp:", 4) != 0)
+			sim_pty_link = ucfg.spec;
+		io.in = hs_uart_in;
+		io.out = hs_uart_out;
+		io.ctx = uart;
+		err = kstub_serial_init(&serial, &io, (uint32_t)baud,
+					KSTUB_SERIAL_CARRIER);
+		if (err) {
+			fprintf(stderr, "kstub-sim: serial setup failed (%d)\n",
+				err);
+			return 2;
+		}
+		cfg.link = link_ops();
+		cfg.link_ctx = &serial;
+	}
+	if ((err = kstub_init(&sim_ks, &cfg)) != 0) {
 		fprintf(stderr, "kstub-sim: stub setup failed (%d)\n", err);
 		return 2;
 	}
-	where = hs_uart_where(uart);
-	fprintf(stderr, "kstub-sim: gdb: target remote %s%s\n",
-		sim_pty_link ? "" : "tcp:", where);
+	if (uart) {
+		where = hs_uart_where(uart);
+		fprintf(stderr, "kstub-sim: gdb: target remote %s%s\n",
+			sim_pty_link ? "" : "tcp:", where);
+	}
 
 	cpu_install_handlers();
 	sim_mem_init();

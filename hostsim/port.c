@@ -328,6 +328,18 @@ static int mon_uart(struct kstub *ks, void *ctx, const char *args,
 	return kstub_monitor_write(ks, line, (size_t)n);
 }
 
+static int mon_nic(struct kstub *ks, void *ctx, const char *args,
+		   size_t len)
+{
+	char text[768];
+	int n = sim_nic_describe(text, sizeof(text));
+
+	(void)ctx;
+	(void)args;
+	(void)len;
+	return kstub_monitor_write(ks, text, (size_t)n);
+}
+
 /*
  * A port hook with a bug, on purpose: "hookfault read" dereferences an
  * unmapped address outside the fault-safe copy, "hookfault int3" runs an
@@ -366,6 +378,7 @@ const struct kstub_monitor_cmd sim_monitor[] = {
 	{ "ps", "kernel threads and what they wait for", mon_ps },
 	{ "ticks", "the clock's tick count", mon_ticks },
 	{ "uart", "the serial line: rate and bytes each way", mon_uart },
+	{ "nic", "the NIC and the UDP link: frames, drops, faults", mon_nic },
 	{ "hookfault", "read|int3: a hook that faults (tests containment)",
 	  mon_hookfault },
 	{ "panic-proceed", "let a panic halt the kernel (exit) at the next "

@@ -132,5 +132,18 @@ void sim_reboot(void) __attribute__((noreturn));
 int sim_uart_describe(char *buf, size_t len);
 /* CPU 0 exists: the UART's interrupt line may now be raised on it. */
 void sim_attach_irq(void);
+/* A whole decimal number in [min, max], or exit 2 naming opt and val. */
+long sim_opt_number(const char *opt, const char *val, long min, long max);
+
+/* udplink.c: --udp, the debug link on the NIC model. */
+void sim_udp_parse(const char *spec);		/* exits 2 if malformed */
+void sim_nic_faults(const char *spec);		/* exits 2 if malformed */
+bool sim_udp_enabled(void);
+/* Open the NIC, set cfg's link; says where gdb connects. 0 or -1. */
+int sim_udp_open(struct kstub_config *cfg);
+/* monitor nic: the NIC's and the UDP link's counters. */
+int sim_nic_describe(char *buf, size_t len);
+/* At exit: faults injected and frames lost, if any. */
+void sim_udp_report(void);
 
 #endif /* HOSTSIM_SIM_H */

@@ -11,7 +11,8 @@ ABI=$(sed -n 's/^KSTUB_LINUX_ABI *= *//p' ports/linux/abi.mk)
 
 PKGS="gcc make binutils pkg-config check libpcap-dev socat gdb lldb
 python3-lldb-14 python3 qemu-system-x86 clang libclang-rt-14-dev iproute2
-procps linux-headers-$ABI busybox-static python3-matplotlib"
+procps linux-headers-$ABI busybox-static python3-matplotlib ethtool
+iputils-ping"
 
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"

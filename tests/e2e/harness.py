@@ -105,12 +105,20 @@ class Lines:
 
 
 class Sim:
-    """build/kstub-sim with the given options; .target is what gdb connects to."""
+    """build/kstub-sim with the given options; .target is what gdb connects to.
 
-    def __init__(self, *args, pty=False):
+    link: the options that choose the debug link (default: --serial, a
+    tcp port or with pty a pty). prefix: what to run it under (ip netns
+    exec NS). client: what a debugger of this machine runs under
+    (gdb_batch and lldb_batch use it)."""
+
+    def __init__(self, *args, pty=False, link=None, prefix=(), client=()):
         self.tmp = tempfile.mkdtemp(prefix="kstub-e2e-")
+        self.client = list(client)
         serial = os.path.join(self.tmp, "ttyS1") if pty else "tcp:127.0.0.1:0"
-        self.proc = subprocess.Popen([SIM, "--serial", serial, *args],
+        if link is None:
+            link = ["--serial", serial]
+        self.proc = subprocess.Popen([*prefix, SIM, *link, *args],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, text=True)
         # Nothing has a reference to us until __init__ returns: a failed
@@ -164,7 +172,8 @@ class Sim:
 def gdb_batch(sim, cmds, timeout=60, pre=(), name="gdb"):
     """gdb -batch: connect, run cmds (each an -ex, so one failing command
     does not hide the others), return everything it printed."""
-    args = ["gdb", "-nx", "-batch", "-ex", "set pagination off", "-ex", "set confirm off",
+    args = [*getattr(sim, "client", ()), "gdb", "-nx", "-batch", "-ex", "set pagination off",
+            "-ex", "set confirm off",
             "-ex", "set width 0", "-ex", "set remotetimeout 10"]
     if RECORD_DIR:
         args += ["-ex", f"set remotelogfile {record_path(name)}"]
@@ -184,8 +193,9 @@ class Gdb:
     PROMPT = "(gdb) "
     TIMEOUT = 30	# seconds any one wait may take
 
-    def __init__(self, program=SIM, setup=("set width 0",)):
-        self.proc = subprocess.Popen(["gdb", "-nx", "-q", program], stdin=subprocess.PIPE,
+    def __init__(self, program=SIM, setup=("set width 0",), prefix=()):
+        self.proc = subprocess.Popen([*prefix, "gdb", "-nx", "-q", program],
+                                     stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                      text=True, bufsize=0)
         self.q = queue.Queue()
@@ -286,11 +296,16 @@ def lldb_batch(sim, cmds, timeout=90):
     # lldb gives a packet up after 5 s and then calls the process
     # invalid; on a loaded machine a reply can take longer (gdb_batch sets
     # remotetimeout for the same reason).
-    args = ["lldb", "-b", "-o", f"target create {SIM}",
+    args = [*getattr(sim, "client", ()), "lldb", "-b", "-o", f"target create {SIM}",
             "-o", "settings set plugin.process.gdb-remote.packet-timeout 30"]
     if RECORD_DIR:
         args += ["-o", f"log enable -f {record_path('lldb')} gdb-remote packets"]
-    args += ["-o", f"gdb-remote {sim.target.replace('tcp:', '')}"]
+    if sim.target.startswith("udp:"):
+        # lldb's gdb-remote command takes host:port (tcp) only.
+        args += ["-o", "process connect --plugin gdb-remote "
+                 f"udp://{sim.target[4:]}"]
+    else:
+        args += ["-o", f"gdb-remote {sim.target.replace('tcp:', '')}"]
     for c in cmds:
         args += ["-o", c]
     p = subprocess.run(args, capture_output=True, text=True, timeout=timeout, env=lldb_env())

@@ -11,10 +11,11 @@ UNIT_SRCS := tests/unit/main.c $(UNIT_SUITE_SRCS) $(UNIT_HELPER_SRCS)
 
 UNIT_FAKE_SRCS := $(sort $(wildcard tests/fakes/*.c))
 
-# hostsim's UART model and fault injector, built here for their own tests
-# (hosted C, pthreads); hostsim.mk builds them for the machine.
+# hostsim's UART and NIC models and fault injector, built here for their
+# own tests (hosted C, pthreads); hostsim.mk builds them for the machine.
+# The NIC model's pcap wire (nic_pcap.c) is left to the e2e tests.
 UNIT_HOSTSIM_SRCS := hostsim/uart.c hostsim/uart_io.c hostsim/uart_far.c \
-	hostsim/linkfault.c
+	hostsim/linkfault.c hostsim/nic.c
 
 UNIT_GEN := $(BUILD)/gen/unit
 UNIT_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(UNIT_SRCS) $(UNIT_FAKE_SRCS))
@@ -34,7 +35,7 @@ FORCE:
 
 $(BUILD)/obj/unit-hostsim/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(HOSTED) $(SAN) -D_GNU_SOURCE -pthread -Ihostsim \
+	$(CC) $(HOSTED) $(SAN) -D_GNU_SOURCE -pthread $(TARGET_INC) -Ihostsim \
 		-MMD -MP -c $< -o $@
 
 $(BUILD)/obj/unit-hostsim-dr/%.o: %.c

@@ -564,6 +564,35 @@ START_TEST(unconfigured_peer_latched)
 }
 END_TEST
 
+/*
+ * After D the kernel runs and gdb's '+' for the OK comes late: it must
+ * not latch that gdb again, or the next gdb is shut out for good.
+ */
+START_TEST(stray_after_session_end_unlatched)
+{
+	uint8_t buf[64];
+	size_t len;
+
+	setup_cfg(0);
+	ops->enter(lc);
+	fake_nic_queue(&nic, f, udp_frame(f, "$D#44", 5));
+	ck_assert_int_eq(ops->recv_packet(lc, buf, sizeof(buf)), 1);
+	ck_assert_int_eq(ops->send_packet(lc, (const uint8_t *)"OK", 2), 0);
+	ops->session_end(lc);
+	ops->leave(lc);
+	fake_nic_queue(&nic, f, udp_frame(f, "+", 1));
+	ck_assert_int_eq(ops->recv_packet(lc, buf, sizeof(buf)), KSTUB_EAGAIN);
+	/* Another gdb, elsewhere: its break-in is taken. */
+	len = udp_frame(f, "\x03", 1);
+	f[29] = 5;
+	fix_csums(f);
+	fake_nic_queue(&nic, f, len);
+	ck_assert_int_eq(ops->recv_packet(lc, buf, sizeof(buf)), 1);
+	ck_assert_uint_eq(buf[0], KSTUB_LINK_BREAK);
+	ck_assert_uint_eq(net->peer_ip[3], 5);
+}
+END_TEST
+
 /* An ARP reply from the peer to whatever asked (the wire's answer). */
 static void answer_arp(struct fake_nic *n, const uint8_t *fr, size_t len)
 {
@@ -837,6 +866,7 @@ Suite *udp_net_suite(void)
 	tcase_add_test(tc, mtu_on_output);
 	tcase_add_test(tc, zero_udp_checksum_taken);
 	tcase_add_test(tc, unconfigured_peer_latched);
+	tcase_add_test(tc, stray_after_session_end_unlatched);
 	tcase_add_test(tc, send_first_resolves_by_arp);
 	tcase_add_test(tc, send_first_arp_timeout);
 	tcase_add_test(tc, send_without_peer);

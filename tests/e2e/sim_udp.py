@@ -1,0 +1,274 @@
+"""kstub-sim with the UDP transport in plain mode (--udp) on its NIC model,
+over a veth pair between two network namespaces made for each scenario
+(netns.py): real gdb, lldb and ping in the debugger's namespace, real
+frames and ARP across a real interface.
+
+They need root and network namespaces. Without them the scenarios are
+left out with a message on stderr, unless KSTUB_E2E_NETNS=required (CI
+sets it): then the first one fails and says why.
+
+Each scenario is fn(sim_log); the runner finds this module by its name."""
+import os
+import re
+import sys
+
+import netns
+from checks import bench_bytes, expect
+from harness import Gdb, Sim, gdb_batch, lldb_batch
+from netns import GDB_IP, KERNEL_IP, PORT, STRANGER_IP, VethPair
+from rsp_client import run_sim
+from runner import Scenarios
+from wire import frame, to_hex
+
+SCENARIOS = scenario = Scenarios()
+SLOW_FIRST = ("udp_gdb_session", "udp_ping_and_arp")
+
+PROMPT = r"\(gdb\) "
+# What a gdb attaching to a running kernel over plain UDP needs: a break
+# first, since nothing else may stop the kernel on this link.
+ATTACH_RUNNING = ["set remote interrupt-on-connect on"]
+
+_why_not = netns.unavailable()
+_required = os.environ.get("KSTUB_E2E_NETNS") == "required"
+
+
+def needs_netns(fn):
+    """Register fn, or leave it out (say so once) where it cannot run."""
+    if _why_not is None or _required:
+        return scenario(fn)
+    return fn
+
+
+if _why_not and not _required:
+    print(f"e2e: sim_udp scenarios left out: {_why_not}", file=sys.stderr)
+
+
+def udp_sim(net, *args, extra=""):
+    if _why_not:
+        raise AssertionError(f"KSTUB_E2E_NETNS=required, but {_why_not}")
+    return Sim(*args, link=["--udp", net.udp_spec(extra)], prefix=net.prefix("kernel"),
+               client=net.prefix("debugger"))
+
+
+def udp_gdb(net):
+    return Gdb(prefix=net.prefix("debugger"), setup=("set width 0", "set remotetimeout 10"))
+
+
+def nic_counts(text):
+    """monitor nic's udp line -> {name: count}."""
+    m = expect(text, r"^udp: (\d+) delivered, (\d+) from others \(not the peer\), (\d+) to "
+                     r"other ports, (\d+) bad checksums, (\d+) arp replies, (\d+) pings$")
+    return dict(zip(("delivered", "others", "ports", "bad_csum", "arp", "pings"),
+                    map(int, m.groups())))
+
+
+def send_datagrams(net, payloads, source=STRANGER_IP):
+    """Datagrams to the stub from source (by default STRANGER_IP, another
+    host on its link), from one UDP port."""
+    code = ("import socket,sys\n"
+            "s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\n"
+            f"s.bind(({source!r},0))\n"
+            "for p in sys.argv[1:]:\n"
+            f"    s.sendto(bytes.fromhex(p),({KERNEL_IP!r},{PORT}))\n")
+    net.debugger([sys.executable, "-c", code, *(p.hex() for p in payloads)])
+
+
+STRANGER = [b"\x03", frame("?"), b"+" + frame("g"), b"\x03", frame("c"), frame("k")]
+
+
+def ping(net, count):
+    """ping from the debugger's side; every echo must come back. The
+    reply also proves the stub has polled past every earlier frame: its
+    ring is first in, first out."""
+    out = net.debugger(["ping", "-c", str(count), "-i", "0.2", "-W", "10", KERNEL_IP],
+                       check=False).stdout
+    expect(out, rf"^{count} packets transmitted, {count} received", "every ping answered")
+
+
+def expect_running(sim, path):
+    """The kernel runs: a console command is carried out."""
+    sim.console(f"mkdir {path}")
+    sim.out.wait_for(rf"mkdir: created {re.escape(path)}")
+
+
+@needs_netns
+def udp_gdb_session(sim_log):
+    """gdb over `target remote udp:`: attach at boot, registers, memory
+    (more than a datagram holds), a breakpoint, stepi, console output
+    while the kernel runs, ^C break-in, monitor, detach; then a second
+    gdb attaches to the running kernel and detaches."""
+    with VethPair() as net, udp_sim(net, "--wait", "--console-to-gdb") as sim, \
+            udp_gdb(net) as gdb:
+        sim_log.append(sim)
+        if sim.target != f"udp:{KERNEL_IP}:{PORT}":
+            raise AssertionError(f"kstub-sim names {sim.target}")
+        expect(sim.err.text(), r"^kstub-sim: udp: plain mode: unauthenticated")
+        out = gdb.cmd(f"target remote {sim.target}")
+        expect(out, r"kdb_enter \(why=")
+        expect(gdb.cmd("info registers rip"), r"^rip\s+0x[0-9a-f]+\s+0x[0-9a-f]+ <kdb_enter")
+        # 8 KiB: several m packets, each reply within one datagram.
+        got = gdb.cmd("python print(bytes(gdb.selected_inferior().read_memory("
+                      "int(gdb.parse_and_eval('(long)&bench_area')), 8192)).hex())")
+        if bytes.fromhex(got.strip()) != bench_bytes(8192):
+            raise AssertionError(f"bench_area read over UDP differs:\n{got[:200]}")
+        expect(gdb.cmd("break sys_mkdir"), r"Breakpoint 1 at")
+        gdb.send("continue")
+        gdb.expect("Continuing.")
+        sim.console("mkdir /udp/one")
+        gdb.expect(r'Breakpoint 1, sys_mkdir \(path=0x[0-9a-f]+ "/udp/one"')
+        gdb.expect(PROMPT)
+        pc0 = expect(gdb.cmd("p/x $pc"), r"= (0x[0-9a-f]+)").group(1)
+        gdb.cmd("stepi")
+        pc1 = expect(gdb.cmd("p/x $pc"), r"= (0x[0-9a-f]+)").group(1)
+        if int(pc1, 16) <= int(pc0, 16):
+            raise AssertionError(f"stepi should move forward: {pc0} -> {pc1}")
+        gdb.cmd("delete")
+        # Running: the kernel's console comes to gdb (O packets).
+        gdb.send("continue")
+        gdb.expect("Continuing.")
+        sim.console("mkdir /udp/running")
+        gdb.expect(r"mkdir: created /udp/running")
+        gdb.interrupt()
+        expect(gdb.expect(PROMPT), r"received signal SIGINT")
+        expect(gdb.cmd("monitor ps"), r"^\s*\d+ sh\s")
+        counts = nic_counts(gdb.cmd("monitor nic"))
+        if counts["others"] or counts["bad_csum"] or counts["delivered"] < 20:
+            raise AssertionError(f"monitor nic: {counts}")
+        expect(gdb.cmd("detach"), r"detached")
+        expect_running(sim, "/udp/detached")
+        # The peer is forgotten at detach: a second gdb, from another
+        # port, stops the running kernel and attaches.
+        out = gdb_batch(sim, ["info threads", "p ticks > 0", "detach"], pre=ATTACH_RUNNING,
+                        name="udp-second")
+        expect(out, r'Thread \d+ "clock"')
+        expect(out, r"^\$1 = 1$")
+        expect(out, r"detached")
+        expect_running(sim, "/udp/again")
+
+
+@needs_netns
+def udp_ping_and_arp(sim_log):
+    """The stub's own IP answers ARP and ping over the real interface:
+    stopped at boot (its wait loop polls the NIC) and running (the timer
+    tick polls it); the debugger's host learns the NIC model's MAC."""
+    with VethPair() as net, udp_sim(net, "--wait") as sim:
+        sim_log.append(sim)
+        ping(net, 2)
+        neigh = net.debugger(["ip", "neigh", "show", KERNEL_IP]).stdout
+        expect(neigh, rf"^{re.escape(KERNEL_IP)} dev \S+ lladdr 02:6b:0a:4d:00:02 ",
+               "the stub's MAC, learned by ARP")
+        out = gdb_batch(sim, ["monitor nic", "detach"], name="udp-ping")
+        counts = nic_counts(out)
+        if counts["pings"] != 2 or counts["arp"] < 1:
+            raise AssertionError(f"2 pings and an ARP reply while stopped: {counts}\n{out}")
+        expect_running(sim, "/udp/ping")
+        ping(net, 3)
+        out = gdb_batch(sim, ["monitor nic", "detach"], pre=ATTACH_RUNNING, name="udp-ping2")
+        if nic_counts(out)["pings"] != 5:
+            raise AssertionError(f"3 more pings while running:\n{out}")
+
+
+@needs_netns
+def udp_stranger_configured_peer(sim_log):
+    """peer= names the debugger's address: break-ins and packets from
+    another address on the link cannot stop the running kernel; they
+    are dropped and counted."""
+    with VethPair() as net, udp_sim(net, extra=f",peer={GDB_IP}") as sim:
+        sim_log.append(sim)
+        expect_running(sim, "/udp/booted")
+        send_datagrams(net, STRANGER)
+        ping(net, 1)
+        expect_running(sim, "/udp/still")
+        out = gdb_batch(sim, ["monitor nic", "detach"], pre=ATTACH_RUNNING, name="udp-peer")
+        counts = nic_counts(out)
+        if counts["others"] != len(STRANGER):
+            raise AssertionError(f"{len(STRANGER)} datagrams from others: {counts}\n{out}")
+
+
+@needs_netns
+def udp_stranger_latched_peer(sim_log):
+    """No peer= given: the stub answers the first gdb and, while its
+    session lasts, no one else: a stranger's break-ins cannot stop the
+    kernel the attached gdb let run; gdb's own ^C still does."""
+    with VethPair() as net, udp_sim(net, "--wait") as sim, udp_gdb(net) as gdb:
+        sim_log.append(sim)
+        expect(gdb.cmd(f"target remote {sim.target}"), r"kdb_enter \(why=")
+        gdb.send("continue")
+        gdb.expect("Continuing.")
+        expect_running(sim, "/udp/latched")
+        send_datagrams(net, STRANGER)
+        ping(net, 1)
+        expect_running(sim, "/udp/not-stopped")
+        gdb.interrupt()
+        expect(gdb.expect(PROMPT), r"received signal SIGINT")
+        counts = nic_counts(gdb.cmd("monitor nic"))
+        if counts["others"] != len(STRANGER):
+            raise AssertionError(f"{len(STRANGER)} datagrams from others: {counts}")
+        expect(gdb.cmd("detach"), r"detached")
+
+
+@needs_netns
+def udp_reboot_same_endpoint(sim_log):
+    """monitor reboot over UDP: the machine comes back fresh on the same
+    IP, port and MAC, where a new gdb attaches. (The asking debugger gets
+    no answer: UDP has no hangup to tell it.)"""
+    with VethPair() as net, udp_sim(net) as sim:
+        sim_log.append(sim)
+        expect_running(sim, "/udp/before")
+        send_datagrams(net, [b"\x03", frame("qRcmd," + to_hex("reboot"))], source=GDB_IP)
+        sim.err.wait_for(r"kstub-sim: booted, 2 cpus \(reboot 1\)")
+        out = gdb_batch(sim, ["p made_count", "detach"], pre=ATTACH_RUNNING,
+                        name="udp-reboot")
+        expect(out, r"^\$1 = 0$", "a fresh boot: no mkdir yet")
+        expect(out, r"detached")
+        expect_running(sim, "/udp/after")
+
+
+@needs_netns
+def udp_lldb_connects(sim_log):
+    """lldb 14 speaks plain UDP too: process connect udp://IP:PORT."""
+    with VethPair() as net, udp_sim(net, "--wait") as sim:
+        sim_log.append(sim)
+        out = lldb_batch(sim, ["register read rip", "memory read -c 8 &bench_area",
+                               "process detach"])
+        expect(out, r"rip = 0x[0-9a-f]+\s+kstub-sim`kdb_enter")
+        want = " ".join(f"{b:02x}" for b in bench_bytes(8))
+        expect(out, rf"^0x[0-9a-f]+: {want} ", "bench_area's first bytes")
+        expect_running(sim, "/udp/lldb")
+
+
+# (arguments, what stderr must say): refused with status 2, before any
+# interface is touched (the last: after, with libpcap's reason).
+BAD_UDP = (
+    (["--udp", "eth0"], r"--udp: needs ip= and port=: 'eth0'"),
+    (["--udp", "ip=1.2.3.4,port=9"], r"--udp: the first item must be an interface name"),
+    (["--udp", "x,ip=1.2.3,port=9"], r"--udp: ip= is not an IPv4 address A\.B\.C\.D: '1\.2\.3'"),
+    (["--udp", "x,ip=1.2.3.4,port=70000"],
+     r"--udp port=: '70000' is not a whole number from 1 to 65535"),
+    (["--udp", "x,ip=1.2.3.4,port=9,peer=1.2.3.5:0"],
+     r"--udp peer port: '0' is not a whole number from 1 to 65535"),
+    (["--udp", "x,ip=1.2.3.4,port=9,mac=01:02:03"], r"--udp: mac= is not aa:bb:cc:dd:ee:ff"),
+    (["--udp", "x,ip=1.2.3.4,port=9,ring=0"], r"--udp ring=: '0' is not a whole number from 1"),
+    (["--udp", "x,ip=1.2.3.4,port=9,port=10"], r"--udp: given twice: 'port=10'"),
+    (["--udp", "x,ip=1.2.3.4,port=9,speed=10"], r"--udp: not ip=, port=, peer=, gw=, mac= or"),
+    (["--udp", "x,ip=1.2.3.4,port=9", "--serial", "tcp:127.0.0.1:0"],
+     r"--serial is for the serial line; --udp makes the link UDP"),
+    (["--nic-faults", "drop=0.1"], r"--nic-faults needs --udp"),
+    (["--udp", "x,ip=1.2.3.4,port=9", "--nic-faults", "drop=2"],
+     r"--nic-faults: not corrupt=P,drop=P,dup=P,reorder=P,seed=N"),
+    (["--udp", "x,ip=1.2.3.4,port=9", "--nic-faults", "dir=up,drop=0.1"],
+     r"--nic-faults: direction is not to-kernel, from-kernel or both: 'up'"),
+    (["--udp", "nosuchif0,ip=10.0.0.2,port=9"], r"--udp nosuchif0: \S"),
+)
+
+
+@scenario
+def udp_options_refused(sim_log):
+    """--udp and --nic-faults: a bad value is refused with status 2 and
+    a message that names the option, the value and what is wanted."""
+    for args, msg in BAD_UDP:
+        if "nosuchif0" in args[-1] and os.geteuid() != 0:
+            continue	# unprivileged: pcap says "permission", just as well
+        p = run_sim(*args)
+        if p.returncode != 2 or not re.search(rf"^kstub-sim: {msg}", p.stderr, re.M):
+            raise AssertionError(f"{args}: exit {p.returncode}\n{p.stderr}")
