@@ -38,6 +38,9 @@ $(BUILD)/libkstub.a: $(STUB_OBJS)
 	ar rcs $@ $^
 
 include hostsim/hostsim.mk
+
+$(BUILD)/kstub-fw: $(patsubst %.c,$(BUILD)/obj/%.o,$(KSTUB_FW_HOST_SRCS))
+	$(CC) $(SAN) -o $@ $^
 include tests/unit/unit.mk
 include tests/fuzz/fuzz.mk
 include ports/baremetal/baremetal.mk
@@ -84,7 +87,7 @@ $(FBUILD)/libkstub.a: $(FREE_STUB_OBJS) $(FREE_SERIAL_OBJS)
 
 .PHONY: all deps check unit check-py e2e freestanding size demo bench clean
 
-all: $(BUILD)/libkstub.a $(ALL_HOSTSIM) $(BUILD)/unit-tests
+all: $(BUILD)/libkstub.a $(ALL_HOSTSIM) $(BUILD)/unit-tests $(BUILD)/kstub-fw
 
 deps:
 	@scripts/deps.sh

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fw.h"
 #include "kstub_serial.h"
 #include "sim.h"
 #include "uart.h"
@@ -131,6 +132,7 @@ void sim_console_out(const char *s, size_t n)
 	struct timespec nap = { 0, CONSOLE_BUSY_NAP_NS };
 	int tries, err;
 
+	sim_fw_console(s, n);
 	for (tries = 0; sim_console_to_gdb; tries++) {
 		err = kstub_console_write(&sim_ks, s, n);
 		if (err == 0)
@@ -202,7 +204,7 @@ static const struct kstub_transport_ops *link_ops(void)
 static const char usage_text[] =
 	"usage: kstub-sim [--cpus N] [--kthreads N] [--serial PATH|tcp:HOST:PORT]\n"
 	"                 [--baud N] [--baud-limit] [--wait] [--run \"CMD; CMD\"]\n"
-	"                 [--console-to-gdb]"
+	"                 [--console-to-gdb] [--fw FILE]"
 	" [--idle-timeout MS] [--resume-on-hangup]\n"
 	"                 [--link-faults [dir=to-kernel|from-kernel|both,]"
 	"corrupt=P,drop=P,dup=P,seed=N]\n";
@@ -230,6 +232,8 @@ static const char options_text[] =
 	"  --resume-on-hangup  a debugger that disappears lets the kernel run on\n"
 	"                      (default: the kernel waits, stopped, for the next one)\n"
 	"  --link-faults ...   corrupt, drop and double bytes on the cable\n"
+	"  --fw FILE           debug link: DMA rings in FILE, the machine's memory\n"
+	"                      (kstub-fw --mem FILE); the console goes there too\n"
 	"  --help              this, on stdout\n";
 
 static __attribute__((noreturn)) void usage(int status)
@@ -369,6 +373,7 @@ int main(int argc, char **argv)
 		{ "idle-timeout", required_argument, NULL, 'i' },
 		{ "resume-on-hangup", no_argument, NULL, 'h' },
 		{ "link-faults", required_argument, NULL, 'f' },
+		{ "fw", required_argument, NULL, 'F' },
 		{ "baud", required_argument, NULL, 'B' },
 		{ "help", no_argument, NULL, '?' + 256 },
 		{ NULL, 0, NULL, 0 },
@@ -376,7 +381,7 @@ int main(int argc, char **argv)
 	struct hs_uart_config ucfg = { .spec = "tcp:127.0.0.1:0" };
 	struct kstub_config cfg = { 0 };
 	struct kstub_uart_io io;
-	const char *run = NULL, *where;
+	const char *run = NULL, *where, *fw_path = NULL;
 	bool wait = false;
 	int ncpus = 2, opt, err;
 	unsigned kthreads = 0;
@@ -448,6 +453,9 @@ int main(int argc, char **argv)
 			if (link_faults(&ucfg, optarg))
 				usage(2);
 			break;
+		case 'F':
+			fw_path = optarg;
+			break;
 		default:
 			usage(2);
 		}
@@ -499,6 +507,8 @@ int main(int argc, char **argv)
 	cfg.ncpus = (uint32_t)ncpus;
 	cfg.monitor = sim_monitor;
 	cfg.monitor_count = sim_monitor_count;
+	if (fw_path && sim_fw_link(fw_path, &cfg))
+		return 2;
 	if (err || (err = kstub_init(&sim_ks, &cfg)) != 0) {
 		fprintf(stderr, "kstub-sim: stub setup failed (%d)\n", err);
 		return 2;
@@ -506,6 +516,8 @@ int main(int argc, char **argv)
 	where = hs_uart_where(uart);
 	fprintf(stderr, "kstub-sim: gdb: target remote %s%s\n",
 		sim_pty_link ? "" : "tcp:", where);
+	if (fw_path)
+		fprintf(stderr, "kstub-sim: fw: kstub-fw --mem %s\n", fw_path);
 
 	cpu_install_handlers();
 	sim_mem_init();
