@@ -81,7 +81,7 @@ $(FBUILD)/kstub-udp.o: $(FREE_UDP_OBJS)
 $(FBUILD)/kstub-fw.o: $(FREE_FW_OBJS)
 	$(LD) -r -o $@ $^
 
-$(FBUILD)/libkstub.a: $(FREE_STUB_OBJS) $(FREE_SERIAL_OBJS)
+$(FBUILD)/libkstub.a: $(FREE_STUB_OBJS) $(FREE_SERIAL_OBJS) $(FREE_FW_OBJS)
 	rm -f $@
 	ar rcs $@ $^
 

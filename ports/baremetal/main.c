@@ -6,11 +6,13 @@
  *   kstub.wait     stop in the debugger before any thread runs (kgdbwait)
  *   kstub.oneline  console and debugger share COM1 (else gdb is on COM2)
  *   kstub.off      no debugger: a fatal trap panics and halts
+ *   kstub.fw       the debugger on DMA rings in RAM (fw.h), for kstub-fw
  *   run=CMD;CMD    console commands for the shell; takes the rest of the line
  * and, to make a slow CPU for the tests, smp.apdelay=MS (each other CPU
  * waits that long before it says it is up) and smp.aptimeout=MS (how
  * long the boot CPU waits for that; CPU_ANSWER_MS by default).
  */
+#include "fw.h"
 #include "kstub_serial.h"
 #include "machine.h"
 #include "workload.h"
@@ -129,6 +131,9 @@ static const char *command(const char *line, const char *w)
  * The shell's commands of this machine only (workload/kern.h):
  *   overflow   a kernel stack overflow (#DF)
  *   chatter N  N numbered console lines, as fast as the console takes them
+ *   hang       this CPU spins with interrupts off, for good (a hung
+ *              kernel for kstub-fw --no-cpu; with one CPU, nothing can
+ *              run the debugger any more)
  */
 int machine_command(const char *line)
 {
@@ -139,6 +144,11 @@ int machine_command(const char *line)
 		kprintf("overflow: recursing\n");
 		kprintf("overflow: %lu\n", stack_overflow(0));
 		return 1;
+	}
+	if (command(line, "hang")) {
+		kprintf("hang: spinning with interrupts off\n");
+		for (;;)
+			__asm__ volatile("cli; pause");
 	}
 	rest = command(line, "chatter");
 	if (!rest)
@@ -181,7 +191,7 @@ void kmain(uint32_t magic, uint32_t mbi)
 {
 	struct pcpu *c = &pcpus[0];
 	struct kstub_serial *link = NULL;
-	bool oneline, wait;
+	bool oneline, wait, fwlink;
 
 	cpu_features();
 	if (mmu_nx)
@@ -196,11 +206,13 @@ void kmain(uint32_t magic, uint32_t mbi)
 	oneline = kstub_on && option("kstub.oneline");
 	wait = kstub_on && option("kstub.wait");
 
-	if (kstub_on)
+	fwlink = kstub_on && option("kstub.fw") && port_fw_init() == 0;
+	oneline = oneline && !fwlink;
+	if (kstub_on && !fwlink)
 		link = port_link_init(oneline);
 	console_init(oneline ? link : NULL);
 	kprintf("kstub baremetal kernel: %s\n", cmdline);
-	if (kstub_on && !link) {
+	if (kstub_on && !link && !fwlink) {
 		kprintf("kstub: no UART at COM%d, debugger off\n",
 			oneline ? 1 : 2);
 		kstub_on = false;
@@ -226,8 +238,8 @@ void kmain(uint32_t magic, uint32_t mbi)
 			      &pcpus[ncpus - 1].tick_chan, (int)ncpus - 1);
 	queue_commands(option("run"));
 	kprintf("booted: %u cpus, debugger %s\n", ncpus,
-		!kstub_on ? "off" : oneline ? "on COM1 with the console"
-					    : "on COM2");
+		!kstub_on ? "off" : fwlink ? "on the fw rings"
+			  : oneline ? "on COM1 with the console" : "on COM2");
 	if (wait)
 		kdb_enter("boot (kstub.wait)");
 	smp_release_aps();
