@@ -150,12 +150,18 @@ int sim_fw_link(const char *path, struct kstub_config *cfg)
 		   (uint64_t)(kern_data_end - kern_data_start) +
 		   (uint64_t)(kern_bss_end - kern_bss_start);
 	size = FW_KERN_PHYS + kern_len;
-	fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	/*
+	 * No O_TRUNC: after a reboot (exec) kstub-fw may still map the file,
+	 * and a page that vanished under it would be a SIGBUS there.
+	 */
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0 || ftruncate(fd, (off_t)size)) {
 		fprintf(stderr, "kstub-sim: --fw %s: %s\n", path, strerror(errno));
 		return -1;
 	}
 	phys = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (phys != MAP_FAILED)	/* a previous boot's tables */
+		memset(phys + FW_PT_PHYS, 0, FW_PT_END - FW_PT_PHYS);
 	if (phys == MAP_FAILED ||
 	    place(fd, kern_text_start, kern_text_end, &at, 0) ||
 	    place(fd, kern_rodata_start, kern_rodata_end, &at, PROT_READ) ||

@@ -139,6 +139,24 @@ def fw_hung_kernel(sim_log):
 
 
 @scenario
+def fw_target_reboot(sim_log):
+    """monitor reboot: the machine starts over on the same memory file,
+    the block gets a new generation, and kstub-fw says the target
+    rebooted; a new kstub-fw debugs the new boot."""
+    with tempfile.TemporaryDirectory(prefix="kstub-fw-") as tmp:
+        mem = os.path.join(tmp, "mem")
+        with Sim("--fw", mem, "--wait") as sim:
+            sim_log.append(sim)
+            out = gdb_batch(_fw_target(mem), ["monitor reboot"], name="fw-reboot")
+            expect(out, r"kstub-fw: the control block changed \(magic gone or a new "
+                        r"generation\): the target rebooted")
+            sim.err.wait_for(r"kstub-sim: booted, \d+ cpus \(reboot 1\)")
+            out = gdb_batch(_fw_target(mem), ["bt 1", "detach"], name="fw-after-reboot")
+            expect(out, r'kdb_enter \(why=0x[0-9a-f]+ "boot \(--wait\)"')
+            expect(out, r"Inferior 1 \(Remote target\) detached")
+
+
+@scenario
 def fw_bridge_reports(sim_log):
     """kstub-fw says what is wrong: no file, no control block, a block
     of another version."""

@@ -129,8 +129,8 @@ static void publish_kernel_view(struct kstub_fw *fw)
 
 int kstub_fw_init(struct kstub_fw *fw, const struct kstub_fw_config *cfg)
 {
-	uint32_t g, ctx_size, crx_size, off;
-	uint64_t need;
+	uint32_t g, ctx_size, crx_size, off, generation = 1;
+	uint64_t need, phys;
 	uint8_t *p = (uint8_t *)fw;
 	size_t i;
 
@@ -157,10 +157,21 @@ int kstub_fw_init(struct kstub_fw *fw, const struct kstub_fw_config *cfg)
 		p[i] = 0;
 	fw->cfg = *cfg;
 	fw->block = (volatile uint8_t *)cfg->region;
-	/* Unpublish first: a host polling the old block sees it go. */
+	phys = cfg->virt_to_phys(cfg->ctx, cfg->region);
+	/* Only a number is taken from the old block, whatever it holds. */
+	if (*(volatile uint64_t *)(fw->block + KSTUB_FW_OFF_MAGIC) == KSTUB_FW_MAGIC &&
+	    *(volatile uint64_t *)(fw->block + KSTUB_FW_OFF_SELF_PHYS) == phys)
+		generation = *field32(fw, KSTUB_FW_OFF_GENERATION) + 1;
+	fw->generation = generation;
+	/*
+	 * Unpublish first, and say at once that this is a new start: a host
+	 * polling the old block stops before the rings are reset under it.
+	 */
 	put64(fw, KSTUB_FW_OFF_MAGIC, 0);
+	store_release(field32(fw, KSTUB_FW_OFF_GENERATION), generation);
 	for (i = 8; i < KSTUB_FW_HEADER_SIZE; i++)
-		fw->block[i] = 0;
+		if (i < KSTUB_FW_OFF_GENERATION || i >= KSTUB_FW_OFF_GENERATION + 4)
+			fw->block[i] = 0;
 	off = KSTUB_FW_HEADER_SIZE;
 	setup_ring(fw, KSTUB_FW_GDB_TX, off, g);
 	off += g;
@@ -172,8 +183,7 @@ int kstub_fw_init(struct kstub_fw *fw, const struct kstub_fw_config *cfg)
 	*field32(fw, KSTUB_FW_OFF_VERSION) = KSTUB_FW_VERSION;
 	*field32(fw, KSTUB_FW_OFF_HEADER_SIZE) = KSTUB_FW_HEADER_SIZE;
 	publish_kernel_view(fw);
-	put64(fw, KSTUB_FW_OFF_SELF_PHYS,
-	      cfg->virt_to_phys(cfg->ctx, cfg->region));
+	put64(fw, KSTUB_FW_OFF_SELF_PHYS, phys);
 	put64(fw, KSTUB_FW_OFF_MAGIC, KSTUB_FW_MAGIC);
 	return 0;
 }

@@ -39,6 +39,7 @@
 #define KSTUB_FW_OFF_STATE 0x2c		/* u32, KSTUB_FW_STATE_* */
 #define KSTUB_FW_OFF_CONSOLE_LOST 0x30	/* u32, console bytes dropped */
 #define KSTUB_FW_OFF_BAD_RECORDS 0x34	/* u32, host records refused */
+#define KSTUB_FW_OFF_GENERATION 0x38	/* u32, +1 at each init over a block */
 #define KSTUB_FW_OFF_RINGS 0x40		/* four ring descriptors */
 
 /* A ring descriptor, KSTUB_FW_RING_DESC bytes, at OFF_RINGS + i * that. */
@@ -130,6 +131,7 @@ struct kstub_fw {
 	uint32_t console_lost;
 	uint32_t bad_records;
 	uint32_t console_busy;	/* kstub_fw_console_write's lock */
+	uint32_t generation;
 };
 
 /*
@@ -143,8 +145,11 @@ extern const struct kstub_transport_ops kstub_fw_ops;
  * Lay out the block and rings in cfg->region and publish them: the
  * magic is written last, and the block's physical address with it, so a
  * host never takes a half-built block (or the magic's copy in the
- * kernel image) for the real one. Called: once by the port at boot,
- * before kstub_init(); again after a reboot of the target.
+ * kernel image) for the real one. A block found in the region from
+ * before (a warm reboot, a second init) gets the next generation, so a
+ * host still attached to it learns that the target started over.
+ * Called: once by the port at boot, before kstub_init().
+
  * Returns: 0; KSTUB_EINVAL for a region too small or misaligned, a ring
  *   size that is not a power of two, or gdb rings smaller than a packet.
  */

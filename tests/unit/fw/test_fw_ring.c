@@ -235,6 +235,24 @@ START_TEST(the_host_finds_the_block_by_its_own_address)
 }
 END_TEST
 
+/* A second init over the block (a warm reboot) is a new generation. */
+START_TEST(a_new_init_is_a_new_generation_the_host_notices)
+{
+	struct world *w = world_new();
+	struct kstub_fw again;
+	char err[128];
+
+	ck_assert_uint_eq(fw_host_get32(&w->host, KSTUB_FW_OFF_GENERATION), 1);
+	ck_assert_int_eq(kstub_fw_init(&again, &w->fw.cfg), 0);
+	ck_assert(!fw_host_alive(&w->host));
+	ck_assert_int_eq(fw_host_attach(&w->host, w->mem, w->mem_size, PHYS_BASE,
+					err, sizeof(err)), 0);
+	ck_assert_uint_eq(fw_host_get32(&w->host, KSTUB_FW_OFF_GENERATION), 2);
+	ck_assert(fw_host_alive(&w->host));
+	world_free(w);
+}
+END_TEST
+
 START_TEST(init_refuses_what_cannot_work)
 {
 	struct world *w = world_new();
@@ -355,6 +373,7 @@ Suite *fw_ring_suite(void)
 	tcase_add_test(tc, a_full_ring_is_never_overwritten);
 	tcase_add_test(tc, console_output_without_a_host_is_dropped_and_counted);
 	tcase_add_test(tc, the_host_finds_the_block_by_its_own_address);
+	tcase_add_test(tc, a_new_init_is_a_new_generation_the_host_notices);
 	tcase_add_test(tc, init_refuses_what_cannot_work);
 	tcase_add_test(tc, a_hostile_host_cannot_move_the_stub_outside_its_rings);
 	suite_add_tcase(s, tc);

@@ -85,6 +85,7 @@ int fw_host_attach(struct fw_host *h, volatile uint8_t *mem, size_t size,
 		h->ring[i].cons = (volatile uint32_t *)(b + d + KSTUB_FW_RING_OFF_CONS);
 		h->ring[i].size = rs;
 	}
+	h->generation = load_acquire((volatile uint32_t *)(b + KSTUB_FW_OFF_GENERATION));
 	return 0;
 }
 
@@ -93,7 +94,9 @@ int fw_host_alive(const struct fw_host *h)
 	const volatile uint8_t *b = h->mem + h->phys;
 
 	return read64(b + KSTUB_FW_OFF_MAGIC) == KSTUB_FW_MAGIC &&
-	       read64(b + KSTUB_FW_OFF_SELF_PHYS) == h->phys;
+	       read64(b + KSTUB_FW_OFF_SELF_PHYS) == h->phys &&
+	       load_acquire((volatile uint32_t *)(b + KSTUB_FW_OFF_GENERATION)) ==
+		       h->generation;
 }
 
 uint32_t fw_host_get32(const struct fw_host *h, uint32_t off)

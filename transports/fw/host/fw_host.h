@@ -25,6 +25,7 @@ struct fw_host {
 	volatile uint8_t *mem;	/* physical address 0 of the mapping */
 	size_t mem_size;
 	uint64_t phys;		/* the block's physical address */
+	uint32_t generation;	/* the block's, when attached */
 	struct fw_host_ring ring[KSTUB_FW_NRINGS];
 };
 
@@ -48,7 +49,10 @@ enum fw_host_found fw_host_find(const volatile uint8_t *mem, size_t size,
 int fw_host_attach(struct fw_host *h, volatile uint8_t *mem, size_t size,
 		   uint64_t phys, char *err, size_t errlen);
 
-/* The block is still there: its magic and self-address unchanged. */
+/*
+ * The block is still the one attached to: magic, self-address and
+ * generation unchanged (else the target rebooted or dropped the link).
+ */
 int fw_host_alive(const struct fw_host *h);
 
 uint32_t fw_host_get32(const struct fw_host *h, uint32_t off);

@@ -441,8 +441,9 @@ static int serve(struct bridge *b, int console_in)
 		fw_host_discard(&b->host, KSTUB_FW_GDB_TX);
 	while (!b->detached) {
 		if (!b->no_cpu && !fw_host_alive(&b->host)) {
-			fprintf(stderr, "kstub-fw: the control block is gone (magic "
-				"changed): the target rebooted or dropped the link\n");
+			fprintf(stderr, "kstub-fw: the control block changed (magic "
+				"gone or a new generation): the target rebooted or "
+				"dropped the link\n");
 			return 3;
 		}
 		if (!b->no_cpu)
