@@ -49,6 +49,7 @@
 #define PTE_P 0x1ull
 #define PTE_RW 0x2ull
 #define PTE_ADDR 0x000ffffffffff000ull
+#define PTE_NX (1ull << 63)
 
 extern const char kern_text_start[], kern_text_end[];
 extern char kern_rodata_start[], kern_rodata_end[];
@@ -103,7 +104,7 @@ static uint64_t *pt_walk_make(uint64_t *table, uint64_t va, unsigned shift)
 	return (uint64_t *)(phys + (*e & PTE_ADDR));
 }
 
-static int pt_map(uint64_t va, uint64_t pa)
+static int pt_map(uint64_t va, uint64_t pa, uint64_t nx)
 {
 	uint64_t *t = (uint64_t *)(phys + FW_PT_PHYS);
 
@@ -114,14 +115,17 @@ static int pt_map(uint64_t va, uint64_t pa)
 	t = t ? pt_walk_make(t, va, 21) : NULL;
 	if (!t)
 		return -1;
-	t[(va >> 12) & 511] = pa | PTE_P | PTE_RW;
+	t[(va >> 12) & 511] = pa | PTE_P | PTE_RW | nx;
 	return 0;
 }
 
 /*
  * Copy [start, end) of the kernel to the file at *at, map it in the
- * page tables, and (move) map the file over the original, so the kernel
- * from now on runs on the file's pages.
+ * page tables, and (move_prot) map the file over the original, so the
+ * kernel from now on runs on the file's pages. All but text is mapped
+ * NX, as a kernel maps its data: kstub-fw reads only NX pages straight
+ * from the file while the stub holds the machine (the stub knows its
+ * breakpoints in text; here the text is a boot-time copy besides).
  */
 static int place(int fd, const char *start, const char *end, uint64_t *at,
 		 int move_prot)
@@ -130,7 +134,8 @@ static int place(int fd, const char *start, const char *end, uint64_t *at,
 
 	memcpy(phys + *at, start, len);
 	for (off = 0; off < len; off += PAGE)
-		if (pt_map((uint64_t)(uintptr_t)start + off, *at + off))
+		if (pt_map((uint64_t)(uintptr_t)start + off, *at + off,
+			   move_prot ? PTE_NX : 0))
 			return -1;
 	if (move_prot && mmap((void *)start, len, move_prot,
 			      MAP_SHARED | MAP_FIXED, fd, (off_t)*at) == MAP_FAILED)

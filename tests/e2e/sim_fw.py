@@ -105,8 +105,35 @@ def fw_gdb_session(sim_log):
             expect(out, r"#0\s+kdb_enter \(why=0x[0-9a-f]+ \"boot \(--wait\)\"")
             expect(out, r'Breakpoint 1, sys_mkdir \(path=0x[0-9a-f]+ "/fw/one"')
             expect_fw_session(out)
+            # Data reads (x/4xg &ticks at least) came from the file.
+            expect(out, r"kstub-fw: data reads come straight from memory while the target "
+                        r"is stopped")
             sim.out.wait_for(r"mkdir: created /fw/one")
             expect_console_once(mem, console, "mkdir: created /fw/one")
+
+
+@scenario
+def fw_direct_reads_match_the_stub(sim_log):
+    """Data reads kstub-fw answers from the memory file while the stub
+    holds the machine show what the stub itself shows (--via-stub), and
+    a write made through the stub is read back from the file at once."""
+    with tempfile.TemporaryDirectory(prefix="kstub-fw-") as tmp:
+        mem = os.path.join(tmp, "mem")
+        dump = ["x/48xb (char *)&bench_area + 4093", "p/x *(long *)&bench_zero"]
+        with Sim("--fw", mem, "--wait") as sim:
+            sim_log.append(sim)
+            direct = gdb_batch(_fw_target(mem), [*dump, "set var watch_me = 4242",
+                                                 "p watch_me", "detach"], name="fw-direct")
+            expect(direct, r"data reads come straight from memory")
+            expect(direct, r"^\$2 = 4242$", "the stub's write, read from the file")
+            stub = gdb_batch(_fw_target(mem, "--via-stub"), [*dump, "detach"],
+                             name="fw-via-stub")
+            refute(stub, r"data reads come straight from memory")
+            lines = [re.findall(r"^0x[0-9a-f]+ <bench_area\+\d+>:.*$", o, re.M)
+                     for o in (direct, stub)]
+            if len(lines[0]) != 6 or lines[0] != lines[1]:
+                raise AssertionError(f"direct and stub reads differ:\n{direct}\n{stub}")
+            expect(stub, r"^\$1 = 0x0$")
 
 
 @scenario

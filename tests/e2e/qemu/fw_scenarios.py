@@ -50,6 +50,7 @@ def fw_qemu_session(log):
                 expect(out, r'#0 .*kdb_enter \(why=.*"boot \(kstub.wait\)"')
                 expect(out, r'Breakpoint 1, sys_mkdir \(path=0x[0-9a-f]+ <[^>]*> "/fw/q"')
                 expect_fw_session(out)
+                expect(out, r"kstub-fw: data reads come straight from memory")
                 m.out.wait_for(r"mkdir: created /fw/q")
                 expect_console_once(ram, console, "mkdir: created /fw/q")
         finally:

@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -62,6 +63,9 @@ struct bridge {
 	uint8_t last[PKT_MAX + 4];
 	size_t last_len;
 	bool detached;
+	bool direct;		/* data reads from the file while stopped */
+	bool x_raw;		/* lldb asked for x replies without 'b' */
+	bool direct_said;
 	long long busy_until;
 };
 
@@ -132,6 +136,7 @@ static void to_gdb_str(struct bridge *b, const char *s)
 #define PTE_PRESENT 0x1ull
 #define PTE_PS 0x80ull
 #define PTE_ADDR 0x000ffffffffff000ull
+#define PTE_NX (1ull << 63)
 
 static bool phys_u64(const struct bridge *b, uint64_t pa, uint64_t *v)
 {
@@ -143,10 +148,11 @@ static bool phys_u64(const struct bridge *b, uint64_t pa, uint64_t *v)
 
 /*
  * A kernel virtual address through the published x86-64 4-level page
- * tables; *room: bytes left in that page. False: not mapped.
+ * tables; *room: bytes left in that page; *nx: not executable (NX at
+ * some level). False: not mapped, or not in the file.
  */
 static bool translate(const struct bridge *b, uint64_t va, uint64_t *pa,
-		      uint64_t *room)
+		      uint64_t *room, bool *nx)
 {
 	uint64_t table = fw_host_get64(&b->host, KSTUB_FW_OFF_PT_ROOT) & PTE_ADDR;
 	static const unsigned shift[4] = { 39, 30, 21, 12 };
@@ -155,10 +161,12 @@ static bool translate(const struct bridge *b, uint64_t va, uint64_t *pa,
 
 	if (!table)
 		return false;
+	*nx = false;
 	for (level = 0; level < 4; level++) {
 		if (!phys_u64(b, table + ((va >> shift[level]) & 511) * 8, &e) ||
 		    !(e & PTE_PRESENT))
 			return false;
+		*nx = *nx || (e & PTE_NX);
 		if (level == 3 || ((level == 1 || level == 2) && (e & PTE_PS)))
 			break;
 		table = e & PTE_ADDR;
@@ -169,31 +177,80 @@ static bool translate(const struct bridge *b, uint64_t va, uint64_t *pa,
 	return *pa < b->host.mem_size;
 }
 
-static void nocpu_mem(struct bridge *b, uint64_t va, uint64_t len)
+/* The longest memory read answered here (gdb asks within PacketSize). */
+#define READ_MAX 8192
+
+/*
+ * Answer a memory read (m: hex; x: binary, 'b' first unless lldb asked
+ * for raw x replies) from the file. whole: only if every byte is
+ * mapped to RAM in the file and not executable, else answer nothing
+ * (the stub knows its breakpoints in text, and what is not RAM); else
+ * as far as it is mapped, E0e if not at all. Returns: answered.
+ */
+static bool read_reply(struct bridge *b, uint64_t va, uint64_t len,
+		       bool binary, bool whole)
 {
-	static char out[2 * 4096 + 1];
+	static uint8_t data[READ_MAX], out[2 * READ_MAX + 1];
 	uint64_t done = 0, pa, room, i;
+	size_t n = 0;
+	bool nx;
 
-	if (len > 4096)
-		len = 4096;
+	if (len > READ_MAX) {
+		if (whole)
+			return false;
+		len = READ_MAX;
+	}
 	while (done < len) {
-		if (!translate(b, va + done, &pa, &room))
+		if (!translate(b, va + done, &pa, &room, &nx) || (whole && !nx))
 			break;
-		for (i = 0; i < room && done < len && pa + i < b->host.mem_size;
-		     i++, done++) {
-			uint8_t c = b->host.mem[pa + i];
-
-			out[2 * done] = hexdigits[c >> 4];
-			out[2 * done + 1] = hexdigits[c & 15];
-		}
+		for (i = 0; i < room && done < len && pa + i < b->host.mem_size; i++)
+			data[done++] = b->host.mem[pa + i];
 		if (i < room && done < len)
 			break;	/* ran off the end of the file */
 	}
+	if (whole && done < len)
+		return false;
 	if (done == 0 && len > 0) {
 		to_gdb_str(b, "E0e");
-		return;
+		return true;
 	}
-	to_gdb(b, out, 2 * done);
+	if (binary && !b->x_raw)
+		out[n++] = 'b';
+	for (i = 0; i < done; i++) {
+		uint8_t c = data[i];
+
+		if (!binary) {
+			out[n++] = (uint8_t)hexdigits[c >> 4];
+			out[n++] = (uint8_t)hexdigits[c & 15];
+		} else if (c == '$' || c == '#' || c == '}' || c == '*') {
+			out[n++] = '}';
+			out[n++] = c ^ 0x20;
+		} else {
+			out[n++] = c;
+		}
+	}
+	to_gdb(b, out, n);
+	return true;
+}
+
+/* "addr,len" and nothing else, hex: true if it is one. */
+static bool parse_range(const uint8_t *p, size_t n, uint64_t *addr,
+			uint64_t *len)
+{
+	char tmp[48], *comma, *end;
+
+	if (n == 0 || n >= sizeof(tmp))
+		return false;
+	memcpy(tmp, p, n);
+	tmp[n] = 0;
+	comma = strchr(tmp, ',');
+	if (!comma || comma == tmp || !isxdigit((unsigned char)comma[1]))
+		return false;
+	*addr = strtoull(tmp, &end, 16);
+	if (end != comma)
+		return false;
+	*len = strtoull(comma + 1, &end, 16);
+	return *end == 0;
 }
 
 static const char nocpu_why[] =
@@ -220,8 +277,7 @@ static bool starts(const uint8_t *p, size_t n, const char *w)
 static void nocpu_packet(struct bridge *b, const uint8_t *p, size_t n)
 {
 	char buf[2 * sizeof(nocpu_why) + 8], tmp[64];
-	unsigned long long a, l;
-	uint64_t off;
+	uint64_t off, a, l;
 
 	if (starts(p, n, "qSupported")) {
 		to_gdb_str(b, "PacketSize=2000;QStartNoAckMode+");
@@ -239,13 +295,14 @@ static void nocpu_packet(struct bridge *b, const uint8_t *p, size_t n)
 		memset(buf, 'x', 2 * 8 * 16);
 		memset(buf + 2 * 8 * 16, '0', 2 * 8);
 		to_gdb(b, buf, 2 * 8 * 17);
-	} else if (p[0] == 'm' && n < sizeof(tmp)) {
-		memcpy(tmp, p + 1, n - 1);
-		tmp[n - 1] = 0;
-		if (sscanf(tmp, "%llx,%llx", &a, &l) == 2)
-			nocpu_mem(b, a, l);
-		else
+	} else if (p[0] == 'm' || p[0] == 'x') {
+		if (!parse_range(p + 1, n - 1, &a, &l))
 			to_gdb_str(b, "E16");
+		else if (p[0] == 'x' && l == 0)
+			to_gdb_str(b, "OK");	/* lldb's probe: raw from now on */
+		else
+			read_reply(b, a, l, p[0] == 'x', false);
+		b->x_raw = b->x_raw || (p[0] == 'x' && l == 0);
 	} else if (starts(p, n, "qOffsets")) {
 		off = fw_host_get64(&b->host, KSTUB_FW_OFF_LOAD_OFFSET);
 		snprintf(tmp, sizeof(tmp), "Text=%llx;Data=%llx;Bss=%llx",
@@ -305,14 +362,45 @@ static void put_waiting(struct bridge *b, const uint8_t *p, size_t n)
 	}
 }
 
+/*
+ * A CPU of the target is in the debugger: memory stands still where the
+ * stub would read it, and the published page tables are this entry's.
+ */
+static bool stopped(const struct bridge *b)
+{
+	return fw_host_get32(&b->host, KSTUB_FW_OFF_STATE) == KSTUB_FW_STATE_STOPPED;
+}
+
+/*
+ * A packet from gdb. Memory reads of data (RAM, not executable) while
+ * the target is stopped are answered from the file, at the host's
+ * speed: what the stub would read, without the target CPU's time.
+ */
 static void deliver(struct bridge *b, const uint8_t *p, size_t n)
 {
+	uint64_t a, l;
+
 	if (b->no_cpu) {
 		nocpu_packet(b, p, n);
 		return;
 	}
 	if (starts(p, n, "QStartNoAckMode"))
 		b->noack_asked = true;
+	if ((p[0] == 'm' || p[0] == 'x') && parse_range(p + 1, n - 1, &a, &l)) {
+		/* lldb's probe: the stub answers OK and sends raw x from now on. */
+		if (p[0] == 'x' && l == 0)
+			b->x_raw = true;
+		else if (b->direct && stopped(b) &&
+			 read_reply(b, a, l, p[0] == 'x', true)) {
+			/* Said once: gdb ends a pipe's kstub-fw by SIGTERM. */
+			if (!b->direct_said)
+				fprintf(stderr, "kstub-fw: data reads come straight "
+					"from memory while the target is stopped "
+					"(--via-stub: all through the stub)\n");
+			b->direct_said = true;
+			return;
+		}
+	}
 	put_waiting(b, p, n);
 	b->busy_until = now_ns() + BUSY_AFTER_NS;
 }
@@ -436,6 +524,7 @@ static int serve(struct bridge *b, int console_in)
 	b->noack_asked = false;
 	b->last_len = 0;
 	b->detached = false;
+	b->x_raw = false;
 	/* Replies to a previous debugger would desynchronise this one. */
 	if (!b->no_cpu)
 		fw_host_discard(&b->host, KSTUB_FW_GDB_TX);
@@ -464,7 +553,7 @@ static int serve(struct bridge *b, int console_in)
 		if (pf[0].revents & (POLLIN | POLLHUP | POLLERR)) {
 			n = read(b->in_fd, buf, sizeof(buf));
 			if (n <= 0)
-				return 0;
+				break;	/* the debugger hung up */
 			from_gdb(b, buf, (size_t)n);
 		} else if (timeout == 0) {
 			struct timespec nap = { 0, BUSY_NAP_NS };
@@ -481,7 +570,7 @@ static void usage(int code)
 {
 	fprintf(code ? stderr : stdout,
 		"usage: kstub-fw --mem FILE [--addr PHYS] [--listen PORT]\n"
-		"                [--console pty|FILE] [--no-cpu]\n"
+		"                [--console pty|FILE] [--no-cpu] [--via-stub]\n"
 		"  --mem FILE       the target's physical memory (offset = physical address)\n"
 		"  --addr PHYS      the control block's address (default: scan for it)\n"
 		"  --listen PORT    serve gdb/lldb on 127.0.0.1:PORT (0 picks one)\n"
@@ -490,7 +579,9 @@ static void usage(int code)
 		"  --console FILE   the console appended to FILE\n"
 		"                   (default: stdout with --listen, else stderr)\n"
 		"  --no-cpu         hung-kernel mode: memory reads through the published\n"
-		"                   page tables; no registers, no execution control\n");
+		"                   page tables; no registers, no execution control\n"
+		"  --via-stub       every memory read through the stub (default: data\n"
+		"                   reads while the target is stopped come from FILE)\n");
 	exit(code);
 }
 
@@ -523,10 +614,11 @@ int main(int argc, char **argv)
 		{ "listen", required_argument, NULL, 'l' },
 		{ "console", required_argument, NULL, 'c' },
 		{ "no-cpu", no_argument, NULL, 'n' },
+		{ "via-stub", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static struct bridge b;
+	static struct bridge b = { .direct = true };
 	const char *mem_path = NULL, *console = NULL;
 	long listen_port = -1;
 	bool have_addr = false;
@@ -559,6 +651,9 @@ int main(int argc, char **argv)
 		case 'n':
 			b.no_cpu = true;
 			break;
+		case 'v':
+			b.direct = false;
+			break;
 		case 'h':
 			usage(0);
 			break;
@@ -569,6 +664,8 @@ int main(int argc, char **argv)
 	if (!mem_path || optind != argc)
 		usage(2);
 	signal(SIGPIPE, SIG_IGN);
+	/* The busy poll's 20 us naps, not the default 50 us of slack each. */
+	prctl(PR_SET_TIMERSLACK, 1000ul, 0, 0, 0);
 
 	fd = open(mem_path, b.no_cpu ? O_RDONLY : O_RDWR);
 	if (fd < 0)
