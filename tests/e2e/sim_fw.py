@@ -9,7 +9,7 @@ import subprocess
 import tempfile
 
 from checks import expect, refute
-from harness import ROOT, Lines, Sim, gdb_batch, lldb_batch
+from harness import ROOT, Gdb, Lines, Sim, gdb_batch, lldb_batch, resume_seen_running
 from runner import Scenarios
 
 SCENARIOS = scenario = Scenarios()
@@ -134,6 +134,23 @@ def fw_direct_reads_match_the_stub(sim_log):
             if len(lines[0]) != 6 or lines[0] != lines[1]:
                 raise AssertionError(f"direct and stub reads differ:\n{direct}\n{stub}")
             expect(stub, r"^\$1 = 0x0$")
+
+
+@scenario
+def fw_break_in(sim_log):
+    """^C while the kernel runs: kstub-fw puts the one-byte break record
+    in the ring, a CPU's next tick finds it, and gdb stops the kernel."""
+    with tempfile.TemporaryDirectory(prefix="kstub-fw-") as tmp:
+        mem = os.path.join(tmp, "mem")
+        with Sim("--fw", mem, "--wait") as sim:
+            sim_log.append(sim)
+            with Gdb() as gdb:
+                expect(gdb.cmd(f"target remote | {FW} --mem {mem}"), r"kdb_enter \(why=")
+                resume_seen_running(sim, gdb, "mkdir /fw/run", r"mkdir: created /fw/run")
+                gdb.interrupt()
+                expect(gdb.expect(r"\(gdb\) "), r"received signal SIGINT")
+                expect(gdb.cmd("p made_count"), r"^\$\d+ = 1$")
+                expect(gdb.cmd("detach"), r"detached")
 
 
 @scenario
