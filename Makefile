@@ -17,13 +17,14 @@ FBUILD := $(BUILD)/freestanding
 include stub/kstub.mk
 include transports/serial/serial.mk
 include transports/udp/udp.mk
+include transports/fw/fw.mk
 
 WARN := -Wall -Wextra -Werror -Wmissing-prototypes -Wvla
 SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
 HOSTED := -std=c11 -g -O1 -fno-omit-frame-pointer $(WARN)
 TARGET_INC := $(addprefix -I,$(KSTUB_INCLUDES) $(KSTUB_SERIAL_INCLUDES) \
-	$(KSTUB_UDP_INCLUDES))
-TARGET_SRCS := $(KSTUB_SRCS) $(KSTUB_SERIAL_SRCS) $(KSTUB_UDP_SRCS)
+	$(KSTUB_UDP_INCLUDES) $(KSTUB_FW_INCLUDES))
+TARGET_SRCS := $(KSTUB_SRCS) $(KSTUB_SERIAL_SRCS) $(KSTUB_UDP_SRCS) $(KSTUB_FW_SRCS)
 
 # ---- hosted build of the stub and the target halves (tests, hostsim) ----
 STUB_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(TARGET_SRCS))
@@ -39,6 +40,9 @@ $(BUILD)/libkstub.a: $(STUB_OBJS)
 include hostsim/hostsim.mk
 include transports/udp/host/host.mk
 include tests/udp/udp.mk
+
+$(BUILD)/kstub-fw: $(patsubst %.c,$(BUILD)/obj/%.o,$(KSTUB_FW_HOST_SRCS))
+	$(CC) $(SAN) -o $@ $^
 include tests/unit/unit.mk
 include tests/fuzz/fuzz.mk
 include ports/baremetal/baremetal.mk
@@ -53,6 +57,7 @@ FREE_CFLAGS := -std=c11 -Os -ffreestanding -fno-asynchronous-unwind-tables -nost
 FREE_STUB_OBJS := $(patsubst %.c,$(FBUILD)/%.o,$(KSTUB_SRCS))
 FREE_SERIAL_OBJS := $(patsubst %.c,$(FBUILD)/%.o,$(KSTUB_SERIAL_SRCS))
 FREE_UDP_OBJS := $(patsubst %.c,$(FBUILD)/%.o,$(KSTUB_UDP_SRCS))
+FREE_FW_OBJS := $(patsubst %.c,$(FBUILD)/%.o,$(KSTUB_FW_SRCS))
 # The same sources once more with -nostdinc, as Kbuild compiles them.
 NOSTDINC_OBJS := $(patsubst %.c,$(FBUILD)/nostdinc/%.o,$(TARGET_SRCS))
 
@@ -75,21 +80,24 @@ $(FBUILD)/kstub-serial.o: $(FREE_SERIAL_OBJS)
 $(FBUILD)/kstub-udp.o: $(FREE_UDP_OBJS)
 	$(LD) -r -o $@ $^
 
-$(FBUILD)/libkstub.a: $(FREE_STUB_OBJS) $(FREE_SERIAL_OBJS) $(FREE_UDP_OBJS)
+$(FBUILD)/kstub-fw.o: $(FREE_FW_OBJS)
+	$(LD) -r -o $@ $^
+
+$(FBUILD)/libkstub.a: $(FREE_STUB_OBJS) $(FREE_SERIAL_OBJS) $(FREE_UDP_OBJS) $(FREE_FW_OBJS)
 	rm -f $@
 	ar rcs $@ $^
 
 .PHONY: all deps check unit check-py e2e freestanding size demo bench clean
 
-all: $(BUILD)/libkstub.a $(ALL_HOSTSIM) $(BUILD)/unit-tests $(ALL_UDP_HOST)
+all: $(BUILD)/libkstub.a $(ALL_HOSTSIM) $(BUILD)/unit-tests $(ALL_UDP_HOST) $(BUILD)/kstub-fw
 
 deps:
 	@scripts/deps.sh
 
 freestanding: $(FBUILD)/kstub.o $(FBUILD)/kstub-serial.o $(FBUILD)/kstub-udp.o \
-		$(FBUILD)/libkstub.a $(NOSTDINC_OBJS)
+		$(FBUILD)/kstub-fw.o $(FBUILD)/libkstub.a $(NOSTDINC_OBJS)
 	scripts/check-freestanding.sh $(FBUILD)/kstub.o $(FBUILD)/kstub-serial.o \
-		$(FBUILD)/kstub-udp.o
+		$(FBUILD)/kstub-udp.o $(FBUILD)/kstub-fw.o
 
 size: freestanding
 	scripts/size.sh $(FBUILD)

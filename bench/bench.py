@@ -21,6 +21,7 @@ import json
 import os
 import platform
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -155,10 +156,65 @@ def target_baremetal_udp():
 E1000_RX_HOLD_S = 1.0
 # Datagram targets: no TCP relay to count or pace them, timings only.
 KSTUB_UDP = "kstub-baremetal-udp"
-UDP_TARGETS = {KSTUB_UDP, "kstub-hostsim-udp"}
+UDP_FW = os.path.join(ROOT, "build", "kstub-fw")
+
+
+def _fw_bridge(mem):
+    """kstub-fw on a free port over the memory file; (process, port)."""
+    p = subprocess.Popen([FW, "--mem", mem, "--listen", "0", "--console", os.devnull],
+                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.PIPE, text=True)
+    try:
+        port = harness.Lines(p.stderr).wait_for(r"target remote 127\.0\.0\.1:(\d+)").group(1)
+    except Exception:
+        p.kill()
+        raise
+    return p, int(port)
+
+
+def target_fw_hostsim():
+    """kstub-sim --fw: gdb over the DMA rings in its memory file."""
+    tmp = tempfile.mkdtemp(prefix="kstub-fw-bench-")
+    mem = os.path.join(tmp, "mem")
+    sim = harness.Sim("--fw", mem, "--wait", "--run", "sum")
+    fw, port = _fw_bridge(mem)
+
+    def stop():
+        fw.kill()
+        fw.wait()
+        sim.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+    return port, harness.SIM, "(char *)&bench_area", "(char *)&bench_zero", STEP_AT, stop
+
+
+def target_fw_baremetal():
+    """The bare-metal kernel with kstub.fw, its RAM in a shared file."""
+    mem = f"/dev/shm/kstub-fw-bench-{os.getpid()}"
+    m = Qemu(append="kstub.fw run=sum", wait=True, time_limit=1800, smp=SMP,
+             extra=("-machine", "q35,memory-backend=ram0", "-object",
+                    f"memory-backend-file,id=ram0,size=128M,mem-path={mem},share=on"))
+    try:
+        fw, port = _fw_bridge(mem)
+    except Exception:
+        m.stop()
+        os.unlink(mem)
+        raise
+
+    def stop():
+        fw.kill()
+        fw.wait()
+        m.stop()
+        os.unlink(mem)
+    return port, KERNEL_ELF, "(char *)&bench_area", "(char *)&bench_zero", STEP_AT, stop
+
+
+# The DMA ring targets: no cable to pace, so no @115200 boot.
+FW_TARGETS = ("kstub-fw-baremetal", "kstub-fw-hostsim")
 
 TARGETS = {"kstub-hostsim": target_hostsim,
            "kstub-hostsim-udp": target_hostsim_udp,
+           "kstub-fw-baremetal": target_fw_baremetal,
+           "kstub-fw-hostsim": target_fw_hostsim,
            KSTUB: target_baremetal,
            KSTUB_UDP: target_baremetal_udp,
            "linux-kgdb": target_linux_kgdb,
@@ -217,6 +273,8 @@ def measure(name, steps):
     if name in UDP_TARGETS:
         return r
     r["counted"] = run_gdb(name, "counted", {"BENCH_STEPS": str(steps)})
+    if name in FW_TARGETS:
+        return r
     # On the paced line a 1 MiB read alone takes three minutes: 64 KiB
     # (three times) says the same.
     r["paced"] = run_gdb(name, "paced", {"BENCH_READS": "64k", "BENCH_STEPS": "50",
@@ -264,7 +322,8 @@ def print_tables(results):
                                        t.get("read_64k_zero_Bps", 0) / 1e3, t["stepi_per_s"],
                                        t["stepi_cmd_per_s"], "-", "-", "-"]))
     for name, r in streams.items():
-        print(f"{name + ' @115200':24} " + fmt(row_cells(r, "paced", "paced")))
+        if "paced" in r:
+            print(f"{name + ' @115200':24} " + fmt(row_cells(r, "paced", "paced")))
     print("\nunpaced: timings from a direct connection, wire counts from a separate "
           "counted boot;\n@115200: through a relay paced at 115200 baud (11,520 B/s each way).")
     print("stepi/s: `stepi N`; cmd/s: one `stepi` command at a time; "
@@ -403,7 +462,8 @@ def environment():
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("targets", nargs="*",
-                    default=[KSTUB, KSTUB_UDP, *PEERS, "kstub-hostsim", "kstub-hostsim-udp"])
+                    default=[KSTUB, KSTUB_UDP, *PEERS, "kstub-hostsim", "kstub-hostsim-udp",
+                             *FW_TARGETS])
     ap.add_argument("--steps", type=int, default=200)
     ap.add_argument("--json", default=os.path.join(ROOT, "build/bench/results.json"))
     ap.add_argument("--no-scale", action="store_true", help="skip the thread/CPU scale rows")

@@ -9,7 +9,8 @@ HOSTSIM_KERN_SRCS := workload/workload.c workload/shell.c workload/panic.c \
 	hostsim/kthread.c hostsim/kconsole.c
 HOSTSIM_SIM_SRCS := hostsim/main.c hostsim/cpu.c hostsim/drmodel.c \
 	hostsim/port.c hostsim/uart.c hostsim/uart_io.c hostsim/uart_far.c \
-	hostsim/linkfault.c hostsim/nic.c hostsim/nic_pcap.c hostsim/udplink.c
+	hostsim/linkfault.c hostsim/nic.c hostsim/nic_pcap.c hostsim/udplink.c \
+	hostsim/fw.c
 HOSTSIM_KERN_OBJS := $(patsubst %.c,$(BUILD)/hostsim/kern/%.o,$(HOSTSIM_KERN_SRCS))
 HOSTSIM_SIM_OBJS := $(patsubst %.c,$(BUILD)/hostsim/sim/%.o,$(HOSTSIM_SIM_SRCS))
 HOSTSIM_CFLAGS := -g -fPIE -fno-omit-frame-pointer -D_GNU_SOURCE -pthread $(WARN)

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fw.h"
 #include "kstub_serial.h"
 #include "sim.h"
 #include "uart.h"
@@ -133,6 +134,7 @@ void sim_console_out(const char *s, size_t n)
 	struct timespec nap = { 0, CONSOLE_BUSY_NAP_NS };
 	int tries, err;
 
+	sim_fw_console(s, n);
 	for (tries = 0; sim_console_to_gdb; tries++) {
 		err = kstub_console_write(&sim_ks, s, n);
 		if (err == 0)
@@ -204,7 +206,7 @@ static const struct kstub_transport_ops *link_ops(void)
 static const char usage_text[] =
 	"usage: kstub-sim [--cpus N] [--kthreads N] [--serial PATH|tcp:HOST:PORT]\n"
 	"                 [--baud N] [--baud-limit] [--wait] [--run \"CMD; CMD\"]\n"
-	"                 [--console-to-gdb]"
+	"                 [--console-to-gdb] [--fw FILE]"
 	" [--idle-timeout MS] [--resume-on-hangup]\n"
 	"                 [--link-faults [dir=to-kernel|from-kernel|both,]"
 	"corrupt=P,drop=P,dup=P,seed=N]\n"
@@ -249,6 +251,8 @@ static const char options_text[] =
 	"                      private link\n"
 	"  --nic-faults ...    drop, double, corrupt and reorder the NIC's frames\n"
 	"                      (probabilities 0-1, seed=N), both ways unless dir=\n"
+	"  --fw FILE           debug link: DMA rings in FILE, the machine's memory\n"
+	"                      (kstub-fw --mem FILE); the console goes there too\n"
 	"  --help              this, on stdout\n";
 
 static __attribute__((noreturn)) void usage(int status)
@@ -379,6 +383,7 @@ int main(int argc, char **argv)
 		{ "idle-timeout", required_argument, NULL, 'i' },
 		{ "resume-on-hangup", no_argument, NULL, 'h' },
 		{ "link-faults", required_argument, NULL, 'f' },
+		{ "fw", required_argument, NULL, 'F' },
 		{ "baud", required_argument, NULL, 'B' },
 		{ "udp", required_argument, NULL, 'u' },
 		{ "nic-faults", required_argument, NULL, 'n' },
@@ -388,7 +393,7 @@ int main(int argc, char **argv)
 	struct hs_uart_config ucfg = { .spec = "tcp:127.0.0.1:0" };
 	struct kstub_config cfg = { 0 };
 	struct kstub_uart_io io;
-	const char *run = NULL, *where;
+	const char *run = NULL, *where, *fw_path = NULL;
 	bool wait = false;
 	int ncpus = 2, opt, err;
 	unsigned kthreads = 0;
@@ -471,6 +476,9 @@ int main(int argc, char **argv)
 			sim_nic_faults(optarg);
 			nic_only = "--nic-faults";
 			break;
+		case 'F':
+			fw_path = optarg;
+			break;
 		default:
 			usage(2);
 		}
@@ -544,6 +552,13 @@ int main(int argc, char **argv)
 		cfg.link = link_ops();
 		cfg.link_ctx = &serial;
 	}
+	if (fw_path && sim_udp_enabled()) {
+		fprintf(stderr, "kstub-sim: --fw and --udp are two debug links; "
+			"choose one\n");
+		return 2;
+	}
+	if (fw_path && sim_fw_link(fw_path, &cfg))
+		return 2;
 	if ((err = kstub_init(&sim_ks, &cfg)) != 0) {
 		fprintf(stderr, "kstub-sim: stub setup failed (%d)\n", err);
 		return 2;
@@ -553,6 +568,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "kstub-sim: gdb: target remote %s%s\n",
 			sim_pty_link ? "" : "tcp:", where);
 	}
+	if (fw_path)
+		fprintf(stderr, "kstub-sim: fw: kstub-fw --mem %s\n", fw_path);
 
 	cpu_install_handlers();
 	sim_mem_init();

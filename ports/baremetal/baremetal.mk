@@ -6,7 +6,7 @@
 BM_DIR := ports/baremetal
 BM_BUILD := $(BUILD)/baremetal
 BM_GLUE_SRCS := main.c cpu.c mmu.c lapic.c smp.c trap.c sched.c \
-	console.c port.c printf.c libc.c pci.c e1000.c
+	console.c port.c printf.c libc.c pci.c e1000.c fw.c
 BM_ASM_SRCS := boot.S ap_tramp.S vectors.S
 # Shared with hostsim, compiled once more for this machine.
 BM_WORKLOAD_SRCS := workload/workload.c workload/shell.c workload/panic.c

@@ -7,6 +7,7 @@
  * is written raw through kstub_serial_write(); in between it waits a
  * little, then is dropped (console_drops). Input belongs to gdb alone.
  */
+#include "fw.h"
 #include "kstub_serial.h"
 #include "machine.h"
 #include "workload.h"
@@ -107,6 +108,7 @@ void console_write(const char *s, size_t n)
 {
 	uint64_t fl;
 
+	port_fw_console(s, n);
 	if (shared && kstub_on && sent_to_gdb(s, n))
 		return;
 	fl = spin_lock_irqsave(&cons_lock);

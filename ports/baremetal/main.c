@@ -11,11 +11,13 @@
  *                  QEMU's user network) and kstub.port (5555); the
  *                  console stays on COM1. kstub.link=serial: COM2 (the
  *                  default, or COM1 with kstub.oneline).
+ *   kstub.fw       the debugger on DMA rings in RAM (fw.h), for kstub-fw
  *   run=CMD;CMD    console commands for the shell; takes the rest of the line
  * and, to make a slow CPU for the tests, smp.apdelay=MS (each other CPU
  * waits that long before it says it is up) and smp.aptimeout=MS (how
  * long the boot CPU waits for that; CPU_ANSWER_MS by default).
  */
+#include "fw.h"
 #include "kstub_serial.h"
 #include "machine.h"
 #include "workload.h"
@@ -173,6 +175,9 @@ static const char *command(const char *line, const char *w)
  * The shell's commands of this machine only (workload/kern.h):
  *   overflow   a kernel stack overflow (#DF)
  *   chatter N  N numbered console lines, as fast as the console takes them
+ *   hang       this CPU spins with interrupts off, for good (a hung
+ *              kernel for kstub-fw --no-cpu; with one CPU, nothing can
+ *              run the debugger any more)
  */
 int machine_command(const char *line)
 {
@@ -183,6 +188,11 @@ int machine_command(const char *line)
 		kprintf("overflow: recursing\n");
 		kprintf("overflow: %lu\n", stack_overflow(0));
 		return 1;
+	}
+	if (command(line, "hang")) {
+		kprintf("hang: spinning with interrupts off\n");
+		for (;;)
+			__asm__ volatile("cli; pause");
 	}
 	rest = command(line, "chatter");
 	if (!rest)
@@ -227,7 +237,7 @@ void kmain(uint32_t magic, uint32_t mbi)
 	struct kstub_serial *link = NULL;
 	uint8_t ip[4] = { 10, 0, 2, 15 };
 	uint32_t udp_port;
-	bool oneline, wait, udp;
+	bool oneline, wait, udp, fwlink;
 
 	cpu_features();
 	if (mmu_nx)
@@ -244,7 +254,9 @@ void kmain(uint32_t magic, uint32_t mbi)
 	wait = kstub_on && option("kstub.wait");
 	udp_port = option_num("kstub.port", 5555);
 
-	if (kstub_on && !udp)
+	fwlink = kstub_on && !udp && option("kstub.fw") && port_fw_init() == 0;
+	oneline = oneline && !fwlink;
+	if (kstub_on && !udp && !fwlink)
 		link = port_link_init(oneline);
 	console_init(oneline ? link : NULL);
 	kprintf("kstub baremetal kernel: %s\n", cmdline);
@@ -257,7 +269,7 @@ void kmain(uint32_t magic, uint32_t mbi)
 		    port_udp_init(ip, (uint16_t)udp_port) != 0)) {
 		kprintf("kstub: no UDP link, debugger off\n");
 		kstub_on = false;
-	} else if (kstub_on && !udp && !link) {
+	} else if (kstub_on && !udp && !fwlink && !link) {
 		kprintf("kstub: no UART at COM%d, debugger off\n",
 			oneline ? 1 : 2);
 		kstub_on = false;
@@ -287,8 +299,8 @@ void kmain(uint32_t magic, uint32_t mbi)
 			ncpus, ip[0], ip[1], ip[2], ip[3], udp_port);
 	else
 		kprintf("booted: %u cpus, debugger %s\n", ncpus,
-			!kstub_on ? "off" : oneline ? "on COM1 with the console"
-						    : "on COM2");
+			!kstub_on ? "off" : fwlink ? "on the fw rings"
+			: oneline ? "on COM1 with the console" : "on COM2");
 	if (wait)
 		kdb_enter("boot (kstub.wait)");
 	smp_release_aps();

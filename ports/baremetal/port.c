@@ -5,6 +5,7 @@
  * README.md). Every hook runs in trap context on the CPU that owns the
  * session, with the other CPUs parked; none takes a kernel lock.
  */
+#include "fw.h"
 #include "kstub_serial.h"
 #include "kstub_udp_link.h"
 #include "machine.h"
@@ -338,5 +339,6 @@ int port_stub_init(void)
 		.monitor_count = sizeof(monitor) / sizeof(monitor[0]),
 	};
 
+	port_fw_use(&cfg);
 	return kstub_init(&kstub_state, &cfg);
 }

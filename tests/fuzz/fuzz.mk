@@ -8,6 +8,7 @@ FUZZ_SRCS_serial := $(KSTUB_SERIAL_SRCS) tests/fakes/fake_uart.c
 FUZZ_SRCS_udp := $(KSTUB_UDP_SRCS)
 FUZZ_SRCS_netif := $(KSTUB_UDP_SRCS) tests/fakes/fake_nic.c
 FUZZ_SRCS_udpauth := $(KSTUB_UDP_SRCS)
+FUZZ_SRCS_fw := $(KSTUB_FW_SRCS)
 
 FUZZ_HARNESSES := $(filter-out target,$(patsubst tests/fuzz/fuzz_%.c,%,\
 	$(wildcard tests/fuzz/fuzz_*.c)))

@@ -8,6 +8,8 @@ UNIT_SUITES := $(patsubst test_%,%,$(basename $(notdir $(UNIT_SUITE_SRCS))))
 UNIT_HELPER_SRCS := $(filter-out $(UNIT_SUITE_SRCS),\
 	$(sort $(wildcard tests/unit/*/*.c)))
 UNIT_SRCS := tests/unit/main.c $(UNIT_SUITE_SRCS) $(UNIT_HELPER_SRCS)
+# The DMA ring transport's host side plays the host in tests/unit/fw.
+UNIT_SRCS += transports/fw/host/fw_host.c
 
 UNIT_FAKE_SRCS := $(sort $(wildcard tests/fakes/*.c))
 
@@ -22,7 +24,8 @@ UNIT_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(UNIT_SRCS) $(UNIT_FAKE_SRCS))
 UNIT_OBJS += $(patsubst %.c,$(BUILD)/obj/unit-hostsim/%.o,$(UNIT_HOSTSIM_SRCS))
 # hostsim's debug-register model, against a fake kernel text.
 UNIT_OBJS += $(BUILD)/obj/unit-hostsim-dr/hostsim/drmodel.o
-UNIT_INC := $(TARGET_INC) -Itests/fakes -I$(UNIT_GEN) -Istub/src -Ihostsim
+UNIT_INC := $(TARGET_INC) -Itests/fakes -I$(UNIT_GEN) -Istub/src -Ihostsim \
+	-Itransports/fw/host
 
 # SUITE(name) for every suite file, rewritten only when the set changes
 # so that adding a suite rebuilds just the files that include the list.
