@@ -193,7 +193,11 @@ class Gdb:
     PROMPT = "(gdb) "
     TIMEOUT = 30	# seconds any one wait may take
 
-    def __init__(self, program=SIM, setup=("set width 0",), prefix=()):
+    # remotetimeout 10, as gdb_batch: gdb's default 2 s makes it resend a
+    # request that a starved machine has not acked yet, and the answer to
+    # both copies then pairs every later reply with the wrong request.
+    def __init__(self, program=SIM, setup=("set width 0", "set remotetimeout 10"),
+                 prefix=()):
         self.proc = subprocess.Popen([*prefix, "gdb", "-nx", "-q", program],
                                      stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT,

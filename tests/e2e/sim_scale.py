@@ -68,7 +68,7 @@ def ten_thousand_threads(sim_log):
     with Sim("--kthreads", str(CROWD)) as sim:
         sim_log.append(sim)
         sim.out.wait_for(rf"^kthreads: {CROWD} asleep$", timeout=60)
-        with Gdb(setup=("set width 0", "set remotetimeout 10")) as gdb:
+        with Gdb() as gdb:
             gdb.cmd("python import re")
             gdb.cmd(f"target remote {sim.target}", timeout=60)
             stop_num = stop_thread(gdb)
@@ -98,7 +98,7 @@ def sixty_four_cpus(sim_log):
     other CPUs parked at each stop."""
     with Sim("--cpus", "64") as sim:
         sim_log.append(sim)
-        with Gdb(setup=("set width 0", "set remotetimeout 10")) as gdb:
+        with Gdb() as gdb:
             gdb.cmd("python import re")
             gdb.cmd(f"target remote {sim.target}", timeout=60)
             stop_num = stop_thread(gdb)

@@ -51,7 +51,7 @@ def udp_sim(net, *args, extra=""):
 
 
 def udp_gdb(net):
-    return Gdb(prefix=net.prefix("debugger"), setup=("set width 0", "set remotetimeout 10"))
+    return Gdb(prefix=net.prefix("debugger"))
 
 
 def nic_counts(text):
