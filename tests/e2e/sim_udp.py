@@ -1,5 +1,6 @@
-"""kstub-sim with the UDP transport in plain mode (--udp) on its NIC model,
-over a veth pair between two network namespaces made for each scenario
+"""kstub-sim with the UDP transport on its NIC model, in plain mode (--udp)
+and in the authenticated mode (--udp-key, through build/kstub-udp), over
+a veth pair between two network namespaces made for each scenario
 (netns.py): real gdb, lldb and ping in the debugger's namespace, real
 frames and ARP across a real interface.
 
@@ -8,13 +9,16 @@ left out with a message on stderr, unless KSTUB_E2E_NETNS=required (CI
 sets it): then the first one fails and says why.
 
 Each scenario is fn(sim_log); the runner finds this module by its name."""
+import contextlib
 import os
 import re
+import subprocess
 import sys
+import tempfile
 
 import netns
 from checks import bench_bytes, expect
-from harness import Gdb, Sim, gdb_batch, lldb_batch
+from harness import ROOT, Gdb, Sim, gdb_batch, lldb_batch
 from netns import GDB_IP, KERNEL_IP, PORT, STRANGER_IP, VethPair
 from rsp_client import run_sim
 from runner import Scenarios
@@ -91,6 +95,45 @@ def expect_running(sim, path):
     sim.out.wait_for(rf"mkdir: created {re.escape(path)}")
 
 
+def gdb_session_steps(gdb, sim, tag):
+    """What a gdb session over UDP does in either mode: attach at boot,
+    registers, 8 KiB of memory, a breakpoint, stepi, console output while
+    the kernel runs (O packets), ^C. Leaves gdb stopped at the break-in.
+    Returns what it saw that must be the same in every run (no
+    addresses: the sim is position independent)."""
+    out = gdb.cmd(f"target remote {sim.target}")
+    expect(out, r"kdb_enter \(why=")
+    expect(gdb.cmd("info registers rip"), r"^rip\s+0x[0-9a-f]+\s+0x[0-9a-f]+ <kdb_enter")
+    # 8 KiB: more than a datagram holds (several m packets in plain mode,
+    # a fragmented reply in the authenticated one).
+    got = gdb.cmd("python print(bytes(gdb.selected_inferior().read_memory("
+                  "int(gdb.parse_and_eval('(long)&bench_area')), 8192)).hex())")
+    if bytes.fromhex(got.strip()) != bench_bytes(8192):
+        raise AssertionError(f"bench_area read over UDP differs:\n{got[:200]}")
+    expect(gdb.cmd("break sys_mkdir"), r"Breakpoint 1 at")
+    gdb.send("continue")
+    gdb.expect("Continuing.")
+    sim.console(f"mkdir /{tag}/one")
+    hit = gdb.expect(rf'Breakpoint 1, sys_mkdir \(path=0x[0-9a-f]+ "/{tag}/one"')
+    gdb.expect(PROMPT)
+    pc0 = expect(gdb.cmd("p/x $pc"), r"= (0x[0-9a-f]+)").group(1)
+    gdb.cmd("stepi")
+    pc1 = expect(gdb.cmd("p/x $pc"), r"= (0x[0-9a-f]+)").group(1)
+    if int(pc1, 16) <= int(pc0, 16):
+        raise AssertionError(f"stepi should move forward: {pc0} -> {pc1}")
+    path = expect(gdb.cmd("p path"), r'= 0x[0-9a-f]+ (".*")$').group(1)
+    gdb.cmd("delete")
+    # Running: the kernel's console comes to gdb (O packets).
+    gdb.send("continue")
+    gdb.expect("Continuing.")
+    sim.console(f"mkdir /{tag}/running")
+    gdb.expect(rf"mkdir: created /{tag}/running")
+    gdb.interrupt()
+    expect(gdb.expect(PROMPT), r"received signal SIGINT")
+    seen = re.sub(r"0x[0-9a-f]+", "ADDR", expect(hit, r"Breakpoint 1, .*").group(0))
+    return seen, path, got.strip()
+
+
 @needs_netns
 def udp_gdb_session(sim_log):
     """gdb over `target remote udp:`: attach at boot, registers, memory
@@ -103,33 +146,7 @@ def udp_gdb_session(sim_log):
         if sim.target != f"udp:{KERNEL_IP}:{PORT}":
             raise AssertionError(f"kstub-sim names {sim.target}")
         expect(sim.err.text(), r"^kstub-sim: udp: plain mode: unauthenticated")
-        out = gdb.cmd(f"target remote {sim.target}")
-        expect(out, r"kdb_enter \(why=")
-        expect(gdb.cmd("info registers rip"), r"^rip\s+0x[0-9a-f]+\s+0x[0-9a-f]+ <kdb_enter")
-        # 8 KiB: several m packets, each reply within one datagram.
-        got = gdb.cmd("python print(bytes(gdb.selected_inferior().read_memory("
-                      "int(gdb.parse_and_eval('(long)&bench_area')), 8192)).hex())")
-        if bytes.fromhex(got.strip()) != bench_bytes(8192):
-            raise AssertionError(f"bench_area read over UDP differs:\n{got[:200]}")
-        expect(gdb.cmd("break sys_mkdir"), r"Breakpoint 1 at")
-        gdb.send("continue")
-        gdb.expect("Continuing.")
-        sim.console("mkdir /udp/one")
-        gdb.expect(r'Breakpoint 1, sys_mkdir \(path=0x[0-9a-f]+ "/udp/one"')
-        gdb.expect(PROMPT)
-        pc0 = expect(gdb.cmd("p/x $pc"), r"= (0x[0-9a-f]+)").group(1)
-        gdb.cmd("stepi")
-        pc1 = expect(gdb.cmd("p/x $pc"), r"= (0x[0-9a-f]+)").group(1)
-        if int(pc1, 16) <= int(pc0, 16):
-            raise AssertionError(f"stepi should move forward: {pc0} -> {pc1}")
-        gdb.cmd("delete")
-        # Running: the kernel's console comes to gdb (O packets).
-        gdb.send("continue")
-        gdb.expect("Continuing.")
-        sim.console("mkdir /udp/running")
-        gdb.expect(r"mkdir: created /udp/running")
-        gdb.interrupt()
-        expect(gdb.expect(PROMPT), r"received signal SIGINT")
+        gdb_session_steps(gdb, sim, "udp")
         expect(gdb.cmd("monitor ps"), r"^\s*\d+ sh\s")
         counts = nic_counts(gdb.cmd("monitor nic"))
         if counts["others"] or counts["bad_csum"] or counts["delivered"] < 20:
@@ -272,3 +289,73 @@ def udp_options_refused(sim_log):
         p = run_sim(*args)
         if p.returncode != 2 or not re.search(rf"^kstub-sim: {msg}", p.stderr, re.M):
             raise AssertionError(f"{args}: exit {p.returncode}\n{p.stderr}")
+
+
+# --- the authenticated mode: kstub-sim --udp-key, gdb through kstub-udp ---
+
+BRIDGE = os.path.join(ROOT, "build", "kstub-udp")
+
+
+@contextlib.contextmanager
+def key_files(count=1):
+    """count fresh random key files (mode 0600, kstub-udp's hex form),
+    removed afterwards."""
+    with tempfile.TemporaryDirectory(prefix="kstub-udp-key.") as d:
+        paths = []
+        for i in range(count):
+            path = os.path.join(d, f"key{i}")
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as f:
+                f.write(os.urandom(32).hex() + "\n")
+            paths.append(path)
+        yield paths
+
+
+def auth_sim(net, key, *args):
+    """kstub-sim in the authenticated mode; .target is the bridge, run by
+    gdb in the debugger's namespace."""
+    sim = udp_sim(net, "--udp-key", key, *args)
+    try:
+        expect(sim.err.text(), r"^kstub-sim: udp: authenticated mode$")
+    except BaseException:
+        sim.stop()
+        raise
+    sim.target = f"| {BRIDGE} --key {key} {KERNEL_IP}:{PORT}"
+    return sim
+
+
+def auth_stats(text):
+    """monitor stats -> {"auth rx_bad_tag": n, "net drop_peer": n, ...}."""
+    got = {f"{m.group(1)} {m.group(2)}": int(m.group(3))
+           for m in re.finditer(r"^(auth|net) (\w+) (\d+)$", text, re.M)}
+    if "auth rx_dgrams" not in got:
+        raise AssertionError(f"no monitor stats table:\n{text}")
+    return got
+
+
+def auth_gdb_session(net, sim):
+    """The authenticated gdb session udp_auth_gdb_session and
+    udp_auth_nic_faults run: attach at boot, registers, 8 KiB of memory,
+    break/continue, stepi, console output while running, ^C, monitor
+    stats, detach. Returns (what it saw, monitor stats' counters)."""
+    with udp_gdb(net) as gdb:
+        seen = gdb_session_steps(gdb, sim, "auth")
+        stats = auth_stats(gdb.cmd("monitor stats"))
+        expect(gdb.cmd("detach"), r"detached")
+    expect_running(sim, "/auth/detached")
+    return seen, stats
+
+
+@needs_netns
+def udp_auth_gdb_session(sim_log):
+    """--udp-key: gdb through `target remote | kstub-udp --key K IP:PORT`
+    in the debugger's namespace: the whole session of auth_gdb_session,
+    one handshake, nothing refused on a clean link."""
+    with key_files() as (key,), VethPair() as net, \
+            auth_sim(net, key, "--wait", "--console-to-gdb") as sim:
+        sim_log.append(sim)
+        _, stats = auth_gdb_session(net, sim)
+        refused = {k: v for k, v in stats.items()
+                   if v and re.match(r"auth (rx_(short|oversize|version|bad|no|wrong)|hs_bad)", k)}
+        if stats["auth sessions"] != 1 or refused or stats["auth rx_delivered"] < 20:
+            raise AssertionError(f"monitor stats on a clean link: {stats}")
