@@ -10,19 +10,21 @@ sets it): then the first one fails and says why.
 
 Each scenario is fn(sim_log); the runner finds this module by its name."""
 import contextlib
+import random
 import os
 import re
 import subprocess
 import sys
 import tempfile
+import types
 
 import netns
 from checks import bench_bytes, expect
-from harness import ROOT, Gdb, Sim, gdb_batch, lldb_batch
+from harness import ROOT, Gdb, Lines, Sim, gdb_batch, lldb_batch
 from netns import GDB_IP, KERNEL_IP, PORT, STRANGER_IP, VethPair
 from rsp_client import run_sim
 from runner import Scenarios
-from wire import frame, to_hex
+from wire import frame, pcap_records, to_hex
 
 SCENARIOS = scenario = Scenarios()
 SLOW_FIRST = ("udp_gdb_session", "udp_ping_and_arp")
@@ -359,3 +361,98 @@ def udp_auth_gdb_session(sim_log):
                    if v and re.match(r"auth (rx_(short|oversize|version|bad|no|wrong)|hs_bad)", k)}
         if stats["auth sessions"] != 1 or refused or stats["auth rx_delivered"] < 20:
             raise AssertionError(f"monitor stats on a clean link: {stats}")
+
+
+@needs_netns
+def udp_auth_nic_faults(sim_log):
+    """--udp-key with the NIC model dropping 10 %, doubling 5 % and
+    reordering 5 % of frames both ways (a fixed seed): the authenticated
+    session sees exactly what it sees on a clean link, and the faults did
+    happen (kstub-sim's exit report counts them)."""
+    results = []
+    with key_files() as (key,):
+        for faults in ((), ("--nic-faults", "drop=0.1,dup=0.05,reorder=0.05,seed=7")):
+            with VethPair() as net, \
+                    auth_sim(net, key, "--wait", "--console-to-gdb", *faults) as sim:
+                sim_log.append(sim)
+                seen, stats = auth_gdb_session(net, sim)
+                results.append(seen)
+            if faults:
+                report = expect(sim.err.text(), r"^kstub-sim: nic faults: to the kernel "
+                                r"(\d+) dropped, (\d+) doubled, (\d+) reordered")
+                if not all(int(n) for n in report.groups()) or not stats["auth tx_resends"]:
+                    raise AssertionError(f"faults did not happen: {report.group(0)}\n{stats}")
+    if results[0] != results[1]:
+        raise AssertionError(f"clean and faulty links differ:\n{results[0][:2]}\n"
+                             f"{results[1][:2]}")
+
+
+def listening_bridge(net, key):
+    """kstub-udp --listen on a free loopback port in the debugger's
+    namespace: (process, its stderr lines, port)."""
+    proc = subprocess.Popen(net.prefix("debugger") + [
+        BRIDGE, "--key", key, "--listen", "127.0.0.1:0", f"{KERNEL_IP}:{PORT}"],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    err = Lines(proc.stderr)
+    try:
+        port = err.wait_for(r"kstub-udp: listening on 127\.0\.0\.1:(\d+) for ").group(1)
+    except BaseException:
+        proc.kill()
+        proc.wait()
+        raise
+    return proc, err, port
+
+
+@needs_netns
+def udp_auth_lldb(sim_log):
+    """lldb through `kstub-udp --listen` in the debugger's namespace
+    (gdb-remote 127.0.0.1:PORT): attach at boot, registers, memory,
+    threads, detach; the kernel runs on."""
+    with key_files() as (key,), VethPair() as net, auth_sim(net, key, "--wait") as sim:
+        sim_log.append(sim)
+        bridge, err, port = listening_bridge(net, key)
+        try:
+            out = lldb_batch(types.SimpleNamespace(client=sim.client, target=f"127.0.0.1:{port}"),
+                             ["register read rip", "memory read -c 8 &bench_area",
+                              "thread list", "process detach"])
+        finally:
+            bridge.terminate()
+            bridge.wait()
+            err.join()
+        expect(out, r"rip = 0x[0-9a-f]+\s+kstub-sim`kdb_enter")
+        want = " ".join(f"{b:02x}" for b in bench_bytes(8))
+        expect(out, rf"^0x[0-9a-f]+: {want} ", "bench_area's first bytes")
+        expect(out, r"thread #\d+: tid = \d+, 0x[0-9a-f]+ kstub-sim`\w+.*, name = 'clock'")
+        expect(out, r"Process \d+ detached")
+        expect_running(sim, "/auth/lldb")
+
+
+@scenario
+def udp_key_refused(sim_log):
+    """--udp-key refuses, with status 2 and the file's name and what is
+    wrong, a missing file, one of the wrong size or not hex, and one that
+    group or others may read; and needs --udp."""
+    with tempfile.TemporaryDirectory(prefix="kstub-udp-key.") as d:
+        def key_file(name, data, mode=0o600):
+            path = os.path.join(d, name)
+            with open(path, "wb") as f:
+                f.write(data)
+            os.chmod(path, mode)
+            return path
+        good = key_file("good", os.urandom(32))
+        cases = (
+            (os.path.join(d, "none"), r"cannot open key file \S+/none: No such file"),
+            (key_file("short", os.urandom(31)), r"malformed key file \S+/short: expected 32 raw "
+                                                r"bytes or 64 hex digits"),
+            (key_file("nothex", b"g" * 64 + b"\n"), r"malformed key file \S+/nothex"),
+            (key_file("open", os.urandom(32), 0o640), r"key file \S+/open is accessible by "
+                                                      r"group or others \(mode 0640\); refusing"),
+        )
+        for path, msg in cases:
+            p = run_sim("--udp", "x,ip=1.2.3.4,port=9", "--udp-key", path)
+            if p.returncode != 2 or not re.search(rf"^kstub-sim: --udp-key: {msg}", p.stderr,
+                                                  re.M):
+                raise AssertionError(f"{path}: exit {p.returncode}\n{p.stderr}")
+        p = run_sim("--udp-key", good)
+        if p.returncode != 2 or "--udp-key needs --udp" not in p.stderr:
+            raise AssertionError(f"--udp-key alone: exit {p.returncode}\n{p.stderr}")
