@@ -456,3 +456,140 @@ def udp_key_refused(sim_log):
         p = run_sim("--udp-key", good)
         if p.returncode != 2 or "--udp-key needs --udp" not in p.stderr:
             raise AssertionError(f"--udp-key alone: exit {p.returncode}\n{p.stderr}")
+
+
+def outgoing(pcap):
+    """kstub-udp's capture -> the datagrams it sent: [(src ip, src port,
+    payload)] (DLT_RAW records: IPv4 and UDP headers, then the payload)."""
+    _, recs = pcap_records(pcap)
+    return [(".".join(map(str, r[12:16])), int.from_bytes(r[20:22], "big"), r[28:])
+            for r in recs if ".".join(map(str, r[16:20])) == KERNEL_IP]
+
+
+def send_spoofed(net, payloads, src_ip, src_port):
+    """Datagrams to the stub that claim to come from src_ip:src_port (the
+    live bridge's address), through a raw socket in the debugger's
+    namespace; the UDP checksum is right, so the NIC model passes them."""
+    code = ("import socket,struct,sys\n"
+            "def csum(b):\n"
+            "    b += b'\\0' * (len(b) & 1)\n"
+            "    s = sum(struct.unpack('!%dH' % (len(b) // 2), b))\n"
+            "    while s >> 16: s = (s & 0xffff) + (s >> 16)\n"
+            "    return ~s & 0xffff or 0xffff\n"
+            f"src, dst = socket.inet_aton({src_ip!r}), socket.inet_aton({KERNEL_IP!r})\n"
+            "s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)\n"
+            "for p in sys.argv[1:]:\n"
+            "    p = bytes.fromhex(p)\n"
+            f"    u = struct.pack('!HHHH', {src_port}, {PORT}, 8 + len(p), 0) + p\n"
+            "    c = csum(src + dst + struct.pack('!BBH', 0, 17, len(u)) + u)\n"
+            "    u = u[:6] + struct.pack('!H', c) + u[8:]\n"
+            "    ip = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(u), 0, 0x4000, 64, 17, 0,"
+            " src, dst)\n"
+            f"    s.sendto(ip + u, ({KERNEL_IP!r}, 0))\n")
+    net.debugger([sys.executable, "-c", code, *(p.hex() for p in payloads)])
+
+
+# monitor stats' counters of datagrams refused, whatever the reason.
+REFUSED = ("rx_short", "rx_oversize", "rx_version", "rx_bad_len", "rx_bad_type",
+           "rx_bad_frag", "rx_no_key", "rx_no_session", "rx_wrong_session", "rx_bad_tag",
+           "hs_bad_key")
+
+
+@needs_netns
+def udp_auth_security(sim_log):
+    """--udp-key, a live gdb session through kstub-udp while the kernel
+    runs; then, from the bridge's own address and port (raw socket) or
+    from another address on the link: an earlier session's datagrams
+    replayed, this session's own replayed, truncated ones, forged tags,
+    another session id, a second bridge with another key (told "wrong
+    key?"), and a junk flood. None stops the kernel (its console keeps
+    working), monitor stats counts each kind, and the session goes on."""
+    with key_files(2) as (key, other), VethPair() as net, auth_sim(net, key) as sim, \
+            tempfile.TemporaryDirectory(prefix="kstub-udp-pcap.") as d:
+        sim_log.append(sim)
+        expect_running(sim, "/sec/booted")
+        bridge = sim.target
+        # An earlier session, recorded, then over.
+        old_pcap, live_pcap = os.path.join(d, "old.pcap"), os.path.join(d, "live.pcap")
+        sim.target = bridge.replace(" --key", f" --pcap {old_pcap} --key")
+        out = gdb_batch(sim, ["p ticks > 0", "detach"], name="auth-old")
+        expect(out, r"^\$1 = 1$")
+        expect(out, r"detached")
+        old = [p for _, _, p in outgoing(old_pcap)]
+        expect_running(sim, "/sec/between")
+        sim.target = bridge.replace(" --key", f" --pcap {live_pcap} --key")
+        with udp_gdb(net) as gdb:
+            expect(gdb.cmd(f"target remote {sim.target}"), r"Remote debugging using")
+            before = auth_stats(gdb.cmd("monitor stats"))
+            gdb.send("continue")
+            gdb.expect("Continuing.")
+            expect_running(sim, "/sec/live")
+            live = outgoing(live_pcap)
+            src_ip, src_port = live[0][0], live[0][1]
+            data = [p for _, _, p in live if p[1] == 4]	 # DATA: the RSP requests
+            hellos = sum(1 for p in old if p[1] == 1)
+            if not data or not hellos:
+                raise AssertionError(f"captures: {len(old)} old, {len(live)} live")
+            sid_other = bytes(b ^ 0x5A for b in data[0][4:8])
+            attacks = {
+                "replayed old session": old,
+                "replayed": data,
+                "truncated": [p[:-1] for p in data] + [p[:30] for p in data],
+                "forged tag": [p[:-1] + bytes([p[-1] ^ 1]) for p in data],
+                "wrong session": [p[:4] + sid_other + p[8:] for p in data],
+            }
+            for what, payloads in attacks.items():
+                send_spoofed(net, payloads, src_ip, src_port)
+                ping(net, 1)	# the stub has polled past all of them
+                expect_running(sim, f"/sec/{what.replace(' ', '-')}")
+            wrong = subprocess.run(net.prefix("debugger") + [
+                BRIDGE, "--key", other, f"{KERNEL_IP}:{PORT}"], stdin=subprocess.DEVNULL,
+                capture_output=True, text=True, timeout=60)
+            if wrong.returncode != 1 or "(wrong key?)" not in wrong.stderr:
+                raise AssertionError(f"a bridge with another key: exit {wrong.returncode}\n"
+                                     f"{wrong.stderr}")
+            # Junk from another address, in rounds the NIC's ring holds.
+            rng = random.Random(14)
+            junk = 0
+            for _ in range(8):
+                batch = [rng.randbytes(rng.randint(1, 1472)) for _ in range(48)]
+                send_datagrams(net, batch)
+                junk += len(batch)
+                ping(net, 1)
+            expect_running(sim, "/sec/after-junk")
+            gdb.interrupt()
+            expect(gdb.expect(PROMPT), r"received signal SIGINT")
+            after = auth_stats(gdb.cmd("monitor stats"))
+            delta = {k.split()[1]: after[k] - before[k] for k in after if k.startswith("auth ")}
+            # The wrong-key bridge's HELLOs (hs_bad_key): one, or more if
+            # the machine was slow to answer the first.
+            refused = sum(delta[k] for k in REFUSED if k != "hs_bad_key")
+            sent_bad = sum(map(len, attacks.values())) - len(data) + junk
+            want = {
+                "rx_wrong_session": len(old) - hellos + len(data),
+                "rx_bad_tag": len(data),
+                "hs_busy": hellos,	# a replayed HELLO cannot take the session over
+                "sessions": 0,
+            }
+            bad = {k: (delta[k], v) for k, v in want.items() if delta[k] != v}
+            # Replays are answered from the reply cache, never run again;
+            # the bridge's own resends (a slow reply) count here too.
+            if delta["rx_dup"] < len(data):
+                bad["rx_dup"] = (delta["rx_dup"], f">= {len(data)}")
+            if bad or refused + hellos != sent_bad or delta["hs_bad_key"] < 1:
+                raise AssertionError(f"(counted, expected): {bad}; {refused} refused + "
+                                     f"{hellos} busy of {sent_bad}\n{delta}")
+            # The session is undisturbed: it reads, breaks and detaches.
+            got = gdb.cmd("python print(bytes(gdb.selected_inferior().read_memory("
+                          "int(gdb.parse_and_eval('(long)&bench_area')), 4096)).hex())")
+            if bytes.fromhex(got.strip()) != bench_bytes(4096):
+                raise AssertionError(f"bench_area read after the attacks differs:\n{got[:200]}")
+            expect(gdb.cmd("break sys_mkdir"), r"Breakpoint 1 at")
+            gdb.send("continue")
+            gdb.expect("Continuing.")
+            sim.console("mkdir /sec/hit")
+            gdb.expect(r'Breakpoint 1, sys_mkdir \(path=0x[0-9a-f]+ "/sec/hit"')
+            gdb.expect(PROMPT)
+            gdb.cmd("delete")
+            expect(gdb.cmd("detach"), r"detached")
+        expect_running(sim, "/sec/done")
