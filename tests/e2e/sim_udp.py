@@ -97,6 +97,27 @@ def expect_running(sim, path):
     sim.out.wait_for(rf"mkdir: created {re.escape(path)}")
 
 
+def read_bench(gdb, size):
+    """gdb reads size bytes of bench_area; they must be the workload's."""
+    got = gdb.cmd("python print(bytes(gdb.selected_inferior().read_memory("
+                  f"int(gdb.parse_and_eval('(long)&bench_area')), {size})).hex())")
+    if bytes.fromhex(got.strip()) != bench_bytes(size):
+        raise AssertionError(f"bench_area read over UDP differs:\n{got[:200]}")
+    return got.strip()
+
+
+def break_at_mkdir(gdb, sim, path):
+    """Breakpoint 1 at sys_mkdir, continue, the console's mkdir path hits
+    it; returns gdb's line for the stop."""
+    expect(gdb.cmd("break sys_mkdir"), r"Breakpoint 1 at")
+    gdb.send("continue")
+    gdb.expect("Continuing.")
+    sim.console(f"mkdir {path}")
+    hit = gdb.expect(rf'Breakpoint 1, sys_mkdir \(path=0x[0-9a-f]+ "{re.escape(path)}"')
+    gdb.expect(PROMPT)
+    return hit
+
+
 def gdb_session_steps(gdb, sim, tag):
     """What a gdb session over UDP does in either mode: attach at boot,
     registers, 8 KiB of memory, a breakpoint, stepi, console output while
@@ -108,16 +129,8 @@ def gdb_session_steps(gdb, sim, tag):
     expect(gdb.cmd("info registers rip"), r"^rip\s+0x[0-9a-f]+\s+0x[0-9a-f]+ <kdb_enter")
     # 8 KiB: more than a datagram holds (several m packets in plain mode,
     # a fragmented reply in the authenticated one).
-    got = gdb.cmd("python print(bytes(gdb.selected_inferior().read_memory("
-                  "int(gdb.parse_and_eval('(long)&bench_area')), 8192)).hex())")
-    if bytes.fromhex(got.strip()) != bench_bytes(8192):
-        raise AssertionError(f"bench_area read over UDP differs:\n{got[:200]}")
-    expect(gdb.cmd("break sys_mkdir"), r"Breakpoint 1 at")
-    gdb.send("continue")
-    gdb.expect("Continuing.")
-    sim.console(f"mkdir /{tag}/one")
-    hit = gdb.expect(rf'Breakpoint 1, sys_mkdir \(path=0x[0-9a-f]+ "/{tag}/one"')
-    gdb.expect(PROMPT)
+    got = read_bench(gdb, 8192)
+    hit = break_at_mkdir(gdb, sim, f"/{tag}/one")
     pc0 = expect(gdb.cmd("p/x $pc"), r"= (0x[0-9a-f]+)").group(1)
     gdb.cmd("stepi")
     pc1 = expect(gdb.cmd("p/x $pc"), r"= (0x[0-9a-f]+)").group(1)
@@ -133,7 +146,7 @@ def gdb_session_steps(gdb, sim, tag):
     gdb.interrupt()
     expect(gdb.expect(PROMPT), r"received signal SIGINT")
     seen = re.sub(r"0x[0-9a-f]+", "ADDR", expect(hit, r"Breakpoint 1, .*").group(0))
-    return seen, path, got.strip()
+    return seen, path, got
 
 
 @needs_netns
@@ -580,16 +593,8 @@ def udp_auth_security(sim_log):
                 raise AssertionError(f"(counted, expected): {bad}; {refused} refused + "
                                      f"{hellos} busy of {sent_bad}\n{delta}")
             # The session is undisturbed: it reads, breaks and detaches.
-            got = gdb.cmd("python print(bytes(gdb.selected_inferior().read_memory("
-                          "int(gdb.parse_and_eval('(long)&bench_area')), 4096)).hex())")
-            if bytes.fromhex(got.strip()) != bench_bytes(4096):
-                raise AssertionError(f"bench_area read after the attacks differs:\n{got[:200]}")
-            expect(gdb.cmd("break sys_mkdir"), r"Breakpoint 1 at")
-            gdb.send("continue")
-            gdb.expect("Continuing.")
-            sim.console("mkdir /sec/hit")
-            gdb.expect(r'Breakpoint 1, sys_mkdir \(path=0x[0-9a-f]+ "/sec/hit"')
-            gdb.expect(PROMPT)
+            read_bench(gdb, 4096)
+            break_at_mkdir(gdb, sim, "/sec/hit")
             gdb.cmd("delete")
             expect(gdb.cmd("detach"), r"detached")
         expect_running(sim, "/sec/done")
