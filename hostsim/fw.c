@@ -81,15 +81,6 @@ static uint64_t load_offset(void *ctx)
 	return (uint64_t)(uintptr_t)__executable_start;
 }
 
-static uint64_t now_us(void *ctx)
-{
-	struct timespec ts;
-
-	(void)ctx;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 /* The next level's table for va at this level, made if missing. */
 static uint64_t *pt_walk_make(uint64_t *table, uint64_t va, unsigned shift)
 {
@@ -186,7 +177,7 @@ int sim_fw_link(const char *path, struct kstub_config *cfg)
 	c.virt_to_phys = virt_to_phys;
 	c.page_table_root = page_table_root;
 	c.load_offset = load_offset;
-	c.now_us = now_us;
+	c.now_us = sim_now_us;
 	err = kstub_fw_init(&fw, &c);
 	if (err) {
 		fprintf(stderr, "kstub-sim: --fw: ring setup failed (%d)\n", err);

@@ -10,6 +10,7 @@ HOSTSIM_KERN_SRCS := workload/workload.c workload/shell.c workload/panic.c \
 HOSTSIM_SIM_SRCS := hostsim/main.c hostsim/cpu.c hostsim/drmodel.c \
 	hostsim/port.c hostsim/uart.c hostsim/uart_io.c hostsim/uart_far.c \
 	hostsim/linkfault.c hostsim/nic.c hostsim/nic_pcap.c hostsim/udplink.c \
+	transports/udp/host/keyfile.c \
 	hostsim/fw.c
 HOSTSIM_KERN_OBJS := $(patsubst %.c,$(BUILD)/hostsim/kern/%.o,$(HOSTSIM_KERN_SRCS))
 HOSTSIM_SIM_OBJS := $(patsubst %.c,$(BUILD)/hostsim/sim/%.o,$(HOSTSIM_SIM_SRCS))
@@ -40,3 +41,7 @@ $(BUILD)/hostsim/sim.o: $(HOSTSIM_SIM_OBJS) $(BUILD)/libkstub.a hostsim/sim.ld
 # and sim_*, .rodata and every other section keep their link addresses.
 $(BUILD)/kstub-sim: $(BUILD)/hostsim/sim.o $(BUILD)/hostsim/kern.o
 	$(CC) -pie -Wl,-z,noseparate-code $(SAN) -pthread $^ -lpcap -lrt -o $@
+
+# The key file reader is kstub-udp's (one reader, one format); it uses
+# the stub's hex digit from stub/src.
+$(BUILD)/hostsim/sim/transports/udp/host/keyfile.o: HOSTSIM_CFLAGS += -Istub/src

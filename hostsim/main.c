@@ -212,8 +212,8 @@ static const char usage_text[] =
 	"corrupt=P,drop=P,dup=P,seed=N]\n"
 	"                 [--udp IFACE,ip=A.B.C.D,port=N[,peer=IP[:PORT]]"
 	"[,gw=IP][,mac=MAC][,ring=N]]\n"
-	"                 [--nic-faults [dir=...,]drop=P,dup=P,reorder=P,"
-	"corrupt=P,seed=N]\n";
+	"                 [--udp-key FILE] [--nic-faults [dir=...,]drop=P,"
+	"dup=P,reorder=P,corrupt=P,seed=N]\n";
 
 /*
  * One line per option the parser in main() accepts: e2e's
@@ -248,7 +248,11 @@ static const char options_text[] =
 	"                      gdb -ex 'target remote udp:IP:PORT'. It is NOT\n"
 	"                      authenticated: whoever can send from the peer's\n"
 	"                      address can debug the kernel; use it only on a\n"
-	"                      private link\n"
+	"                      private link, or add --udp-key\n"
+	"  --udp-key FILE      the UDP link's authenticated mode, under the key in\n"
+	"                      FILE (kstub-udp's format: 32 raw bytes or 64 hex\n"
+	"                      digits, mode 0600); gdb: target remote | kstub-udp\n"
+	"                      --key FILE IP:PORT; monitor stats counts refusals\n"
 	"  --nic-faults ...    drop, double, corrupt and reorder the NIC's frames\n"
 	"                      (probabilities 0-1, seed=N), both ways unless dir=\n"
 	"  --fw FILE           debug link: DMA rings in FILE, the machine's memory\n"
@@ -387,6 +391,7 @@ int main(int argc, char **argv)
 		{ "baud", required_argument, NULL, 'B' },
 		{ "udp", required_argument, NULL, 'u' },
 		{ "nic-faults", required_argument, NULL, 'n' },
+		{ "udp-key", required_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, '?' + 256 },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -475,6 +480,10 @@ int main(int argc, char **argv)
 		case 'n':
 			sim_nic_faults(optarg);
 			nic_only = "--nic-faults";
+			break;
+		case 'K':
+			sim_udp_key(optarg);
+			nic_only = "--udp-key";
 			break;
 		case 'F':
 			fw_path = optarg;

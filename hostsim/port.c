@@ -224,7 +224,7 @@ static uint64_t load_offset(void *ctx)
 	return slide;
 }
 
-static uint64_t now_us(void *ctx)
+uint64_t sim_now_us(void *ctx)
 {
 	struct timespec ts;
 
@@ -280,7 +280,7 @@ const struct kstub_port_ops sim_port_ops = {
 	.thread_regs = thread_regs,
 	.cpu_thread = cpu_thread,
 	.load_offset = load_offset,
-	.now_us = now_us,
+	.now_us = sim_now_us,
 	.reboot = reboot,
 	.dr_get = dr_get,
 	.dr_set = dr_set,

@@ -112,6 +112,8 @@ unsigned insn_access_size(const uint8_t *insn, size_t n);
 extern const struct kstub_port_ops sim_port_ops;
 extern const struct kstub_monitor_cmd sim_monitor[];
 extern const size_t sim_monitor_count;
+/* The sim's clock: microseconds, CLOCK_MONOTONIC (a now_us hook). */
+uint64_t sim_now_us(void *ctx);
 extern volatile uint8_t *sim_bus_hole;
 void sim_mem_init(void);
 bool sim_text_contains(uint64_t addr, size_t len);
@@ -137,6 +139,7 @@ long sim_opt_number(const char *opt, const char *val, long min, long max);
 
 /* udplink.c: --udp, the debug link on the NIC model. */
 void sim_udp_parse(const char *spec);		/* exits 2 if malformed */
+void sim_udp_key(const char *path);		/* exits 2 if refused */
 void sim_nic_faults(const char *spec);		/* exits 2 if malformed */
 bool sim_udp_enabled(void);
 /* Open the NIC, set cfg's link; says where gdb connects. 0 or -1. */

@@ -1,15 +1,18 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * kstub-sim --udp: the debug link is the UDP transport (plain mode) on
- * the NIC model (nic.h) over a real interface (nic_pcap.h), instead of
- * the serial line. Parses --udp and --nic-faults, wires the transport as
- * a kernel's port does, and reports the NIC's and the link's counters.
+ * kstub-sim --udp: the debug link is the UDP transport on the NIC model
+ * (nic.h) over a real interface (nic_pcap.h), instead of the serial
+ * line: authenticated with --udp-key, else plain mode. Parses --udp,
+ * --udp-key and --nic-faults, wires the transport as a kernel's port
+ * does, and reports the NIC's and the link's counters.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
+#include "../transports/udp/host/keyfile.h"
 #include "kstub_udp_link.h"
 #include "nic.h"
 #include "nic_pcap.h"
@@ -20,6 +23,8 @@ static struct {
 	char ifname[64];
 	struct kstub_udp_net_config net;
 	struct hs_nic_config nic;
+	bool have_key;
+	uint8_t key[KSTUB_UDP_AUTH_KEY_LEN]; /* wiped once the link has it */
 } opt;
 
 static struct hs_nic nic;
@@ -172,6 +177,48 @@ void sim_nic_faults(const char *spec)
 	}
 }
 
+void sim_udp_key(const char *path)
+{
+	char err[512];
+
+	if (kstub_udp_key_file_read(path, opt.key, err, sizeof(err))) {
+		fprintf(stderr, "kstub-sim: --udp-key: %s\n", err);
+		exit(2);
+	}
+	opt.have_key = true;
+}
+
+/* The authenticated mode's nonces: the host's CSPRNG, never blocking. */
+static int get_nonce(void *ctx, uint8_t *buf, size_t len)
+{
+	(void)ctx;
+	while (len) {
+		ssize_t n = getrandom(buf, len, GRND_NONBLOCK);
+
+		if (n <= 0)
+			return KSTUB_EIO;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* The sim's monitor commands and "stats", the authenticated link's. */
+static struct kstub_monitor_cmd monitor_with_stats[32];
+
+static int add_stats_cmd(struct kstub_config *cfg)
+{
+	size_t n = cfg->monitor_count;
+
+	if (n + 1 > sizeof(monitor_with_stats) / sizeof(monitor_with_stats[0]))
+		return -1;
+	memcpy(monitor_with_stats, cfg->monitor, n * sizeof(*cfg->monitor));
+	monitor_with_stats[n] = kstub_udp_auth_stats_cmd;
+	cfg->monitor = monitor_with_stats;
+	cfg->monitor_count = n + 1;
+	return 0;
+}
+
 bool sim_udp_enabled(void)
 {
 	return opt.on;
@@ -187,23 +234,38 @@ int sim_udp_open(struct kstub_config *cfg)
 		fprintf(stderr, "kstub-sim: --udp %s: %s\n", opt.ifname, err);
 		return -1;
 	}
-	r = kstub_udp_link_init(&udp, &hs_nic_ops, &nic, &opt.net);
+	struct kstub_udp_link_config lc = {
+		.net = opt.net,
+		.auth = { .now_us = sim_now_us, .get_nonce = get_nonce },
+		.key = opt.have_key ? opt.key : NULL,
+		.key_len = sizeof(opt.key),
+		.plain = !opt.have_key,
+	};
+	r = kstub_udp_link_setup(&udp, &hs_nic_ops, &nic, &lc, cfg);
+	explicit_bzero(opt.key, sizeof(opt.key));
 	if (r) {
 		fprintf(stderr, "kstub-sim: --udp: the transport refused the "
 			"configuration (%d)\n", r);
 		return -1;
 	}
-	/* The hook for the authenticated mode: another link here. */
-	cfg->link = &kstub_udp_plain_ops;
-	cfg->link_ctx = &udp.plain;
+	if (opt.have_key && add_stats_cmd(cfg)) {
+		fprintf(stderr, "kstub-sim: no room for monitor stats\n");
+		return -1;
+	}
 	inet_ntop(AF_INET, opt.net.ip, ip, sizeof(ip));
 	fprintf(stderr, "kstub-sim: nic %s: mac %02x:%02x:%02x:%02x:%02x:%02x,"
 		" %u RX slots\n", opt.ifname, nic.mac[0], nic.mac[1],
 		nic.mac[2], nic.mac[3], nic.mac[4], nic.mac[5], nic.slots);
-	fprintf(stderr, "kstub-sim: udp: plain mode: unauthenticated, "
-		"for a private link only\n");
-	fprintf(stderr, "kstub-sim: gdb: target remote udp:%s:%u\n", ip,
-		opt.net.port);
+	if (opt.have_key) {
+		fprintf(stderr, "kstub-sim: udp: authenticated mode\n");
+		fprintf(stderr, "kstub-sim: gdb: target remote | kstub-udp "
+			"--key FILE %s:%u\n", ip, opt.net.port);
+	} else {
+		fprintf(stderr, "kstub-sim: udp: plain mode: unauthenticated, "
+			"for a private link only\n");
+		fprintf(stderr, "kstub-sim: gdb: target remote udp:%s:%u\n",
+			ip, opt.net.port);
+	}
 	return 0;
 }
 
@@ -240,9 +302,7 @@ int sim_nic_describe(char *buf, size_t len)
 		"(ring full), %llu taken; tx %llu, %llu errors\n"
 		"nic faults: %s\n"
 		"udp: %u delivered, %u from others (not the peer), %u to "
-		"other ports, %u bad checksums, %u arp replies, %u pings\n"
-		"udp plain: %u bad datagrams, %u packets dropped while "
-		"running\n",
+		"other ports, %u bad checksums, %u arp replies, %u pings\n",
 		(unsigned long long)st.rx_wire,
 		(unsigned long long)st.rx_filtered,
 		(unsigned long long)st.rx_overrun,
@@ -251,8 +311,14 @@ int sim_nic_describe(char *buf, size_t len)
 		(unsigned long long)st.tx_errors, faults,
 		u->rx_delivered, u->drop_peer, u->drop_udp_port,
 		u->drop_ip_csum + u->drop_udp_csum + u->drop_icmp_bad,
-		u->arp_replied, u->icmp_echoed, udp.plain.bad,
-		udp.plain.dropped);
+		u->arp_replied, u->icmp_echoed);
+	if (n >= 0 && (size_t)n < len && opt.have_key)
+		n += snprintf(buf + n, len - (size_t)n, "udp authenticated: "
+			      "monitor stats has the link's counters\n");
+	else if (n >= 0 && (size_t)n < len)
+		n += snprintf(buf + n, len - (size_t)n, "udp plain: %u bad "
+			      "datagrams, %u packets dropped while running\n",
+			      udp.plain.bad, udp.plain.dropped);
 	return n < 0 ? 0 : n >= (int)len ? (int)len - 1 : n;
 }
 

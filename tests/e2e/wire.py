@@ -10,6 +10,7 @@ one) and a run repeats the byte an escape stood for.
 
 Bodies are bytes; the helpers that take or give text use latin-1, which
 maps bytes 0-255 to characters one to one."""
+import struct
 
 ESCAPED = b"#$}*"
 ESCAPE = 0x7D
@@ -106,3 +107,19 @@ def to_hex(data):
 def le_value(s):
     """A register's value from the target's little-endian hex bytes."""
     return int.from_bytes(bytes.fromhex(s), "little")
+
+
+def pcap_records(path):
+    """A libpcap capture file (kstub-udp --pcap writes them) -> (link
+    type, [each record's bytes])."""
+    with open(path, "rb") as f:
+        data = f.read()
+    magic, _, _, _, _, _, linktype = struct.unpack("<IHHiIII", data[:24])
+    if magic != 0xA1B2C3D4:
+        raise WireError(f"not a pcap file: magic {magic:#x}")
+    recs, off = [], 24
+    while off < len(data):
+        _, _, caplen, _ = struct.unpack("<IIII", data[off:off + 16])
+        recs.append(data[off + 16:off + 16 + caplen])
+        off += 16 + caplen
+    return linktype, recs

@@ -216,19 +216,6 @@ def start_listener(key, port):
     return bridge, int(line.split("listening on 127.0.0.1:")[1].split()[0])
 
 
-def pcap_records(path):
-    with open(path, "rb") as f:
-        data = f.read()
-    magic, _, _, _, _, _, linktype = struct.unpack("<IHHiIII", data[:24])
-    assert magic == 0xA1B2C3D4, hex(magic)
-    recs, off = [], 24
-    while off < len(data):
-        _, _, caplen, _ = struct.unpack("<IIII", data[off:off + 16])
-        recs.append(data[off + 16:off + 16 + caplen])
-        off += 16 + caplen
-    return linktype, recs
-
-
 class BridgeTest(unittest.TestCase):
     def setUp(self):
         self.dir = tempfile.TemporaryDirectory(prefix="kstub-udp-test.")
@@ -276,7 +263,7 @@ class BridgeTest(unittest.TestCase):
         self.assertEqual(b.cmd("D"), b"OK")
         rc, err = b.finish()
         self.assertEqual((rc, err), (0, ""))
-        linktype, recs = pcap_records(pcap)
+        linktype, recs = wire.pcap_records(pcap)
         self.assertIn(linktype, (101, 12))  # LINKTYPE_RAW: bare IPv4
         self.assertGreater(len(recs), 10)
         first = recs[0]

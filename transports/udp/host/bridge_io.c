@@ -1,18 +1,14 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* kstub-udp's errors, key file and capture file (bridge_io.h). */
-#include <errno.h>
-#include <fcntl.h>
 #include <pcap/pcap.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/time.h>
-#include <unistd.h>
 
 #include "bridge_io.h"
-#include "kstub_int.h" /* kstub_hexval: the stub's own hex digit */
+#include "keyfile.h"
 #include "kstub_udp_auth_proto.h"
 
 static struct {
@@ -34,54 +30,17 @@ void bridge_die(const char *fmt, ...)
 	exit(1);
 }
 
-/* --- the key file: 32 raw bytes or 64 hex digits, mode 0600 --- */
+/* --- the key file (keyfile.h) --- */
 
 void bridge_load_key(const char *path, struct kstub_hmac *psk)
 {
-	uint8_t raw[160], key[KSTUB_UDP_AUTH_KEY_LEN];
-	struct stat st;
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	uint8_t key[KSTUB_UDP_AUTH_KEY_LEN];
+	char err[512];
 
-	if (fd < 0)
-		bridge_die("cannot open key file %s: %s", path,
-			   strerror(errno));
-	if (fstat(fd, &st) < 0)
-		bridge_die("cannot stat key file %s: %s", path,
-			   strerror(errno));
-	if (st.st_mode & 077)
-		bridge_die(
-		    "key file %s is accessible by group or others (mode %04o); "
-		    "refusing it: run chmod 600 %s",
-		    path, (unsigned)(st.st_mode & 07777), path);
-	n = read(fd, raw, sizeof(raw));
-	close(fd);
-	if (n == KSTUB_UDP_AUTH_KEY_LEN) {
-		memcpy(key, raw, sizeof(key));
-	} else {
-		while (n > 0 && (raw[n - 1] == '\n' || raw[n - 1] == '\r' ||
-				 raw[n - 1] == ' '))
-			n--;
-		if (n != 2 * KSTUB_UDP_AUTH_KEY_LEN)
-			goto bad;
-		for (int i = 0; i < KSTUB_UDP_AUTH_KEY_LEN; i++) {
-			int hi = kstub_hexval(raw[2 * i]),
-			    lo = kstub_hexval(raw[2 * i + 1]);
-
-			if (hi < 0 || lo < 0)
-				goto bad;
-			key[i] = (uint8_t)(hi << 4 | lo);
-		}
-	}
+	if (kstub_udp_key_file_read(path, key, err, sizeof(err)))
+		bridge_die("%s", err);
 	kstub_hmac_init(psk, key, sizeof(key));
 	explicit_bzero(key, sizeof(key));
-	explicit_bzero(raw, sizeof(raw));
-	return;
-bad:
-	bridge_die(
-	    "malformed key file %s: expected 32 raw bytes or 64 hex digits "
-	    "(make one: head -c 32 /dev/urandom > %s; chmod 600 %s)",
-	    path, path, path);
 }
 
 /* --- the capture file --- */

@@ -8,5 +8,6 @@ $(BUILD)/obj/transports/udp/host/%.o: transports/udp/host/%.c
 	$(CC) $(HOSTED) $(SAN) -D_GNU_SOURCE $(TARGET_INC) -Istub/src -MMD -MP -c $< -o $@
 
 $(BUILD)/kstub-udp: $(BUILD)/obj/transports/udp/host/kstub-udp.o \
-		$(BUILD)/obj/transports/udp/host/bridge_io.o $(BUILD)/libkstub.a
+		$(BUILD)/obj/transports/udp/host/bridge_io.o \
+		$(BUILD)/obj/transports/udp/host/keyfile.o $(BUILD)/libkstub.a
 	$(CC) $(SAN) -o $@ $^ $(shell pkg-config --libs libpcap 2>/dev/null || echo -lpcap)
