@@ -8,10 +8,11 @@
  *   kstub.off      no debugger: a fatal trap panics and halts
  *   kstub.link=udp the debugger on UDP over the e1000, at kstub.ip
  *                  (10.0.2.15, QEMU's user network) and kstub.port
- *                  (5555); the console stays on COM1. With kstub.key=HEX
- *                  (64 hex digits, the 256-bit pre-shared key) the link
- *                  is authenticated (kstub-udp --key); without one it is
- *                  plain RSP (gdb's "target remote udp:IP:PORT").
+ *                  (5555); the console stays on COM1. Authenticated
+ *                  (kstub-udp --key) under kstub.key=HEX, the 256-bit
+ *                  pre-shared key as 64 hex digits; or, only with
+ *                  kstub.udp=plain, plain RSP (gdb's "target remote
+ *                  udp:IP:PORT"); with neither, the debugger is off.
  *                  kstub.link=serial: COM2 (the default, or COM1 with
  *                  kstub.oneline).
  *   kstub.fw       the debugger on DMA rings in RAM (fw.h), for kstub-fw
@@ -171,6 +172,41 @@ static int option_key(uint8_t key[KSTUB_UDP_AUTH_KEY_LEN])
 	return ok;
 }
 
+/*
+ * kstub.link=udp's mode: authenticated with a key (kstub.key), plain
+ * only when asked for by name (kstub.udp=plain); anything else turns
+ * the debugger off rather than guess, never falling back to plain.
+ * Returns false, having said why, to turn it off.
+ */
+static bool udp_mode_ok(int have_key, bool udp)
+{
+	bool plain = option_is("kstub.udp", "plain");
+
+	if (have_key < 0) {
+		kprintf("kstub: kstub.key is not %u hex digits; debugger off\n",
+			2 * KSTUB_UDP_AUTH_KEY_LEN);
+		return false;
+	}
+	if (!udp) {
+		if (have_key || option("kstub.udp"))
+			kprintf("kstub: kstub.key and kstub.udp are for "
+				"kstub.link=udp; ignored\n");
+		return true;
+	}
+	if (have_key && plain) {
+		kprintf("kstub: kstub.udp=plain with a kstub.key; "
+			"debugger off\n");
+		return false;
+	}
+	if (!have_key && !plain) {
+		kprintf("kstub: kstub.link=udp needs kstub.key=<%u hex digits> "
+			"(or kstub.udp=plain); debugger off\n",
+			2 * KSTUB_UDP_AUTH_KEY_LEN);
+		return false;
+	}
+	return true;
+}
+
 /* run=: the rest of the command line, one shell line per ';'. */
 static void queue_commands(const char *p)
 {
@@ -325,14 +361,8 @@ void kmain(uint32_t magic, uint32_t mbi)
 		kprintf("kstub: kstub.link is serial or udp; using serial\n");
 	if (udp && option("kstub.ip") && !option_ip("kstub.ip", ip))
 		kprintf("kstub: kstub.ip is not a.b.c.d; using 10.0.2.15\n");
-	if (have_key < 0 && kstub_on) {
-		/* Never plain instead: the user asked for authentication. */
-		kprintf("kstub: kstub.key is not %u hex digits; debugger off\n",
-			2 * KSTUB_UDP_AUTH_KEY_LEN);
+	if (kstub_on && !udp_mode_ok(have_key, udp))
 		kstub_on = udp = false;
-	} else if (have_key > 0 && kstub_on && !udp) {
-		kprintf("kstub: kstub.key is for kstub.link=udp; ignored\n");
-	}
 	if (udp && (udp_port == 0 || udp_port > 65535 ||
 		    port_udp_init(ip, (uint16_t)udp_port,
 				  have_key > 0 ? key : NULL) != 0)) {

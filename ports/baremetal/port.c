@@ -426,6 +426,11 @@ int port_udp_init(const uint8_t ip[4], uint16_t port, const uint8_t *key)
 		return r;
 	udp_nic = nic;
 	udp_plain = !key;
+	if (key)
+		kprintf("kstub: handshake nonces from %s\n",
+			cpu_rdrand ? "RDRAND"
+				   : "the TSC and CMOS clock (no RDRAND: "
+				     "predictable, see README)");
 	announce(nic, udp.net.mac, ip);
 	return 0;
 }

@@ -51,7 +51,8 @@ class Qemu:
       .console(line) types a line, .out is a harness.Lines of its output.
     stub="qemu": QEMU's gdbstub (-gdb, -S: frozen before the first
       instruction), the kernel booted with kstub.off.
-    link="udp": the stub on the e1000 instead of COM2 (kstub.link=udp),
+    link="udp": the stub on the e1000 instead of COM2 (kstub.link=udp
+      kstub.udp=plain),
       behind QEMU's user network, which forwards a loopback UDP port to
       the same port of the guest (10.0.2.15); .target is
       "udp:127.0.0.1:PORT". The console stays on stdin/stdout.
@@ -95,7 +96,9 @@ class Qemu:
                      "-chardev", chardev, "-gdb", "chardev:gdb", "-S"]
         elif link in ("udp", "udp-auth"):
             cmdline += ["kstub.link=udp", f"kstub.port={self.port}"]
-            if link == "udp-auth":
+            if link == "udp":
+                cmdline.append("kstub.udp=plain")
+            else:
                 key = os.urandom(32)
                 self.key_file = write_key_file(os.path.join(self.tmp, "key"), key)
                 self.target = bridge_target(self.key_file, self.port)

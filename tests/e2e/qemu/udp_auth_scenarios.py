@@ -43,6 +43,7 @@ def udp_auth_attach_at_boot(log):
         expect(boot, rf"^booted: \d cpus, debugger on udp 10\.0\.2\.15:{m.port}, "
                      r"authenticated$")
         expect(boot, r"kstub\.key=x{64}( |$)")
+        expect(boot, r"^kstub: handshake nonces from (RDRAND|the TSC and CMOS clock)")
         with open(m.key_file) as f:
             refute(boot, f.read().strip())
         out = gdb_batch(m, ["info registers rip", "p $cs", "bt 2", "break sys_mkdir",
@@ -106,16 +107,33 @@ def udp_auth_wrong_key(log):
         m.out.wait_for(r"mkdir: created /auth/after")
 
 
+def expect_debugger_off(log, options, why):
+    """Booted with options (and an e1000), the kernel says why, boots
+    with the debugger off (not in plain mode), and its shell runs."""
+    with machine(log, f"{options} run=mkdir /no/debugger", wait=False, extra=(
+            "-netdev", "user,id=n0", "-device", "e1000,netdev=n0")) as m:
+        m.out.wait_for(r"mkdir: created /no/debugger")
+        boot = m.out.text()
+        expect(boot, why)
+        expect(boot, r"^booted: \d cpus, debugger off$")
+        return boot
+
+
 @scenario
 def udp_auth_malformed_key(log):
-    """A kstub.key that is not 64 hex digits: the kernel says so and
-    boots with the debugger off, not in plain mode."""
-    with machine(log, "kstub.key=0123abcz run=mkdir /no/key", link="udp", wait=False) as m:
-        m.out.wait_for(r"mkdir: created /no/key")
-        boot = m.out.text()
-        expect(boot, r"^kstub: kstub\.key is not 64 hex digits; debugger off$")
-        expect(boot, r"^booted: \d cpus, debugger off$")
-        refute(boot, r"0123abcz")
+    """A kstub.key that is not 64 hex digits: refused, and wiped from
+    the command line the console shows."""
+    boot = expect_debugger_off(log, "kstub.link=udp kstub.key=0123abcz",
+                               r"^kstub: kstub\.key is not 64 hex digits; debugger off$")
+    refute(boot, r"0123abcz")
+
+
+@scenario
+def udp_auth_neither_key_nor_plain(log):
+    """kstub.link=udp with no key and no kstub.udp=plain: plain mode is
+    never the default, so the debugger stays off."""
+    expect_debugger_off(log, "kstub.link=udp", r"^kstub: kstub\.link=udp needs "
+                        r"kstub\.key=<64 hex digits> \(or kstub\.udp=plain\); debugger off$")
 
 
 @scenario

@@ -99,7 +99,7 @@ def udp_panic_then_attach(log):
 def udp_without_nic(log):
     """kstub.link=udp on a machine without an e1000: the kernel says why
     and boots with the debugger off, on no other link."""
-    with machine(log, "kstub.link=udp run=mkdir /no/nic", wait=False) as m:
+    with machine(log, "kstub.link=udp kstub.udp=plain run=mkdir /no/nic", wait=False) as m:
         m.out.wait_for(r"mkdir: created /no/nic")
         boot = m.out.text()
         expect(boot, r"^e1000: no 8086:100e on PCI$")
