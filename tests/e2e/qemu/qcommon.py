@@ -125,7 +125,7 @@ def attach_after_fault(log, name, **machine_kw):
 
 class BareMetal(shared.Machine):
     """The bare-metal kernel for tests/e2e/shared.py's scenarios, its
-    debugger on serial or (link="udp") on the e1000."""
+    debugger on serial or (link="udp", "udp-auth") on the e1000."""
     str_ptr = r"0x[0-9a-f]+ <[^>]*>"
     shell_frame = "console_shell"
 
