@@ -153,9 +153,19 @@ def target_baremetal_udp():
     return m.port, KERNEL_ELF, "(char *)&bench_area", "(char *)&bench_zero", STEP_AT, m.stop
 
 
+def target_baremetal_udp_auth():
+    """As target_baremetal_udp, in the authenticated mode (kstub.key):
+    gdb reaches it through the bridge, target remote | kstub-udp --key."""
+    m = Qemu(append="run=sum", wait=True, time_limit=1800, smp=SMP, link="udp-auth")
+    time.sleep(E1000_RX_HOLD_S)	# as above: QEMU's hold, not the link
+    return m.target, KERNEL_ELF, "(char *)&bench_area", "(char *)&bench_zero", STEP_AT, m.stop
+
+
 E1000_RX_HOLD_S = 1.0
 # Datagram targets: no TCP relay to count or pace them, timings only.
 KSTUB_UDP = "kstub-baremetal-udp"
+KSTUB_UDP_AUTH = "kstub-baremetal-udp-auth"
+UDP_TARGETS = {KSTUB_UDP, KSTUB_UDP_AUTH, "kstub-hostsim-udp"}
 UDP_FW = os.path.join(ROOT, "build", "kstub-fw")
 
 
@@ -217,6 +227,7 @@ TARGETS = {"kstub-hostsim": target_hostsim,
            "kstub-fw-hostsim": target_fw_hostsim,
            KSTUB: target_baremetal,
            KSTUB_UDP: target_baremetal_udp,
+           KSTUB_UDP_AUTH: target_baremetal_udp_auth,
            "linux-kgdb": target_linux_kgdb,
            "qemu-gdbstub": lambda: target_baremetal(True)}
 
@@ -248,8 +259,9 @@ def run_gdb(name, mode, env_extra):
     out = tempfile.NamedTemporaryFile(suffix=".json", delete=False).name
     env = dict(os.environ, BENCH_PORT=str(port), BENCH_ADDR=addr, BENCH_OUT=out,
                **env_extra)
-    if str(port).startswith("udp:"):
-        env["BENCH_TARGET"] = port	# the machine's own address (hostsim's netns)
+    if str(port).startswith(("udp:", "|")):
+        # The machine's own address (hostsim's netns), or a pipe to the bridge.
+        env["BENCH_TARGET"] = port
     elif name in UDP_TARGETS:
         env["BENCH_TARGET"] = f"udp:127.0.0.1:{port}"
     if zero:
@@ -361,16 +373,21 @@ def print_tables(results):
 
 
 def print_udp(results):
-    """The UDP row against issue 14's targets and kgdb's serial line."""
+    """The UDP rows against issue 14's targets and kgdb's serial line."""
+    for name, mode in ((KSTUB_UDP, "plain UDP"), (KSTUB_UDP_AUTH, "authenticated, kstub-udp")):
+        if name not in results:
+            continue
+        u = results[name]["direct"]
+        read = max(u["read_64k_Bps"], u.get("read_1m_Bps", 0))
+        # At -smp 2 the parked CPU's vCPU spins on one of the host's cores
+        # while the other runs the session, QEMU's network and gdb.
+        print(f"\n{name} (QEMU e1000, {mode}, unpaced, -smp {SMP}): memory read "
+              f"{read / 1e6:.2f} MB/s (issue 14: >= 2), stepi {u['stepi_per_s']:.0f}/s "
+              f"(>= 1,000), attach {u['attach_s'] * 1e3:.1f} ms (<= 50)")
     if KSTUB_UDP not in results:
         return
     u = results[KSTUB_UDP]["direct"]
     read = max(u["read_64k_Bps"], u.get("read_1m_Bps", 0))
-    # At -smp 2 the parked CPU's vCPU spins on one of the host's cores
-    # while the other runs the session, QEMU's network and gdb.
-    print(f"\n{KSTUB_UDP} (QEMU e1000, plain UDP, unpaced, -smp {SMP}): memory read "
-          f"{read / 1e6:.2f} MB/s (issue 14: >= 2), stepi {u['stepi_per_s']:.0f}/s "
-          f"(>= 1,000), attach {u['attach_s'] * 1e3:.1f} ms (<= 50)")
     if "linux-kgdb" in results:
         kgdb = results["linux-kgdb"]["paced"]["read_64k_Bps"]
         print(f"  read: {read / kgdb:.1f}x linux-kgdb's @115200 serial rate "
@@ -462,7 +479,7 @@ def environment():
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("targets", nargs="*",
-                    default=[KSTUB, KSTUB_UDP, *PEERS, "kstub-hostsim", "kstub-hostsim-udp",
+                    default=[KSTUB, KSTUB_UDP, KSTUB_UDP_AUTH, *PEERS, "kstub-hostsim", "kstub-hostsim-udp",
                              *FW_TARGETS])
     ap.add_argument("--steps", type=int, default=200)
     ap.add_argument("--json", default=os.path.join(ROOT, "build/bench/results.json"))

@@ -50,5 +50,5 @@ $(BM_BUILD)/kernel: $(BM_BUILD)/kernel.elf
 .PHONY: baremetal e2e-qemu
 baremetal: $(BM_BUILD)/kernel.elf $(BM_BUILD)/kernel
 
-e2e-qemu: baremetal
+e2e-qemu: baremetal $(BUILD)/kstub-udp
 	$(PYTHON) tests/e2e/qemu/run_qemu.py

@@ -12,10 +12,14 @@ struct pcpu pcpus[NCPU_MAX];
 struct kstack idle_stacks[NCPU_MAX];
 struct kstack ist_stacks[NCPU_MAX][3];
 
+bool cpu_rdrand;
+
 void cpu_features(void)
 {
 	uint32_t a, b, c, d;
 
+	cpuid(1, &a, &b, &c, &d);
+	cpu_rdrand = (c >> 30) & 1;
 	cpuid(0x80000000, &a, &b, &c, &d);
 	if (a >= 0x80000001) {
 		cpuid(0x80000001, &a, &b, &c, &d);

@@ -211,6 +211,7 @@ extern bool mmu_nx;
 /* cpu.c: descriptor tables and per-CPU state. */
 void cpu_init(struct pcpu *c);
 void cpu_features(void);
+extern bool cpu_rdrand;	/* CPUID.1:ECX.RDRAND */
 
 /* lapic.c */
 void lapic_init(void);
@@ -278,7 +279,7 @@ const struct e1000_stats *e1000_stats(struct e1000 *e);
 
 /* port.c */
 struct kstub_serial *port_link_init(bool oneline);
-int port_udp_init(const uint8_t ip[4], uint16_t port);
+int port_udp_init(const uint8_t ip[4], uint16_t port, const uint8_t *key);
 int port_stub_init(void);
 
 /* printf.c */

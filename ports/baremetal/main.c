@@ -6,11 +6,15 @@
  *   kstub.wait     stop in the debugger before any thread runs (kgdbwait)
  *   kstub.oneline  console and debugger share COM1 (else gdb is on COM2)
  *   kstub.off      no debugger: a fatal trap panics and halts
- *   kstub.link=udp the debugger on UDP (plain RSP, gdb's "target remote
- *                  udp:IP:PORT") over the e1000, at kstub.ip (10.0.2.15,
- *                  QEMU's user network) and kstub.port (5555); the
- *                  console stays on COM1. kstub.link=serial: COM2 (the
- *                  default, or COM1 with kstub.oneline).
+ *   kstub.link=udp the debugger on UDP over the e1000, at kstub.ip
+ *                  (10.0.2.15, QEMU's user network) and kstub.port
+ *                  (5555); the console stays on COM1. Authenticated
+ *                  (kstub-udp --key) under kstub.key=HEX, the 256-bit
+ *                  pre-shared key as 64 hex digits; or, only with
+ *                  kstub.udp=plain, plain RSP (gdb's "target remote
+ *                  udp:IP:PORT"); with neither, the debugger is off.
+ *                  kstub.link=serial: COM2 (the default, or COM1 with
+ *                  kstub.oneline).
  *   kstub.fw       the debugger on DMA rings in RAM (fw.h), for kstub-fw
  *   run=CMD;CMD    console commands for the shell; takes the rest of the line
  * and, to make a slow CPU for the tests, smp.apdelay=MS (each other CPU
@@ -19,6 +23,7 @@
  */
 #include "fw.h"
 #include "kstub_serial.h"
+#include "kstub_udp_auth_proto.h"
 #include "machine.h"
 #include "workload.h"
 
@@ -28,6 +33,8 @@
 
 bool kstub_on = true;
 static char cmdline[CMDLINE_MAX];
+/* The multiboot loader's copy, which kstub.key is wiped from too. */
+static char *boot_cmdline;
 
 void kmain(uint32_t magic, uint32_t mbi) __attribute__((noreturn));
 
@@ -40,6 +47,7 @@ static void read_cmdline(uint32_t magic, uint32_t mbi)
 	if (magic != MB_BOOT_MAGIC || !(info[0] & MB_INFO_CMDLINE))
 		return;
 	s = (const char *)(uintptr_t)(DMAP_BASE + info[4]);
+	boot_cmdline = (char *)(uintptr_t)s;
 	for (i = 0; i < CMDLINE_MAX - 1 && s[i]; i++)
 		cmdline[i] = s[i];
 }
@@ -111,6 +119,91 @@ static bool option_ip(const char *name, uint8_t ip[4])
 	if (*p && *p != ' ')
 		return false;
 	__builtin_memcpy(ip, v, 4);
+	return true;
+}
+
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * kstub.key: the link's pre-shared key, KSTUB_UDP_AUTH_KEY_LEN bytes
+ * as twice as many hex digits. Returns 1 with key filled, 0 if absent,
+ * -1 if malformed. Either way the digits are then overwritten with 'x'
+ * in both copies of the command line, so neither the boot banner nor a
+ * debugger reading memory shows the key (its HMAC states stay, in the
+ * link).
+ */
+static int option_key(uint8_t key[KSTUB_UDP_AUTH_KEY_LEN])
+{
+	char *p = (char *)option("kstub.key");
+	size_t i, n;
+	int hi, lo, ok = 1;
+
+	if (!p)
+		return 0;
+	for (i = 0; i < KSTUB_UDP_AUTH_KEY_LEN; i++) {
+		hi = hex_digit(p[2 * i]);
+		lo = hex_digit(hi < 0 ? 0 : p[2 * i + 1]);
+		if (hi < 0 || lo < 0) {
+			ok = -1;
+			break;
+		}
+		key[i] = (uint8_t)(hi << 4 | lo);
+	}
+	if (ok > 0 && p[2 * KSTUB_UDP_AUTH_KEY_LEN] &&
+	    p[2 * KSTUB_UDP_AUTH_KEY_LEN] != ' ')
+		ok = -1;
+	for (n = 0; p[n] && p[n] != ' '; n++)
+		;
+	if (boot_cmdline)	/* the loader's page may be read-only */
+		for (i = 0; i < n; i++)
+			copy_nofault(boot_cmdline + (p - cmdline) + i, "x", 1);
+	__builtin_memset(p, 'x', n);
+	if (ok < 0)
+		__builtin_memset(key, 0, KSTUB_UDP_AUTH_KEY_LEN);
+	return ok;
+}
+
+/*
+ * kstub.link=udp's mode: authenticated with a key (kstub.key), plain
+ * only when asked for by name (kstub.udp=plain); anything else turns
+ * the debugger off rather than guess, never falling back to plain.
+ * Returns false, having said why, to turn it off.
+ */
+static bool udp_mode_ok(int have_key, bool udp)
+{
+	bool plain = option_is("kstub.udp", "plain");
+
+	if (have_key < 0) {
+		kprintf("kstub: kstub.key is not %u hex digits; debugger off\n",
+			2 * KSTUB_UDP_AUTH_KEY_LEN);
+		return false;
+	}
+	if (!udp) {
+		if (have_key || option("kstub.udp"))
+			kprintf("kstub: kstub.key and kstub.udp are for "
+				"kstub.link=udp; ignored\n");
+		return true;
+	}
+	if (have_key && plain) {
+		kprintf("kstub: kstub.udp=plain with a kstub.key; "
+			"debugger off\n");
+		return false;
+	}
+	if (!have_key && !plain) {
+		kprintf("kstub: kstub.link=udp needs kstub.key=<%u hex digits> "
+			"(or kstub.udp=plain); debugger off\n",
+			2 * KSTUB_UDP_AUTH_KEY_LEN);
+		return false;
+	}
 	return true;
 }
 
@@ -236,8 +329,10 @@ void kmain(uint32_t magic, uint32_t mbi)
 	struct pcpu *c = &pcpus[0];
 	struct kstub_serial *link = NULL;
 	uint8_t ip[4] = { 10, 0, 2, 15 };
+	uint8_t key[KSTUB_UDP_AUTH_KEY_LEN];
 	uint32_t udp_port;
 	bool oneline, wait, udp, fwlink;
+	int have_key;
 
 	cpu_features();
 	if (mmu_nx)
@@ -248,6 +343,7 @@ void kmain(uint32_t magic, uint32_t mbi)
 	cpu_init(c);
 	pic_disable();
 	read_cmdline(magic, mbi);
+	have_key = option_key(key);
 	kstub_on = !option("kstub.off");
 	udp = kstub_on && option_is("kstub.link", "udp");
 	oneline = kstub_on && !udp && option("kstub.oneline");
@@ -265,8 +361,11 @@ void kmain(uint32_t magic, uint32_t mbi)
 		kprintf("kstub: kstub.link is serial or udp; using serial\n");
 	if (udp && option("kstub.ip") && !option_ip("kstub.ip", ip))
 		kprintf("kstub: kstub.ip is not a.b.c.d; using 10.0.2.15\n");
+	if (kstub_on && !udp_mode_ok(have_key, udp))
+		kstub_on = udp = false;
 	if (udp && (udp_port == 0 || udp_port > 65535 ||
-		    port_udp_init(ip, (uint16_t)udp_port) != 0)) {
+		    port_udp_init(ip, (uint16_t)udp_port,
+				  have_key > 0 ? key : NULL) != 0)) {
 		kprintf("kstub: no UDP link, debugger off\n");
 		kstub_on = false;
 	} else if (kstub_on && !udp && !fwlink && !link) {
@@ -274,6 +373,7 @@ void kmain(uint32_t magic, uint32_t mbi)
 			oneline ? 1 : 2);
 		kstub_on = false;
 	}
+	__builtin_memset(key, 0, sizeof(key));
 	lapic_init();
 	c->apic_id = lapic_id();
 	clock_calibrate();
@@ -295,8 +395,9 @@ void kmain(uint32_t magic, uint32_t mbi)
 			      &pcpus[ncpus - 1].tick_chan, (int)ncpus - 1);
 	queue_commands(option("run"));
 	if (kstub_on && udp)
-		kprintf("booted: %u cpus, debugger on udp %u.%u.%u.%u:%u\n",
-			ncpus, ip[0], ip[1], ip[2], ip[3], udp_port);
+		kprintf("booted: %u cpus, debugger on udp %u.%u.%u.%u:%u%s\n",
+			ncpus, ip[0], ip[1], ip[2], ip[3], udp_port,
+			have_key > 0 ? ", authenticated" : " (plain)");
 	else
 		kprintf("booted: %u cpus, debugger %s\n", ncpus,
 			!kstub_on ? "off" : fwlink ? "on the fw rings"

@@ -7,6 +7,7 @@
  */
 #include "fw.h"
 #include "kstub_serial.h"
+#include "kstub_udp_hmac.h"
 #include "kstub_udp_link.h"
 #include "machine.h"
 #include "workload.h"
@@ -18,6 +19,8 @@ struct kstub kstub_state;
 static struct kstub_serial serial;
 static struct kstub_udp_link udp;
 static struct e1000 *udp_nic;	/* non-NULL: the debugger is on UDP */
+static bool udp_plain;		/* ... in plain mode (no kstub.key) */
+static struct kstub_config udp_kcfg; /* the link kstub_udp_link_setup chose */
 static uint8_t rx_buf[KSTUB_BUF_LEN_DEFAULT], tx_buf[KSTUB_BUF_LEN_DEFAULT];
 
 static uint8_t uart_in(void *ctx, unsigned reg)
@@ -243,9 +246,18 @@ static int mon_net(struct kstub *ks, void *ctx, const char *args, size_t len)
 		     s->rx_frames, s->rx_delivered, s->tx_frames,
 		     s->arp_replied, s->icmp_echoed, s->drop_peer);
 	kstub_monitor_write(ks, line, (size_t)n);
+	if (!udp_plain)	/* the authenticated link's are in "stats" */
+		return 0;
 	n = snprintf(line, sizeof(line), "plain: bad %u, dropped while "
 		     "running %u\n", udp.plain.bad, udp.plain.dropped);
 	return kstub_monitor_write(ks, line, (size_t)n);
+}
+
+/* The authenticated link's own (it says so when the link is another). */
+static int mon_stats(struct kstub *ks, void *ctx, const char *args,
+		     size_t len)
+{
+	return kstub_udp_auth_stats_cmd.fn(ks, ctx, args, len);
 }
 
 static const struct kstub_monitor_cmd monitor[] = {
@@ -256,6 +268,8 @@ static const struct kstub_monitor_cmd monitor[] = {
 	{ "panic-proceed", "let a panic halt the kernel at the next continue "
 	  "or detach", mon_panic_proceed },
 	{ "net", "the UDP link's NIC and frame counters", mon_net },
+	{ "stats", "UDP link counters: datagrams refused, by reason",
+	  mon_stats },
 };
 
 /* Step 1 of the port: the link (COM2, or COM1 shared with the console). */
@@ -296,24 +310,127 @@ static void announce(struct e1000 *nic, const uint8_t mac[6],
 }
 
 /*
- * Step 1 for a debugger on UDP instead (kstub.link=udp): the e1000 and
- * plain mode over it, as gdb's "target remote udp:IP:PORT" speaks it.
- * The peer is whoever talks first (QEMU's user network: the gateway,
- * 10.0.2.2, with the gateway's MAC), until the session ends.
+ * The CMOS clock's time of day and date, read without waiting for an
+ * update to finish (a torn read is still a varying input, which is all
+ * the nonce fallback wants from it).
  */
-int port_udp_init(const uint8_t ip[4], uint16_t port)
+static void cmos_time(uint8_t out[6])
 {
-	struct kstub_udp_net_config cfg = { .port = port };
+	static const uint8_t regs[6] = { 0x00, 0x02, 0x04, 0x07, 0x08, 0x09 };
+	int i;
+
+	for (i = 0; i < 6; i++) {
+		outb(0x70, regs[i]);
+		out[i] = inb(0x71);
+	}
+}
+
+static bool rdrand64(uint64_t *v)
+{
+	uint8_t ok;
+	int tries;
+
+	/* Intel's guidance: a few retries cover a transiently empty DRNG. */
+	for (tries = 0; tries < 10; tries++) {
+		__asm__ volatile("rdrand %0; setc %1" : "=r"(*v), "=qm"(ok));
+		if (ok)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The authenticated link's nonce hook (handshake, trap context).
+ * With RDRAND (CPUID says so; QEMU's default TCG CPU has none, -cpu max
+ * has it) the bytes are the CPU's DRNG output, hashed with the state
+ * below so a failing RDRAND cannot make them repeat.
+ * Without it there is no entropy source in this kernel, and what this
+ * gives is weaker, said plainly: SHA-256 over a running state, a call
+ * counter, the TSC, the CMOS clock's date and time, the clock's tick
+ * count and the NIC's frame counters. The counter makes nonces distinct
+ * within a boot; the CMOS time (seconds) and the TSC (cycles since
+ * reset, which the network's timing of the HELLO perturbs) make a
+ * repeat across boots unlikely, so a recorded session cannot be
+ * replayed into a later one. It is NOT unpredictable to an attacker
+ * who knows roughly when the machine booted: the TSC's jitter adds
+ * perhaps a few tens of bits. The session keys stay secret whatever
+ * (they need the PSK), and the bridge's nonce comes from its OS's
+ * generator.
+ */
+static int get_nonce(void *ctx, uint8_t *buf, size_t len)
+{
+	static uint8_t pool[KSTUB_SHA256_LEN];
+	static uint64_t calls;
+	struct kstub_sha256 h;
+	uint8_t digest[KSTUB_SHA256_LEN], clock[6];
+	uint64_t v;
+	size_t off = 0, n;
+	int i;
+
+	(void)ctx;
+	calls++;
+	kstub_sha256_init(&h);
+	kstub_sha256_update(&h, pool, sizeof(pool));
+	kstub_sha256_update(&h, &calls, sizeof(calls));
+	v = rdtsc();
+	kstub_sha256_update(&h, &v, sizeof(v));
+	for (i = 0; cpu_rdrand && i < 4; i++)
+		if (rdrand64(&v))
+			kstub_sha256_update(&h, &v, sizeof(v));
+	cmos_time(clock);
+	kstub_sha256_update(&h, clock, sizeof(clock));
+	kstub_sha256_update(&h, (const void *)&ticks, sizeof(ticks));
+	if (udp_nic)
+		kstub_sha256_update(&h, e1000_stats(udp_nic),
+				    sizeof(struct e1000_stats));
+	kstub_sha256_final(&h, pool);
+	/* Output derived from the pool, never the pool itself. */
+	while (off < len) {
+		kstub_sha256_init(&h);
+		kstub_sha256_update(&h, pool, sizeof(pool));
+		kstub_sha256_update(&h, &off, sizeof(off));
+		kstub_sha256_final(&h, digest);
+		n = len - off < sizeof(digest) ? len - off : sizeof(digest);
+		__builtin_memcpy(buf + off, digest, n);
+		off += n;
+	}
+	return 0;
+}
+
+/*
+ * Step 1 for a debugger on UDP instead (kstub.link=udp): the e1000 and,
+ * with a key (kstub.key), the authenticated mode that kstub-udp speaks;
+ * without one, plain mode, as gdb's "target remote udp:IP:PORT" speaks
+ * it. In plain mode the peer is whoever talks first (QEMU's user
+ * network: the gateway, 10.0.2.2, with the gateway's MAC), until the
+ * session ends. key: KSTUB_UDP_AUTH_KEY_LEN bytes, or NULL for plain;
+ * the caller wipes its copy (only HMAC states are kept).
+ */
+int port_udp_init(const uint8_t ip[4], uint16_t port, const uint8_t *key)
+{
+	struct kstub_udp_link_config lc = {
+		.net = { .port = port },
+		.auth = { .now_us = now_us, .get_nonce = get_nonce },
+		.key = key,
+		.key_len = key ? KSTUB_UDP_AUTH_KEY_LEN : 0,
+		.plain = !key,
+	};
 	struct e1000 *nic = e1000_attach();
 	int r;
 
 	if (!nic)
 		return KSTUB_EIO;
-	__builtin_memcpy(cfg.ip, ip, 4);
-	r = kstub_udp_link_init(&udp, &e1000_nic_ops, nic, &cfg);
+	__builtin_memcpy(lc.net.ip, ip, 4);
+	r = kstub_udp_link_setup(&udp, &e1000_nic_ops, nic, &lc, &udp_kcfg);
 	if (r != 0)
 		return r;
 	udp_nic = nic;
+	udp_plain = !key;
+	if (key)
+		kprintf("kstub: handshake nonces from %s\n",
+			cpu_rdrand ? "RDRAND"
+				   : "the TSC and CMOS clock (no RDRAND: "
+				     "predictable, see README)");
 	announce(nic, udp.net.mac, ip);
 	return 0;
 }
@@ -322,8 +439,8 @@ int port_udp_init(const uint8_t ip[4], uint16_t port)
 int port_stub_init(void)
 {
 	struct kstub_config cfg = {
-		.link = udp_nic ? &kstub_udp_plain_ops : &kstub_serial_ops,
-		.link_ctx = udp_nic ? (void *)&udp.plain : (void *)&serial,
+		.link = udp_nic ? udp_kcfg.link : &kstub_serial_ops,
+		.link_ctx = udp_nic ? udp_kcfg.link_ctx : (void *)&serial,
 		.port = &bm_port_ops,
 		.rx_buf = rx_buf,
 		.tx_buf = tx_buf,

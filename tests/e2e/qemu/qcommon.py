@@ -2,6 +2,7 @@
 boot (and log for the report), and checks of what gdb and QEMU show."""
 import re
 
+from harness import resume_seen_running
 from checks import expect, refute  # noqa: F401  (re-exported)
 from qemu_machine import Qemu, elf_section, gdb_batch, symbols
 from runner import Scenarios  # importable once qemu_machine set the path
@@ -61,6 +62,38 @@ def expect_real_bt(out):
     refute(out, r"\?\?|Backtrace stopped")
 
 
+def expect_stepi_moved(out, func, before, after):
+    """gdb printed the pc as $before, "x/2i $pc", stepi, the pc as $after
+    (history numbers), all in func: stepi moved the pc on by exactly the
+    instruction gdb decoded there."""
+    pc0 = int(expect(out, rf"^\${before} = (0x[0-9a-f]+)$").group(1), 16)
+    insns = re.findall(rf"^(?:=> |   )(0x[0-9a-f]+) <{func}(?:\+\d+)?>:", out, re.M)
+    pc1 = int(expect(out, rf"^\${after} = (0x[0-9a-f]+)$").group(1), 16)
+    if len(insns) != 2 or int(insns[0], 16) != pc0 or int(insns[1], 16) != pc1:
+        raise AssertionError(f"stepi should move {pc0:#x} to the next instruction "
+                             f"{insns}, got {pc1:#x}:\n{out}")
+
+
+def breakin_twice(m, gdb):
+    """gdb attached at kstub.wait: continue, ^C; continue, let the clock
+    tick twice ("sleep 2" on the console), ^C; each stop has a real
+    backtrace, and the kernel's tick count moved on in between."""
+    resume_seen_running(m, gdb, "ps", r"^\s+42 sh$")
+    gdb.interrupt()
+    expect(gdb.expect(re.escape(gdb.PROMPT)), r"received signal SIGINT")
+    expect_real_bt(gdb.cmd("bt"))
+    expect(gdb.cmd("info threads"), r'"clock"')
+    t0 = int(expect(gdb.cmd("print ticks"), r"\$\d+ = (\d+)").group(1))
+    # The shell's "sleep 2" returns only once the clock ticked twice.
+    resume_seen_running(m, gdb, "sleep 2", r"^sleep: 2 ticks")
+    gdb.interrupt()
+    expect(gdb.expect(re.escape(gdb.PROMPT)), r"received signal SIGINT")
+    expect_real_bt(gdb.cmd("bt"))
+    t1 = int(expect(gdb.cmd("print ticks"), r"\$\d+ = (\d+)").group(1))
+    if t1 < t0 + 2:
+        raise AssertionError(f"the kernel should have run two ticks: {t0} -> {t1}")
+
+
 def expect_ktrace_fault(m, out):
     """gdb stopped at the workload's NULL dereference (run=ktrace -c):
     SIGSEGV, the backtrace down to the shell, the faulting process and
@@ -92,7 +125,7 @@ def attach_after_fault(log, name, **machine_kw):
 
 class BareMetal(shared.Machine):
     """The bare-metal kernel for tests/e2e/shared.py's scenarios, its
-    debugger on serial or (link="udp") on the e1000."""
+    debugger on serial or (link="udp", "udp-auth") on the e1000."""
     str_ptr = r"0x[0-9a-f]+ <[^>]*>"
     shell_frame = "console_shell"
 

@@ -27,6 +27,7 @@ from harness import ROOT  # noqa: E402
 
 KERNEL = os.path.join(ROOT, "build", "baremetal", "kernel")
 KERNEL_ELF = os.path.join(ROOT, "build", "baremetal", "kernel.elf")
+BRIDGE = os.path.join(ROOT, "build", "kstub-udp")
 QEMU = "qemu-system-x86_64"
 # TCG CPUs are host threads, and on a shared two-core host a QEMU can
 # stall for seconds: waits are generous, since they cost nothing when
@@ -50,10 +51,15 @@ class Qemu:
       .console(line) types a line, .out is a harness.Lines of its output.
     stub="qemu": QEMU's gdbstub (-gdb, -S: frozen before the first
       instruction), the kernel booted with kstub.off.
-    link="udp": the stub on the e1000 instead of COM2 (kstub.link=udp),
+    link="udp": the stub on the e1000 instead of COM2 (kstub.link=udp
+      kstub.udp=plain),
       behind QEMU's user network, which forwards a loopback UDP port to
       the same port of the guest (10.0.2.15); .target is
       "udp:127.0.0.1:PORT". The console stays on stdin/stdout.
+    link="udp-auth": as "udp", in the authenticated mode: a fresh random
+      key on the command line (kstub.key) and in .key_file (mode 600, in
+      the machine's temporary directory); .target is "| kstub-udp --key
+      FILE 127.0.0.1:PORT", gdb's pipe to the bridge.
     append: more kernel command line; run=CMD;CMD must come last.
     """
 
@@ -64,7 +70,8 @@ class Qemu:
         self.hmp_sock = None
         self.expired = False
         self.listener = None
-        if link == "udp":
+        self.key_file = None
+        if link in ("udp", "udp-auth"):
             self.port = free_udp_port()
             self.target = f"udp:127.0.0.1:{self.port}"
             fds = []
@@ -87,8 +94,15 @@ class Qemu:
             cmdline.append("kstub.off")
             args += ["-chardev", "stdio,id=con,signal=off", "-serial", "chardev:con",
                      "-chardev", chardev, "-gdb", "chardev:gdb", "-S"]
-        elif link == "udp":
+        elif link in ("udp", "udp-auth"):
             cmdline += ["kstub.link=udp", f"kstub.port={self.port}"]
+            if link == "udp":
+                cmdline.append("kstub.udp=plain")
+            else:
+                key = os.urandom(32)
+                self.key_file = write_key_file(os.path.join(self.tmp, "key"), key)
+                self.target = bridge_target(self.key_file, self.port)
+                cmdline.append(f"kstub.key={key.hex()}")
             args += ["-chardev", "stdio,id=con,signal=off", "-serial", "chardev:con",
                      "-netdev", f"user,id=n0,"
                      f"hostfwd=udp:127.0.0.1:{self.port}-:{self.port}",
@@ -225,6 +239,19 @@ class Qemu:
 
     def __exit__(self, *exc):
         self.stop()
+
+
+def write_key_file(path, key):
+    """key (bytes) as kstub-udp reads it: hex, mode 600 from creation."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(key.hex() + "\n")
+    return path
+
+
+def bridge_target(key_file, port):
+    """gdb's target for the authenticated link: a pipe to the bridge."""
+    return f"| {BRIDGE} --key {key_file} 127.0.0.1:{port}"
 
 
 def free_udp_port():

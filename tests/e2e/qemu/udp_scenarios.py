@@ -3,13 +3,11 @@ under the UDP transport in plain mode, behind QEMU's user network
 (hostfwd of a loopback UDP port), and gdb's own "target remote
 udp:127.0.0.1:PORT". The console stays on COM1 (the machine's stdout).
 From kstub.wait at boot, by ^C while the kernel runs, after a panic."""
-import re
 
 import shared
-from qcommon import (BareMetal, attach_after_fault, expect, expect_ktrace_fault, expect_real_bt, expect_text_pristine,
-                     machine, refute)
+from qcommon import (BareMetal, attach_after_fault, breakin_twice, expect, expect_ktrace_fault,
+                     expect_stepi_moved, expect_text_pristine, machine, refute)
 from qemu_machine import Gdb, gdb_batch
-from harness import resume_seen_running
 from runner import Scenarios
 
 SCENARIOS = scenario = Scenarios()
@@ -36,7 +34,7 @@ def udp_attach_at_boot(log):
     with udp_machine(log, "run=mkdir /udp/boot") as m:
         boot = m.out.text()	# what came before the stop at boot
         expect(boot, r"^e1000: ([0-9a-f]{2}:){5}[0-9a-f]{2} at pci ")
-        expect(boot, rf"^booted: \d cpus, debugger on udp 10\.0\.2\.15:{m.port}$")
+        expect(boot, rf"^booted: \d cpus, debugger on udp 10\.0\.2\.15:{m.port} \(plain\)$")
         out = gdb_batch(m, ["info registers rip", "p $cs", "p/x $cr0 & 0x80010001",
                             "bt 2", "break sys_mkdir", "continue", "print path",
                             "p/x $pc", "x/2i $pc", "stepi", "p/x $pc", "delete",
@@ -50,12 +48,7 @@ def udp_attach_at_boot(log):
         expect(out, r"#1  .*kmain \(")
         expect(out, r'hit Breakpoint 1, sys_mkdir \(path=0x[0-9a-f]+ (<[^>]*> )?"/udp/boot"')
         expect(out, r'^\$3 = 0x[0-9a-f]+ (<[^>]*> )?"/udp/boot"')
-        before = int(expect(out, r"^\$4 = (0x[0-9a-f]+)$").group(1), 16)
-        insns = re.findall(r"^(?:=> |   )(0x[0-9a-f]+) <sys_mkdir(?:\+\d+)?>:", out, re.M)
-        after = int(expect(out, r"^\$5 = (0x[0-9a-f]+)$").group(1), 16)
-        if len(insns) != 2 or int(insns[0], 16) != before or int(insns[1], 16) != after:
-            raise AssertionError(f"stepi should move {before:#x} to the next instruction "
-                                 f"{insns}, got {after:#x}:\n{out}")
+        expect_stepi_moved(out, "sys_mkdir", 4, 5)
         # The link's own counters: frames came and went, nothing was bad,
         # and the burst of acks found room in the receive ring.
         expect(out, r"panic-proceed - ")
@@ -76,20 +69,7 @@ def udp_ctrl_c_breakin(log):
     with udp_machine(log) as m, Gdb() as gdb:
         out = gdb.cmd(f"target remote {m.target}")
         expect(out, r"kdb_enter")
-        resume_seen_running(m, gdb, "ps", r"^\s+42 sh$")
-        gdb.interrupt()
-        expect(gdb.expect(re.escape(gdb.PROMPT)), r"received signal SIGINT")
-        expect_real_bt(gdb.cmd("bt"))
-        expect(gdb.cmd("info threads"), r'"clock"')
-        t0 = int(expect(gdb.cmd("print ticks"), r"\$\d+ = (\d+)").group(1))
-        # The shell's "sleep 2" returns only once the clock ticked twice.
-        resume_seen_running(m, gdb, "sleep 2", r"^sleep: 2 ticks")
-        gdb.interrupt()
-        expect(gdb.expect(re.escape(gdb.PROMPT)), r"received signal SIGINT")
-        expect_real_bt(gdb.cmd("bt"))
-        t1 = int(expect(gdb.cmd("print ticks"), r"\$\d+ = (\d+)").group(1))
-        if t1 < t0 + 2:
-            raise AssertionError(f"the kernel should have run two ticks: {t0} -> {t1}")
+        breakin_twice(m, gdb)
         expect(gdb.cmd("detach"), r"detached")
         refute(gdb.all, r"Ignoring packet error|Remote communication error")
         # Detached, the kernel runs on and the console still answers.
@@ -119,7 +99,7 @@ def udp_panic_then_attach(log):
 def udp_without_nic(log):
     """kstub.link=udp on a machine without an e1000: the kernel says why
     and boots with the debugger off, on no other link."""
-    with machine(log, "kstub.link=udp run=mkdir /no/nic", wait=False) as m:
+    with machine(log, "kstub.link=udp kstub.udp=plain run=mkdir /no/nic", wait=False) as m:
         m.out.wait_for(r"mkdir: created /no/nic")
         boot = m.out.text()
         expect(boot, r"^e1000: no 8086:100e on PCI$")
