@@ -166,7 +166,9 @@ E1000_RX_HOLD_S = 1.0
 KSTUB_UDP = "kstub-baremetal-udp"
 KSTUB_UDP_AUTH = "kstub-baremetal-udp-auth"
 UDP_TARGETS = {KSTUB_UDP, KSTUB_UDP_AUTH, "kstub-hostsim-udp"}
-UDP_FW = os.path.join(ROOT, "build", "kstub-fw")
+
+
+FW = os.path.join(ROOT, "build", "kstub-fw")
 
 
 def _fw_bridge(mem):
