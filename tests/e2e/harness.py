@@ -47,6 +47,18 @@ def close_for_good(fd):
         os.close(fd)
 
 
+def terminate(proc, grace=10):
+    """SIGTERM, then SIGKILL if proc has not gone within grace seconds."""
+    if proc.poll() is not None:
+        return
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 def record_path(name):
     """A packet log of its own per session: scenarios run in parallel."""
     os.makedirs(RECORD_DIR, exist_ok=True)
@@ -144,13 +156,7 @@ class Sim:
         return self.proc.poll() is None
 
     def stop(self):
-        if self.alive():
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        terminate(self.proc)
         # After this, err.text() and out.text() hold everything kstub-sim
         # wrote, its exit report included.
         for lines in (getattr(self, "out", None), getattr(self, "err", None)):

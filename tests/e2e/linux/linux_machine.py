@@ -14,7 +14,6 @@ import gzip
 import os
 import re
 import shutil
-import signal
 import socket
 import stat
 import subprocess
@@ -175,13 +174,7 @@ class Linux:
 
     def stop(self):
         self.timer.cancel()
-        if self.alive():
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        harness.terminate(self.proc)
         self.out.join()
         self.err.join()
 

@@ -12,7 +12,6 @@ after time_limit seconds whatever happens, and by stop()/__exit__."""
 import os
 import re
 import shutil
-import signal
 import socket
 import struct
 import subprocess
@@ -215,13 +214,7 @@ class Qemu:
         if self.hmp_sock is not None:
             self.hmp_sock.close()
             self.hmp_sock = None
-        if self.alive():
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        harness.terminate(self.proc)
         # After this, out.text() and err.text() hold everything QEMU
         # wrote: a check or a failure report that reads them after the
         # machine has gone cannot miss its last lines.
